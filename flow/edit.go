@@ -1,0 +1,277 @@
+package flow
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Edit asks for one node's timeout to be set.
+type Edit struct {
+	// NodeID names the node: Node.ID.
+	NodeID string
+	// Timeout is the new timeout: positive, whole milliseconds.
+	Timeout time.Duration
+}
+
+// Change reports one node that an edit changed.
+type Change struct {
+	// Node is the node as it was before the edit.
+	Node Node
+	// From is the literal the node had (zero when it had none) and To the
+	// literal it has now. When Node.UseSuggested was true, the node waited
+	// for its action's own timeout, not From.
+	From, To time.Duration
+}
+
+// RaiseOptions narrows RaiseTimeouts. A nil *RaiseOptions means the zero value.
+type RaiseOptions struct {
+	// OverrideSuggested gives nodes that use their action's suggested timeout
+	// a custom timeout of min. flow cannot know what the action waits, so
+	// every such node counts as below min; use Filter to pick only the nodes
+	// whose action waits less (the client package does).
+	OverrideSuggested bool
+	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
+	IncludeHTTP bool
+	// Filter, when set, limits the nodes considered to those it accepts.
+	Filter func(Node) bool
+}
+
+// SetTimeouts sets the timeouts of the nodes the edits name, all in one splice
+// of the document: either every edit applies or none does, and on error the
+// document is unchanged. A node that already has the requested custom
+// timeout is left as it is and reported by no Change.
+//
+// In the Architect shape, setting T writes T's duration text into
+// timeout.config.lit.text and timeout.text, sets useSuggestedTimeout to
+// false, and sets timeout.outOfService to false where that key exists: the
+// edit Architect makes when a custom timeout is typed in (modelled: no real
+// document with a custom Data Action timeout was available). Only literal
+// timeouts are edited; an expression or a missing timeout is an error. In the
+// tutorial shape, settings.timeout is replaced, or inserted at the end of its
+// object (with settings when that is missing too).
+func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
+	byID := make(map[string][]int, len(d.nodes))
+	for i := range d.nodes {
+		byID[d.nodes[i].ID] = append(byID[d.nodes[i].ID], i)
+	}
+	plans := make([]plan, 0, len(edits))
+	planned := make(map[int]time.Duration, len(edits))
+	for _, e := range edits {
+		if err := checkTarget(e.Timeout); err != nil {
+			return nil, fmt.Errorf("%w (edit of node %q)", err, e.NodeID)
+		}
+		idx := byID[e.NodeID]
+		switch {
+		case len(idx) == 0:
+			return nil, fmt.Errorf("%w: no Data Action or HTTP node has id %q", ErrNodeNotFound, e.NodeID)
+		case len(idx) > 1:
+			return nil, fmt.Errorf("%w: %d nodes have id %q (at %s and %s)", ErrAmbiguous, len(idx), e.NodeID,
+				d.nodes[idx[0]].Pointer, d.nodes[idx[1]].Pointer)
+		}
+		if prev, ok := planned[idx[0]]; ok {
+			if prev != e.Timeout {
+				return nil, fmt.Errorf("%w: two edits set node %q to %v and %v", ErrAmbiguous, e.NodeID, prev, e.Timeout)
+			}
+			continue
+		}
+		planned[idx[0]] = e.Timeout
+		plans = append(plans, plan{idx[0], e.Timeout})
+	}
+	slices.SortFunc(plans, func(a, b plan) int { return a.node - b.node })
+	return d.apply(plans)
+}
+
+// RaiseTimeouts sets every Data Action whose timeout is below min to min, in
+// one splice, all or nothing. An unset tutorial timeout counts as below.
+// Nodes that use the suggested timeout are left alone unless
+// opts.OverrideSuggested. Expression timeouts, and Architect nodes without a
+// literal, are never touched. A node that would be considered but whose
+// timeout cannot be read (Node.Err) fails the whole call.
+func (d *Document) RaiseTimeouts(min time.Duration, opts *RaiseOptions) ([]Change, error) {
+	if err := checkTarget(min); err != nil {
+		return nil, err
+	}
+	var o RaiseOptions
+	if opts != nil {
+		o = *opts
+	}
+	var plans []plan
+	for i := range d.nodes {
+		r := &d.nodes[i]
+		if (r.http && !o.IncludeHTTP) || (o.Filter != nil && !o.Filter(r.Node)) {
+			continue
+		}
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		switch {
+		case r.TimeoutKind == TimeoutExpression:
+		case r.TimeoutKind == TimeoutUnset && d.shape == ShapeArchitect:
+		case r.UseSuggested:
+			if o.OverrideSuggested {
+				plans = append(plans, plan{i, min})
+			}
+		case r.TimeoutKind == TimeoutUnset || r.Timeout < min:
+			plans = append(plans, plan{i, min})
+		}
+	}
+	return d.apply(plans)
+}
+
+func checkTarget(t time.Duration) error {
+	switch {
+	case t <= 0:
+		return fmt.Errorf("%w: target %v is not positive", ErrInvalidTimeout, t)
+	case t%time.Millisecond != 0:
+		return fmt.Errorf("%w: target %v is not a whole number of milliseconds", ErrInvalidTimeout, t)
+	case t > maxTimeout:
+		return fmt.Errorf("%w: target %v is above %v", ErrInvalidTimeout, t, maxTimeout)
+	}
+	return nil
+}
+
+// plan is one node to set to a timeout; node indexes Document.nodes.
+type plan struct {
+	node int
+	to   time.Duration
+}
+
+// replacement swaps data[start:end], which must hold old, for text.
+type replacement struct {
+	start, end int
+	old, text  string
+}
+
+// apply makes the plans' edits in one splice and updates the node table,
+// re-reading only the nodes that hold an edit.
+func (d *Document) apply(plans []plan) ([]Change, error) {
+	var reps []replacement
+	var changes []Change
+	for _, p := range plans {
+		r := &d.nodes[p.node]
+		rs, changed, err := d.replacements(r, p.to)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			reps = append(reps, rs...)
+			changes = append(changes, Change{Node: r.Node, From: r.Timeout, To: p.to})
+		}
+	}
+	if len(reps) == 0 {
+		return nil, nil
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].start < reps[j].start })
+	size := len(d.data)
+	for i, rp := range reps {
+		if i > 0 && rp.start < reps[i-1].end {
+			return nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
+		}
+		if view(d.data, rp.start, rp.end) != rp.old {
+			return nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
+		}
+		size += len(rp.text) - (rp.end - rp.start)
+	}
+	out := make([]byte, 0, size)
+	prev := 0
+	// shifts[i] is how far a position after reps[i] moves.
+	shifts := make([]int, len(reps))
+	shift := 0
+	for i, rp := range reps {
+		out = append(out, d.data[prev:rp.start]...)
+		out = append(out, rp.text...)
+		prev = rp.end
+		shift += len(rp.text) - (rp.end - rp.start)
+		shifts[i] = shift
+	}
+	out = append(out, d.data[prev:]...)
+	moved := func(pos int) int {
+		// the number of replacements that start before pos
+		n := sort.Search(len(reps), func(i int) bool { return reps[i].start >= pos })
+		if n == 0 {
+			return pos
+		}
+		return pos + shifts[n-1]
+	}
+	want := make(map[int]time.Duration, len(plans))
+	for _, p := range plans {
+		want[p.node] = p.to
+	}
+	nodes := make([]nodeRec, len(d.nodes))
+	for i, r := range d.nodes {
+		first := sort.Search(len(reps), func(k int) bool { return reps[k].start >= r.start })
+		start, end := moved(r.start), moved(r.end)
+		if first == len(reps) || reps[first].start >= r.end {
+			r.start, r.end = start, end
+			nodes[i] = r
+			continue
+		}
+		// The node holds an edit: read it again from the new bytes, and
+		// check that it now says what was asked.
+		var nr nodeRec
+		if d.shape == ShapeArchitect {
+			nr = architectNode(out, start, end, r.Pointer, "")
+		} else {
+			nr, _ = tutorialNode(out, r.ID, start, end)
+		}
+		nr.http = r.http
+		if to, edited := want[i]; edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
+			return nil, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.ID, r.Pointer, to, nr.Err)
+		}
+		nodes[i] = nr
+	}
+	d.data, d.nodes = out, nodes
+	return changes, nil
+}
+
+var (
+	litFalse = "false"
+	litTrue  = "true"
+)
+
+// replacements lists the byte replacements that set r's timeout to to, and
+// whether anything changes.
+func (d *Document) replacements(r *nodeRec, to time.Duration) ([]replacement, bool, error) {
+	if r.Err != nil {
+		return nil, false, r.Err
+	}
+	at := func(s span) (int, int, string) {
+		return r.start + s.start, r.start + s.end, view(d.data, r.start+s.start, r.start+s.end)
+	}
+	if d.shape == ShapeTutorial {
+		if r.TimeoutKind == TimeoutLiteral && r.Timeout == to {
+			return nil, false, nil
+		}
+		ms := strconv.FormatInt(int64(to/time.Millisecond), 10)
+		if r.msTimeout.ok() {
+			s, e, old := at(r.msTimeout)
+			return []replacement{{s, e, old, ms}}, true, nil
+		}
+		pos := r.start + r.insertAt
+		return []replacement{{pos, pos, "", fmt.Sprintf(r.insertFmt, to/time.Millisecond)}}, true, nil
+	}
+	if r.TimeoutKind != TimeoutLiteral {
+		return nil, false, &NodeError{NodeID: r.ID, Pointer: r.Pointer,
+			Err: fmt.Errorf("%w: the timeout is %s, not a literal; only literal timeouts are edited", ErrInvalidTimeout, r.TimeoutKind)}
+	}
+	if r.Timeout == to && !r.UseSuggested {
+		return nil, false, nil
+	}
+	text := `"` + FormatDuration(to) + `"`
+	var reps []replacement
+	for _, sp := range []span{r.lit, r.text} {
+		if s, e, old := at(sp); sp.ok() && old != text {
+			reps = append(reps, replacement{s, e, old, text})
+		}
+	}
+	for _, sp := range []span{r.suggested, r.outOfService} {
+		if s, e, old := at(sp); sp.ok() && old == litTrue {
+			reps = append(reps, replacement{s, e, old, litFalse})
+		}
+	}
+	return reps, true, nil
+}
+

@@ -1,0 +1,462 @@
+package flow
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// maxDepth is the deepest nesting of objects and arrays the scanner accepts,
+// the same limit as encoding/json, so both agree on what is valid.
+const maxDepth = 10000
+
+// The scanner validates a document and finds its Architect action nodes in a
+// single pass over the bytes. A recursive walk that calls gjson at every
+// object re-reads each byte once per level of nesting (about 20 times the
+// cost of validation on Architect documents); this reads each byte once, and
+// leaves the small node objects it finds to gjson.
+
+// candidate is an object whose own __type names a Data Action.
+type candidate struct {
+	start, end int
+	pointer    string
+	// ambiguous is set when an object on the path from the root to the node
+	// holds the key that leads to it more than once.
+	ambiguous string
+}
+
+// memberRec is one member of an object being scanned, kept so that a
+// duplicate of a key that leads to a node can be found when the object closes.
+type memberRec struct {
+	key        []byte // raw key text between the quotes
+	esc        bool   // the key holds backslash escapes
+	off        int    // offset of the key's opening quote
+	candidates int    // index into scanner.cands when the value started
+	candEnd    int    // index into scanner.cands when the value ended
+}
+
+// pathSeg is one step from the root to the value being scanned.
+type pathSeg struct {
+	key   []byte // raw key (nil in an array)
+	esc   bool
+	index int // position in an array
+	array bool
+}
+
+// topMember records a member of the root object that decides the shape.
+type topMember struct {
+	count      int
+	start, end int // the value's span, of the first occurrence
+	kind       byte
+}
+
+type scanner struct {
+	data    []byte
+	depth   int
+	path    []pathSeg
+	members []memberRec
+	cands   []candidate
+	// the root object's members that decide the shape
+	sequences, flowVersion topMember
+	rootKind               byte
+}
+
+type scanError struct {
+	off int
+	msg string
+}
+
+// scanDocument validates data as JSON and returns what the shape detection
+// and node search need. Errors are *SyntaxError.
+func scanDocument(data []byte) (s *scanner, err error) {
+	s = &scanner{data: data}
+	defer func() {
+		if r := recover(); r != nil {
+			se, ok := r.(scanError)
+			if !ok {
+				panic(r)
+			}
+			s, err = nil, &SyntaxError{Offset: se.off, Msg: se.msg}
+		}
+	}()
+	i := s.ws(0)
+	if i == len(data) {
+		s.fail(i, "unexpected end of JSON input")
+	}
+	s.rootKind = data[i]
+	i = s.value(i)
+	i = s.ws(i)
+	if i != len(data) {
+		s.fail(i, fmt.Sprintf("invalid character %s after top-level value", quoteByte(data[i])))
+	}
+	return s, nil
+}
+
+func (s *scanner) fail(off int, msg string) {
+	panic(scanError{off, msg})
+}
+
+func quoteByte(c byte) string {
+	if c < 0x20 || c >= 0x7f {
+		return fmt.Sprintf("byte 0x%02x", c)
+	}
+	return strconv.QuoteRune(rune(c))
+}
+
+func (s *scanner) ws(i int) int {
+	for i < len(s.data) {
+		switch s.data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func (s *scanner) value(i int) int {
+	if i >= len(s.data) {
+		s.fail(i, "unexpected end of JSON input")
+	}
+	switch c := s.data[i]; c {
+	case '{':
+		return s.object(i)
+	case '[':
+		return s.array(i)
+	case '"':
+		end, _ := s.str(i)
+		return end
+	case 't':
+		return s.literal(i, "true")
+	case 'f':
+		return s.literal(i, "false")
+	case 'n':
+		return s.literal(i, "null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return s.number(i)
+		}
+		s.fail(i, fmt.Sprintf("invalid character %s looking for beginning of value", quoteByte(c)))
+		return 0
+	}
+}
+
+func (s *scanner) literal(i int, lit string) int {
+	if !bytes.HasPrefix(s.data[i:], []byte(lit)) {
+		j := i
+		for j < len(s.data) && j-i < len(lit) && s.data[j] == lit[j-i] {
+			j++
+		}
+		if j == len(s.data) {
+			s.fail(j, "unexpected end of JSON input")
+		}
+		s.fail(j, fmt.Sprintf("invalid character %s in literal %s", quoteByte(s.data[j]), lit))
+	}
+	return i + len(lit)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (s *scanner) digits(i int, what string) int {
+	if i >= len(s.data) {
+		s.fail(i, "unexpected end of JSON input")
+	}
+	if !isDigit(s.data[i]) {
+		s.fail(i, fmt.Sprintf("invalid character %s in %s", quoteByte(s.data[i]), what))
+	}
+	for i < len(s.data) && isDigit(s.data[i]) {
+		i++
+	}
+	return i
+}
+
+func (s *scanner) number(i int) int {
+	d := s.data
+	if d[i] == '-' {
+		i++
+	}
+	if i < len(d) && d[i] == '0' {
+		i++
+	} else {
+		i = s.digits(i, "numeric literal")
+	}
+	if i < len(d) && d[i] == '.' {
+		i = s.digits(i+1, "numeric literal")
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		i = s.digits(i, "exponent of numeric literal")
+	}
+	return i
+}
+
+// strSafe marks the bytes that can appear in a string without ending it or
+// needing a check: everything but the quote, the backslash and control bytes.
+var strSafe = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str scans the string starting at the quote at i and returns the offset after
+// its closing quote and whether it holds escapes.
+func (s *scanner) str(i int) (int, bool) {
+	d := s.data
+	esc := false
+	i++
+	for {
+		for i < len(d) && strSafe[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			s.fail(i, "unexpected end of JSON input in string")
+		}
+		switch c := d[i]; {
+		case c == '"':
+			return i + 1, esc
+		case c == '\\':
+			esc = true
+			if i+1 >= len(d) {
+				s.fail(i+1, "unexpected end of JSON input in string escape")
+			}
+			switch d[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				for k := 0; k < 4; k++ {
+					j := i + 2 + k
+					if j >= len(d) {
+						s.fail(j, "unexpected end of JSON input in \\u escape")
+					}
+					if !isHex(d[j]) {
+						s.fail(j, fmt.Sprintf("invalid character %s in \\u hexadecimal character escape", quoteByte(d[j])))
+					}
+				}
+				i += 6
+			default:
+				s.fail(i+1, fmt.Sprintf("invalid character %s in string escape code", quoteByte(d[i+1])))
+			}
+		default:
+			s.fail(i, fmt.Sprintf("invalid character %s in string literal", quoteByte(c)))
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func (s *scanner) push(i int) {
+	s.depth++
+	if s.depth > maxDepth {
+		s.fail(i, fmt.Sprintf("exceeded max depth of %d", maxDepth))
+	}
+}
+
+func (s *scanner) array(i int) int {
+	s.push(i)
+	i = s.ws(i + 1)
+	if i < len(s.data) && s.data[i] == ']' {
+		s.depth--
+		return i + 1
+	}
+	s.path = append(s.path, pathSeg{array: true})
+	seg := len(s.path) - 1
+	for n := 0; ; n++ {
+		s.path[seg].index = n
+		i = s.value(i)
+		i = s.ws(i)
+		if i >= len(s.data) {
+			s.fail(i, "unexpected end of JSON input")
+		}
+		switch s.data[i] {
+		case ',':
+			i = s.ws(i + 1)
+		case ']':
+			s.path = s.path[:seg]
+			s.depth--
+			return i + 1
+		default:
+			s.fail(i, fmt.Sprintf("invalid character %s after array element", quoteByte(s.data[i])))
+		}
+	}
+}
+
+var (
+	keyType            = []byte("__type")
+	keySequences       = []byte("flowSequenceItemList")
+	keyFlowVersion     = []byte("flowVersion")
+	typeDataAction     = []byte(`"DataAction"`)
+	typeCallDataAction = []byte(`"CallDataAction"`)
+)
+
+func (s *scanner) object(start int) int {
+	s.push(start)
+	d := s.data
+	i := s.ws(start + 1)
+	if i < len(d) && d[i] == '}' {
+		s.depth--
+		return i + 1
+	}
+	root := s.depth == 1
+	base := len(s.members)
+	isNode := false
+	s.path = append(s.path, pathSeg{})
+	seg := len(s.path) - 1
+	for {
+		if i >= len(d) {
+			s.fail(i, "unexpected end of JSON input")
+		}
+		if d[i] != '"' {
+			s.fail(i, fmt.Sprintf("invalid character %s looking for beginning of object key string", quoteByte(d[i])))
+		}
+		keyOff := i
+		kend, esc := s.str(i)
+		key := d[i+1 : kend-1]
+		i = s.ws(kend)
+		if i >= len(d) {
+			s.fail(i, "unexpected end of JSON input")
+		}
+		if d[i] != ':' {
+			s.fail(i, fmt.Sprintf("invalid character %s after object key", quoteByte(d[i])))
+		}
+		i = s.ws(i + 1)
+		vstart := i
+		s.path[seg] = pathSeg{key: key, esc: esc}
+		before := len(s.cands)
+		i = s.value(i)
+		if keyIs(key, esc, keyType) && d[vstart] == '"' {
+			v := d[vstart:i]
+			if bytes.Equal(v, typeDataAction) || bytes.Equal(v, typeCallDataAction) || (bytes.IndexByte(v, '\\') >= 0 && isDataActionType(v)) {
+				isNode = true
+			}
+		}
+		if root {
+			switch {
+			case keyIs(key, esc, keySequences):
+				s.sequences.note(vstart, i, d[vstart])
+			case keyIs(key, esc, keyFlowVersion):
+				s.flowVersion.note(vstart, i, d[vstart])
+			}
+		}
+		s.members = append(s.members, memberRec{key: key, esc: esc, off: keyOff, candidates: before, candEnd: len(s.cands)})
+		i = s.ws(i)
+		if i >= len(d) {
+			s.fail(i, "unexpected end of JSON input")
+		}
+		if d[i] == ',' {
+			i = s.ws(i + 1)
+			continue
+		}
+		if d[i] != '}' {
+			s.fail(i, fmt.Sprintf("invalid character %s after object key:value pair", quoteByte(d[i])))
+		}
+		i++
+		break
+	}
+	s.checkDuplicates(s.members[base:])
+	s.members = s.members[:base]
+	s.path = s.path[:seg]
+	s.depth--
+	if isNode {
+		s.cands = append(s.cands, candidate{start: start, end: i, pointer: s.pointer()})
+	}
+	return i
+}
+
+func (m *topMember) note(start, end int, kind byte) {
+	m.count++
+	if m.count == 1 {
+		m.start, m.end, m.kind = start, end, kind
+	}
+}
+
+// checkDuplicates marks the candidates under a key that the same object holds
+// twice: gjson reads the first of two duplicates and encoding/json (and most
+// servers) the last, so an edit there would be a guess.
+func (s *scanner) checkDuplicates(ms []memberRec) {
+	for a := range ms {
+		if ms[a].candEnd == ms[a].candidates {
+			continue
+		}
+		for b := range ms {
+			if a == b || !sameKey(ms[a], ms[b]) {
+				continue
+			}
+			why := fmt.Sprintf("key %s appears twice in one object (at byte offsets %d and %d) on the path to this node",
+				strconv.Quote(keyText(ms[a].key, ms[a].esc)), ms[a].off, ms[b].off)
+			for c := ms[a].candidates; c < ms[a].candEnd; c++ {
+				if s.cands[c].ambiguous == "" {
+					s.cands[c].ambiguous = why
+				}
+			}
+		}
+	}
+}
+
+func sameKey(a, b memberRec) bool {
+	if !a.esc && !b.esc {
+		return bytes.Equal(a.key, b.key)
+	}
+	return keyText(a.key, a.esc) == keyText(b.key, b.esc)
+}
+
+// keyIs reports whether the raw key equals want, which has no escapes.
+func keyIs(key []byte, esc bool, want []byte) bool {
+	if !esc {
+		return bytes.Equal(key, want)
+	}
+	return keyText(key, esc) == string(want)
+}
+
+func isDataActionType(quoted []byte) bool {
+	var v string
+	if json.Unmarshal(quoted, &v) != nil {
+		return false
+	}
+	return v == "DataAction" || v == "CallDataAction"
+}
+
+// keyText is the key's text with JSON escapes resolved.
+func keyText(raw []byte, esc bool) string {
+	if !esc {
+		return string(raw)
+	}
+	var v string
+	q := make([]byte, 0, len(raw)+2)
+	q = append(append(append(q, '"'), raw...), '"')
+	if err := json.Unmarshal(q, &v); err != nil {
+		return string(raw) // unreachable: the scanner validated the string
+	}
+	return v
+}
+
+// pointer is the RFC 6901 JSON Pointer of the value being scanned.
+func (s *scanner) pointer() string {
+	var b strings.Builder
+	for _, p := range s.path {
+		b.WriteByte('/')
+		if p.array {
+			b.WriteString(strconv.Itoa(p.index))
+			continue
+		}
+		b.WriteString(escapePointer(keyText(p.key, p.esc)))
+	}
+	return b.String()
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func escapePointer(key string) string {
+	if strings.ContainsAny(key, "~/") {
+		return pointerEscaper.Replace(key)
+	}
+	return key
+}
