@@ -274,4 +274,3 @@ func (d *Document) replacements(r *nodeRec, to time.Duration) ([]replacement, bo
 	}
 	return reps, true, nil
 }
-
