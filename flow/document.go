@@ -148,7 +148,7 @@ func Parse(data []byte) (*Document, error) {
 		d.shape = ShapeArchitect
 		d.nodes = make([]nodeRec, 0, len(sc.cands))
 		for _, c := range sc.cands {
-			d.nodes = append(d.nodes, architectNode(d.data, c.start, c.end, c.pointer, c.ambiguous))
+			d.nodes = append(d.nodes, architectNode(d.data, c.start, c.end, c.pointer, c.ambiguous, c.members))
 		}
 		sortByStart(d.nodes)
 	case tut:

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -209,16 +210,39 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 			nodes[i] = r
 			continue
 		}
-		// The node holds an edit: read it again from the new bytes, and
-		// check that it now says what was asked.
+		// The node holds an edit. A tutorial node is small: read it again
+		// from the new bytes. An Architect node can be kilobytes: move its
+		// spans past the replacements instead, and check the bytes there.
+		to, edited := want[i]
 		var nr nodeRec
-		if d.shape == ShapeArchitect {
-			nr = architectNode(out, start, end, r.Pointer, "")
-		} else {
+		if d.shape == ShapeTutorial {
 			nr, _ = tutorialNode(out, r.ID, start, end)
+			nr.http = r.http
+		} else {
+			nr = r
+			nr.start, nr.end = start, end
+			for _, sp := range []*span{&nr.lit, &nr.text, &nr.suggested, &nr.outOfService} {
+				if !sp.ok() {
+					continue
+				}
+				abs := r.start + sp.start
+				size := sp.end - sp.start
+				if k := sort.Search(len(reps), func(k int) bool { return reps[k].start >= abs }); k < len(reps) && reps[k].start == abs {
+					size = len(reps[k].text)
+				}
+				sp.start = moved(abs) - start
+				sp.end = sp.start + size
+			}
+			if edited {
+				nr.Timeout, nr.TimeoutKind, nr.UseSuggested = to, TimeoutLiteral, false
+				nr.TimeoutText = FormatDuration(to)
+				if view(out, start+nr.lit.start, start+nr.lit.end) != `"`+nr.TimeoutText+`"` ||
+					(nr.suggested.ok() && view(out, start+nr.suggested.start, start+nr.suggested.end) != litFalse) {
+					nr.Err = errors.New("the edited bytes are not where they were written")
+				}
+			}
 		}
-		nr.http = r.http
-		if to, edited := want[i]; edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
+		if edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
 			return nil, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.ID, r.Pointer, to, nr.Err)
 		}
 		nodes[i] = nr

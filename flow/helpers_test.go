@@ -3,7 +3,6 @@ package flow_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -280,9 +279,6 @@ func assertChangesExplainDiff(tb testing.TB, shape flow.Shape, before, after []b
 		tb.Fatalf("the edited document differs from the original with the reported changes applied")
 	}
 }
-
-// errorsIs is errors.Is, named for table tests.
-var errorsIs = errors.Is
 
 func readFile(tb testing.TB, path string) []byte {
 	tb.Helper()

@@ -24,10 +24,11 @@ func (e *NodeError) Error() string {
 
 func (e *NodeError) Unwrap() error { return e.Err }
 
-// fields collects the members named by keys from an object: the first value of
-// each, and the first key that appears more than once.
-func fields(obj gjson.Result, keys ...string) (vals []gjson.Result, dup string) {
-	vals = make([]gjson.Result, len(keys))
+// fields collects into vals the members named by keys from an object: the
+// first value of each. It returns the first key that appears more than once.
+// vals is the caller's, usually an array on its stack: one allocation per
+// node object adds up to half the document size on a large flow.
+func fields(obj gjson.Result, vals []gjson.Result, keys ...string) (dup string) {
 	obj.ForEach(func(k, v gjson.Result) bool {
 		for i, want := range keys {
 			if k.Str != want {
@@ -43,7 +44,7 @@ func fields(obj gjson.Result, keys ...string) (vals []gjson.Result, dup string) 
 		}
 		return true
 	})
-	return vals, dup
+	return dup
 }
 
 // spanOf is v's span relative to the node, after checking that the node holds
@@ -80,7 +81,7 @@ func typeName(v gjson.Result) string {
 func isObject(v gjson.Result) bool { return v.IsObject() }
 
 // architectNode reads the Architect node object at data[start:end].
-func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeRec {
+func architectNode(data []byte, start, end int, pointer, ambiguous string, nm nodeMembers) nodeRec {
 	r := nodeRec{start: start, end: end}
 	r.Pointer = pointer
 	fail := func(sentinel error, format string, args ...any) nodeRec {
@@ -89,8 +90,14 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeR
 		}
 		return r
 	}
-	obj := object(data, start, end)
-	v, dup := fields(obj, "__type", "id", "name", "actionId", "actionName", "useSuggestedTimeout", "timeout")
+	var v [len(nodeKeys)]gjson.Result
+	for k, sp := range nm.spans {
+		if sp.ok() {
+			v[k] = gjson.Parse(view(data, start+sp.start, start+sp.end))
+			v[k].Index = sp.start
+		}
+	}
+	dup := nm.dup
 	typ, id, timeout := v[0], v[1], v[6]
 	r.Type, r.ID, r.Name, r.ActionID, r.ActionName = typ.Str, id.Str, v[2].Str, v[3].Str, v[4].Str
 	if ambiguous != "" {
@@ -122,7 +129,8 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeR
 	if !isObject(timeout) {
 		return fail(ErrInvalidTimeout, "timeout is %s, want an expression object", typeName(timeout))
 	}
-	t, dup := fields(timeout, "config", "text", "outOfService")
+	var t [3]gjson.Result
+	dup = fields(timeout, t[:], "config", "text", "outOfService")
 	if dup != "" {
 		return fail(ErrAmbiguous, "the timeout has two %q members", dup)
 	}
@@ -149,7 +157,8 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeR
 		}
 		return fail(ErrInvalidTimeout, "timeout.config is %s, want an object", typeName(config))
 	}
-	ops, dup := fields(config, "lit", "emp")
+	var ops [2]gjson.Result
+	dup = fields(config, ops[:], "lit", "emp")
 	if dup != "" {
 		return fail(ErrAmbiguous, "timeout.config has two %q members", dup)
 	}
@@ -168,7 +177,8 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeR
 	if !isObject(lit) {
 		return fail(ErrInvalidTimeout, "timeout.config.lit is %s, want an object", typeName(lit))
 	}
-	l, dup := fields(lit, "text")
+	var l [1]gjson.Result
+	dup = fields(lit, l[:], "text")
 	if dup != "" {
 		return fail(ErrAmbiguous, "timeout.config.lit has two %q members", dup)
 	}
@@ -195,7 +205,8 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string) nodeR
 // are the span of the flowVersion object.
 func (d *Document) tutorialNodes(fvStart, fvEnd int) error {
 	fv := object(d.data, fvStart, fvEnd)
-	v, dup := fields(fv, "nodes")
+	var v [1]gjson.Result
+	dup := fields(fv, v[:], "nodes")
 	if dup != "" {
 		return fmt.Errorf("%w: flowVersion has two \"nodes\" members", ErrAmbiguous)
 	}
@@ -242,7 +253,8 @@ func tutorialNode(data []byte, id string, start, end int) (r nodeRec, ok bool) {
 		return r, true
 	}
 	obj := object(data, start, end)
-	v, dup := fields(obj, "type", "name", "settings")
+	var v [3]gjson.Result
+	dup := fields(obj, v[:], "type", "name", "settings")
 	typ, settings := v[0], v[2]
 	r.Type, r.Name = typ.Str, v[1].Str
 	switch {
@@ -265,7 +277,8 @@ func tutorialNode(data []byte, id string, start, end int) (r nodeRec, ok bool) {
 	if !isObject(settings) {
 		return fail(ErrInvalidTimeout, "settings is %s, want an object", typeName(settings))
 	}
-	s, dup := fields(settings, "timeout")
+	var s [1]gjson.Result
+	dup = fields(settings, s[:], "timeout")
 	if dup != "" {
 		return fail(ErrAmbiguous, "settings has two \"timeout\" members")
 	}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -25,21 +26,85 @@ type candidate struct {
 	// ambiguous is set when an object on the path from the root to the node
 	// holds the key that leads to it more than once.
 	ambiguous string
+	members   nodeMembers
+}
+
+// nodeKeys are the members an Architect node is read from.
+var nodeKeys = [...]string{"__type", "id", "name", "actionId", "actionName", "useSuggestedTimeout", "timeout"}
+
+// nodeMembers are the value spans of a node's nodeKeys members, relative to
+// the node, with the first of them that appears twice. The scanner records
+// them for every object it passes, so reading a node does not walk its
+// members again.
+type nodeMembers struct {
+	spans [len(nodeKeys)]span
+	dup   string
+}
+
+// note records the member with key index k whose value spans [start, end).
+func (m *nodeMembers) note(k, start, end int) {
+	if m.spans[k].ok() {
+		if m.dup == "" {
+			m.dup = nodeKeys[k]
+		}
+		return
+	}
+	m.spans[k] = span{start, end}
+}
+
+// nodeKeyIndex is the index in nodeKeys of a raw key, or -1.
+func nodeKeyIndex(key []byte, esc bool) int {
+	if esc {
+		text := keyText(key, esc)
+		for k, want := range nodeKeys {
+			if text == want {
+				return k
+			}
+		}
+		return -1
+	}
+	var k int
+	switch len(key) {
+	case 2:
+		k = 1
+	case 4:
+		k = 2
+	case 6:
+		k = 0
+	case 7:
+		k = 6
+	case 8:
+		k = 3
+	case 10:
+		k = 4
+	case 19:
+		k = 5
+	default:
+		return -1
+	}
+	if string(key) != nodeKeys[k] {
+		return -1
+	}
+	return k
 }
 
 // memberRec is one member of an object being scanned, kept so that a
 // duplicate of a key that leads to a node can be found when the object closes.
+// It holds no pointers: a slice here made every member cost a write barrier,
+// a quarter of the scan.
 type memberRec struct {
-	key        []byte // raw key text between the quotes
-	esc        bool   // the key holds backslash escapes
-	off        int    // offset of the key's opening quote
-	candidates int    // index into scanner.cands when the value started
-	candEnd    int    // index into scanner.cands when the value ended
+	off        int  // offset of the key's opening quote
+	keyEnd     int  // offset of the key's closing quote
+	esc        bool // the key holds backslash escapes
+	candidates int  // index into scanner.cands when the value started
+	candEnd    int  // index into scanner.cands when the value ended
 }
+
+func (s *scanner) key(m memberRec) []byte { return s.data[m.off+1 : m.keyEnd] }
 
 // pathSeg is one step from the root to the value being scanned.
 type pathSeg struct {
-	key   []byte // raw key (nil in an array)
+	key   int // offset of the key's opening quote, in an object
 	esc   bool
 	index int // position in an array
 	array bool
@@ -212,6 +277,8 @@ func (s *scanner) str(i int) (int, bool) {
 	esc := false
 	i++
 	for {
+		// Eight bytes at a time while none of them ends the string or
+		// needs a check: strings are most of an Architect document.
 		for i < len(d) && strSafe[d[i]] {
 			i++
 		}
@@ -247,6 +314,20 @@ func (s *scanner) str(i int) (int, bool) {
 			s.fail(i, fmt.Sprintf("invalid character %s in string literal", quoteByte(c)))
 		}
 	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special8 reports whether any of the eight bytes in w is a quote, a
+// backslash or a control byte (below 0x20), with the bit tricks of
+// "Bit Twiddling Hacks" (haszero, hasless), which have no false negatives.
+func special8(w uint64) bool {
+	quote := w ^ (ones * '"')
+	slash := w ^ (ones * '\\')
+	return ((quote-ones)&^quote|(slash-ones)&^slash|(w-ones*0x20)&^w)&highs != 0
 }
 
 func isHex(c byte) bool {
@@ -308,6 +389,7 @@ func (s *scanner) object(start int) int {
 	root := s.depth == 1
 	base := len(s.members)
 	isNode := false
+	var nm nodeMembers
 	s.path = append(s.path, pathSeg{})
 	seg := len(s.path) - 1
 	for {
@@ -329,9 +411,12 @@ func (s *scanner) object(start int) int {
 		}
 		i = s.ws(i + 1)
 		vstart := i
-		s.path[seg] = pathSeg{key: key, esc: esc}
+		s.path[seg] = pathSeg{key: keyOff, esc: esc}
 		before := len(s.cands)
 		i = s.value(i)
+		if k := nodeKeyIndex(key, esc); k >= 0 {
+			nm.note(k, vstart-start, i-start)
+		}
 		if keyIs(key, esc, keyType) && d[vstart] == '"' {
 			v := d[vstart:i]
 			if bytes.Equal(v, typeDataAction) || bytes.Equal(v, typeCallDataAction) || (bytes.IndexByte(v, '\\') >= 0 && isDataActionType(v)) {
@@ -346,7 +431,7 @@ func (s *scanner) object(start int) int {
 				s.flowVersion.note(vstart, i, d[vstart])
 			}
 		}
-		s.members = append(s.members, memberRec{key: key, esc: esc, off: keyOff, candidates: before, candEnd: len(s.cands)})
+		s.members = append(s.members, memberRec{off: keyOff, keyEnd: kend - 1, esc: esc, candidates: before, candEnd: len(s.cands)})
 		i = s.ws(i)
 		if i >= len(d) {
 			s.fail(i, "unexpected end of JSON input")
@@ -366,7 +451,7 @@ func (s *scanner) object(start int) int {
 	s.path = s.path[:seg]
 	s.depth--
 	if isNode {
-		s.cands = append(s.cands, candidate{start: start, end: i, pointer: s.pointer()})
+		s.cands = append(s.cands, candidate{start: start, end: i, pointer: s.pointer(), members: nm})
 	}
 	return i
 }
@@ -387,11 +472,11 @@ func (s *scanner) checkDuplicates(ms []memberRec) {
 			continue
 		}
 		for b := range ms {
-			if a == b || !sameKey(ms[a], ms[b]) {
+			if a == b || !s.sameKey(ms[a], ms[b]) {
 				continue
 			}
 			why := fmt.Sprintf("key %s appears twice in one object (at byte offsets %d and %d) on the path to this node",
-				strconv.Quote(keyText(ms[a].key, ms[a].esc)), ms[a].off, ms[b].off)
+				strconv.Quote(keyText(s.key(ms[a]), ms[a].esc)), ms[a].off, ms[b].off)
 			for c := ms[a].candidates; c < ms[a].candEnd; c++ {
 				if s.cands[c].ambiguous == "" {
 					s.cands[c].ambiguous = why
@@ -401,11 +486,11 @@ func (s *scanner) checkDuplicates(ms []memberRec) {
 	}
 }
 
-func sameKey(a, b memberRec) bool {
+func (s *scanner) sameKey(a, b memberRec) bool {
 	if !a.esc && !b.esc {
-		return bytes.Equal(a.key, b.key)
+		return bytes.Equal(s.key(a), s.key(b))
 	}
-	return keyText(a.key, a.esc) == keyText(b.key, b.esc)
+	return keyText(s.key(a), a.esc) == keyText(s.key(b), b.esc)
 }
 
 // keyIs reports whether the raw key equals want, which has no escapes.
@@ -447,7 +532,14 @@ func (s *scanner) pointer() string {
 			b.WriteString(strconv.Itoa(p.index))
 			continue
 		}
-		b.WriteString(escapePointer(keyText(p.key, p.esc)))
+		end := p.key + 1
+		for s.data[end] != '"' {
+			if s.data[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		b.WriteString(escapePointer(keyText(s.data[p.key+1:end], p.esc)))
 	}
 	return b.String()
 }

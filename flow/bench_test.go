@@ -1,0 +1,264 @@
+package flow_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/gcflow/timeouts/flow"
+)
+
+// generate builds an Architect-shaped document of about size bytes, modelled
+// on the real fixtures: tasks of twenty actions, a quarter of them Data
+// Actions with error bindings, inputs and a processing prompt, the rest
+// decisions, data updates and transfers with their own 40 s timeouts. Data
+// Action timeouts cycle through 1 to 10 s; one in four uses the suggested
+// timeout.
+func generate(size int) []byte {
+	var b strings.Builder
+	b.Grow(size + 8192)
+	b.WriteString(`{"nextTrackingNumber":24,"defaultLanguage":"en-US","initialSequence":"task-0","name":"Generated \u00e9 flow","type":"inboundcall",`)
+	b.WriteString(`"defaultSettings":{"DataAction":{"processingPrompt":{"config":{"emp":{"pos":1,"text":"","type":"pmt"}}}}},`)
+	b.WriteString(`"variables":[{"__type":"StringVariable","name":"Flow.note","initialValue":{"lit":"x"}}],"flowSequenceItemList":[`)
+	expr := func(name, typ string) string {
+		return `{"name":"` + name + `","value":{"config":{"emp":{"pos":1,"text":"","type":"` + typ + `"}},"text":"","type":"` + typ + `","uiMetaData":{"mode":3},"metaData":{},"version":2}}`
+	}
+	action, da := 0, 0
+	for task := 0; b.Len() < size; task++ {
+		if task > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"__type":"Task","id":"task-%d","name":"Task %d","trackingId":%d,"actionList":[`, task, task, task)
+		for i := 0; i < 20 && (i == 0 || b.Len() < size); i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			id := "a-" + strconv.Itoa(action)
+			switch action % 4 {
+			case 0:
+				secs := da%10 + 1
+				suggested := da%4 == 3
+				da++
+				lit := flow.FormatDuration(time.Duration(secs) * time.Second)
+				fmt.Fprintf(&b, `{"actionName":"Lookup %d","actionId":"custom_-_%08d-8639-4e86-990d-34fbbf997e0e","category":{"id":"CRM","name":"CRM"},"useSuggestedTimeout":%v,"trackingId":%d,"id":"%s","name":"Call Data Action","uiMetaData":{"collapsed":false},"__type":"DataAction","errorBindings":[`, action, da, suggested, action, id)
+				for k, n := range []string{"errorCode", "status", "correlationId", "entityId", "entityName", "userMessage", "userParamsMessage", "details.errorCode", "details.fieldName"} {
+					if k > 0 {
+						b.WriteByte(',')
+					}
+					b.WriteString(expr(n, "str"))
+				}
+				b.WriteString(`],"processingPrompt":{"config":{"emp":{"pos":1,"text":"","type":"pmt"}},"text":"","type":"pmt","uiMetaData":{"mode":3},"metaData":{},"version":2,"outOfService":true},`)
+				b.WriteString(`"inputs":[{"name":"conversationId","value":{"config":{"ref":{"pos":1,"text":"Flow.conversationId","type":"str","val":"c4895bfe-fb4f-4a93-bc46-f0fa3a07a600"}},"text":"Flow.conversationId","type":"str","uiMetaData":{"mode":0},"metaData":{"references":[{"id":"c4895bfe-fb4f-4a93-bc46-f0fa3a07a600","type":"str","isSysRef":false,"name":"Flow.conversationId"}]},"version":2}}],`)
+				fmt.Fprintf(&b, `"timeout":{"config":{"lit":{"pos":1,"text":"%s","type":"dur"}},"text":"%s","type":"dur","uiMetaData":{"mode":1},"metaData":{},"version":2},`, lit, lit)
+				b.WriteString(`"paths":[{"outputId":"__SUCCESS__","nextAction":"x"},{"outputId":"__FAILURE__"},{"outputId":"__TIMEOUT__"}]}`)
+			case 1:
+				fmt.Fprintf(&b, `{"__type":"DecisionAction","id":"%s","name":"Decision","trackingId":%d,"condition":{"config":{"fnc":{"pos":1,"text":"IsSet(Flow.x)","name":"IsSet","type":"bool","operands":[{"ref":{"text":"Flow.x","type":"str"}}]}},"text":"IsSet(Flow.x)","type":"bool","uiMetaData":{"mode":0},"metaData":{},"version":2},"paths":[{"outputId":"__YES__"},{"outputId":"__NO__"}]}`, id, action)
+			case 2:
+				fmt.Fprintf(&b, `{"__type":"SetConversationDataAction","id":"%s","name":"Set data","trackingId":%d,"inputs":[%s,%s,%s]}`, id, action, expr("key", "str"), expr("value", "str"), expr(`note \"quoted\"`, "str"))
+			default:
+				fmt.Fprintf(&b, `{"__type":"TransferToAcdAction","id":"%s","name":"Transfer","trackingId":%d,"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M40S0F","type":"dur"}},"text":"P0D0H0M40S0F","type":"dur"},"queue":{"config":{"lit":{"text":"Support","type":"queue"}}}}`, id, action)
+			}
+			action++
+		}
+		b.WriteString(`]}`)
+	}
+	b.WriteString(`],"uiMetaData":{"bridgeServerActions":[],"screenPops":[]},"flowMetaData":{"flowType":"inboundcall"}}`)
+	return []byte(b.String())
+}
+
+var benchSizes = []struct {
+	name string
+	size int
+}{{"100KB", 100 << 10}, {"1MB", 1 << 20}, {"10MB", 10 << 20}}
+
+// decodeRaise is the lossy alternative: decode into map[string]any, walk,
+// modify, encode. It reorders keys and rewrites numbers and escapes.
+func decodeRaise(data []byte, min time.Duration) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			if x["__type"] == "DataAction" && x["useSuggestedTimeout"] != true {
+				if t, ok := x["timeout"].(map[string]any); ok {
+					if lit, ok := t["config"].(map[string]any)["lit"].(map[string]any); ok {
+						if d, err := flow.ParseDuration(lit["text"].(string)); err == nil && d < min {
+							lit["text"] = flow.FormatDuration(min)
+							t["text"] = flow.FormatDuration(min)
+						}
+					}
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return json.Marshal(v)
+}
+
+// sjsonRaise edits with one sjson.SetBytes per field, each a full copy.
+func sjsonRaise(data []byte, changes []flow.Change) ([]byte, error) {
+	out := data
+	var err error
+	for _, c := range changes {
+		base := strings.ReplaceAll(strings.TrimPrefix(c.Node.Pointer, "/"), "/", ".")
+		text := flow.FormatDuration(c.To)
+		if out, err = sjson.SetBytes(out, base+".timeout.config.lit.text", text); err != nil {
+			return nil, err
+		}
+		if out, err = sjson.SetBytes(out, base+".timeout.text", text); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func raiseOnce(data []byte, min time.Duration) ([]byte, int, error) {
+	d, err := flow.Parse(data)
+	if err != nil {
+		return nil, 0, err
+	}
+	changes, err := d.RaiseTimeouts(min, nil)
+	return d.Bytes(), len(changes), err
+}
+
+// BenchmarkRaise compares Parse + RaiseTimeouts + Bytes with decoding into
+// map[string]any, with one sjson.SetBytes per edited field, and with the
+// floor of gjson.ValidBytes over the same bytes. The target 5s raises the
+// Data Actions at 1 to 4 s (three in ten); 11s raises every one with a custom
+// timeout (three in four), where sjson's cost per edit shows.
+func BenchmarkRaise(b *testing.B) {
+	for _, s := range benchSizes {
+		data := generate(s.size)
+		for _, min := range []time.Duration{5 * time.Second, 11 * time.Second} {
+			d, err := flow.Parse(data)
+			require.NoError(b, err)
+			changes, err := d.RaiseTimeouts(min, nil)
+			require.NoError(b, err)
+			name := fmt.Sprintf("%s/min=%v", s.name, min)
+			b.Run(name+"/flow", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportMetric(float64(len(changes)), "edits")
+				for b.Loop() {
+					if _, _, err := raiseOnce(data, min); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			if s.size <= 1<<20 { // quadratic: about 100 s an operation at 10 MB
+				b.Run(name+"/sjson-per-edit", func(b *testing.B) {
+					b.SetBytes(int64(len(data)))
+					for b.Loop() {
+						if _, err := sjsonRaise(data, changes); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+			if min != 5*time.Second {
+				continue
+			}
+			b.Run(name+"/encoding-json", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := decodeRaise(data, min); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(name+"/gjson-valid", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if !gjson.ValidBytes(data) {
+						b.Fatal("invalid")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDataActions compares Parse + DataActions with decoding into
+// map[string]any (which by itself finds nothing).
+func BenchmarkDataActions(b *testing.B) {
+	for _, s := range benchSizes {
+		data := generate(s.size)
+		b.Run(s.name+"/flow", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				d, err := flow.Parse(data)
+				if err != nil || len(d.DataActions()) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(s.name+"/encoding-json", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				var v any
+				if err := json.Unmarshal(data, &v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestGenerated checks the benchmark documents: the right size and share of
+// Data Actions, and the same result from flow and from the sjson edits.
+func TestGenerated(t *testing.T) {
+	data := generate(100 << 10)
+	assert.InDelta(t, 100<<10, len(data), 8<<10)
+	d, err := flow.Parse(data)
+	require.NoError(t, err)
+	actions := strings.Count(string(data), `"__type":"`) - strings.Count(string(data), `"__type":"Task"`) - 1
+	assert.Equal(t, (actions+3)/4, len(d.DataActions()), "a quarter of the actions are Data Actions, the first one of them")
+	changes, err := d.RaiseTimeouts(5*time.Second, nil)
+	require.NoError(t, err)
+	assert.NotEmpty(t, changes)
+	viaSJSON, err := sjsonRaise(data, changes)
+	require.NoError(t, err)
+	assert.Equal(t, string(viaSJSON), string(d.Bytes()))
+	assertOnlyTimeoutsChanged(t, data, d.Bytes())
+}
+
+// TestRaiseAllocations holds Parse + RaiseTimeouts + Bytes to at most three
+// times the document size in bytes allocated: a copy in, a copy out, and the
+// node table.
+func TestRaiseAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates a few MB")
+	}
+	data := generate(1 << 20)
+	var before, after runtime.MemStats
+	const runs = 5
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range runs {
+		_, n, err := raiseOnce(data, 5*time.Second)
+		require.NoError(t, err)
+		require.NotZero(t, n)
+	}
+	runtime.ReadMemStats(&after)
+	perRun := float64(after.TotalAlloc-before.TotalAlloc) / runs
+	t.Logf("%.0f bytes allocated per run, %.2fx the document", perRun, perRun/float64(len(data)))
+	assert.LessOrEqual(t, perRun, 3*float64(len(data)))
+}
