@@ -316,20 +316,6 @@ func (s *scanner) str(i int) (int, bool) {
 	}
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// special8 reports whether any of the eight bytes in w is a quote, a
-// backslash or a control byte (below 0x20), with the bit tricks of
-// "Bit Twiddling Hacks" (haszero, hasless), which have no false negatives.
-func special8(w uint64) bool {
-	quote := w ^ (ones * '"')
-	slash := w ^ (ones * '\\')
-	return ((quote-ones)&^quote|(slash-ones)&^slash|(w-ones*0x20)&^w)&highs != 0
-}
-
 func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
