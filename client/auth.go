@@ -1,0 +1,132 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// tokens fetches client-credentials tokens and reuses each until shortly
+// before it expires. One fetch is in flight at a time: callers wait on the
+// mutex and then use the token it brought.
+type tokens struct {
+	cfg    clientcredentials.Config
+	http   *http.Client
+	region string
+
+	mu  sync.Mutex
+	tok *oauth2.Token
+	now func() time.Time
+}
+
+func newTokens(c Config, ep endpoints, hc *http.Client) *tokens {
+	return &tokens{
+		cfg: clientcredentials.Config{
+			ClientID:     c.ClientID,
+			ClientSecret: c.ClientSecret,
+			TokenURL:     ep.tokenURL,
+			AuthStyle:    oauth2.AuthStyleInHeader, // Basic base64(id:secret); form body grant_type only
+		},
+		http:   hc,
+		region: ep.region,
+		now:    time.Now,
+	}
+}
+
+// token returns a valid access token, fetching one if needed.
+func (t *tokens) token(ctx context.Context) (*oauth2.Token, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok != nil && t.tok.AccessToken != "" && (t.tok.Expiry.IsZero() || t.now().Add(tokenExpiryMargin).Before(t.tok.Expiry)) {
+		return t.tok, nil
+	}
+	tok, err := t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
+	if err != nil {
+		return nil, t.explain(ctx, err)
+	}
+	t.tok = tok
+	return tok, nil
+}
+
+// invalidate drops tok so that the next call fetches a new one; a token
+// another caller already replaced is left alone.
+func (t *tokens) invalidate(tok *oauth2.Token) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok == tok {
+		t.tok = nil
+	}
+}
+
+// AuthError is a failed token request. It unwraps to ErrUnauthorized when
+// the credentials were refused. It never holds the secret.
+type AuthError struct {
+	// TokenURL is the login endpoint that was tried.
+	TokenURL string
+	// Region is the region (or base URL) it belongs to.
+	Region string
+	// Status is the HTTP status, zero when no answer came.
+	Status int
+	// Code and Description are the token endpoint's error and description.
+	Code, Description string
+	err               error
+}
+
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: token request to %s failed", e.TokenURL)
+	switch {
+	case e.Code != "":
+		fmt.Fprintf(&b, ": %d %s", e.Status, e.Code)
+		if e.Description != "" {
+			fmt.Fprintf(&b, " (%s)", e.Description)
+		}
+	case e.Status != 0:
+		fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
+	case e.err != nil:
+		fmt.Fprintf(&b, ": %v", e.err)
+	}
+	if e.Code == "invalid_client" || e.Status == http.StatusUnauthorized {
+		fmt.Fprintf(&b, "; check the client id and secret, and that the OAuth client belongs to an organisation in %s: the wrong region is the most common cause", e.Region)
+	}
+	return b.String()
+}
+
+// Unwrap reports ErrUnauthorized for refused credentials, and the cause.
+func (e *AuthError) Unwrap() []error {
+	out := []error{e.err}
+	if e.Code == "invalid_client" || e.Code == "unauthorized_client" || e.Status == http.StatusUnauthorized ||
+		(e.Status == http.StatusBadRequest && e.Code != "") {
+		out = append(out, ErrUnauthorized)
+	}
+	return out
+}
+
+func (t *tokens) explain(ctx context.Context, err error) error {
+	ae := &AuthError{TokenURL: t.cfg.TokenURL, Region: t.region}
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &re):
+		if re.Response != nil {
+			ae.Status = re.Response.StatusCode
+		}
+		ae.Code, ae.Description = re.ErrorCode, re.ErrorDescription
+		// RetrieveError's own text holds the response body: keep only the
+		// parts above, and the status, as the cause.
+		ae.err = fmt.Errorf("oauth2: %d answer from the token endpoint", ae.Status)
+	case ctx.Err() != nil:
+		ae.err = ctx.Err()
+	default:
+		// Transport errors and bodies that are not a token. Neither holds
+		// the secret: oauth2 sends it in a header and never echoes it.
+		ae.err = err
+	}
+	return ae
+}

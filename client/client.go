@@ -1,0 +1,252 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/gcflow/timeouts/retry"
+)
+
+// defaultUserAgent is sent when Config.UserAgent is empty.
+const defaultUserAgent = "gcflow-timeouts/0 (+https://github.com/gcflow/timeouts)"
+
+// Read caps: a configuration can be large (real bot flows reach 600 KB, the
+// save limit is 512,000 bytes, a read is not bound by it); an error body is
+// small.
+const (
+	maxBodyBytes      = 32 << 20
+	maxErrorBodyBytes = 64 << 10
+)
+
+// Client talks to one Genesys Cloud organisation. It is safe for concurrent
+// use; create one per set of credentials and reuse it.
+type Client struct {
+	ep        endpoints
+	http      *http.Client
+	tokens    *tokens
+	policy    retry.Policy
+	limiter   *rate.Limiter // nil: no pacing
+	userAgent string
+	cfg       Config
+}
+
+// New checks cfg and returns a client. It sends nothing: the first request
+// fetches the first token.
+func New(cfg Config) (*Client, error) {
+	ep, err := cfg.endpoints()
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	rpm := cfg.RequestsPerMinute
+	if rpm == 0 {
+		rpm = DefaultRequestsPerMinute
+	}
+	if rpm > 0 {
+		// A burst of one spaces requests evenly, so no window of a minute
+		// ever sees more than the limit.
+		c.limiter = rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
+	}
+	c.tokens = newTokens(cfg, ep, hc)
+	return c, nil
+}
+
+// Region is the region name the client resolved, or the base URL.
+func (c *Client) Region() string { return c.ep.region }
+
+// call is one API request.
+type call struct {
+	method string
+	path   string // under the API base, starting with /api/v2/
+	query  url.Values
+	body   []byte // sent as application/json when non-nil
+	// status is set to the final HTTP status (for tests and logs).
+	status int
+}
+
+// idempotent reports whether repeating the request cannot do its action twice.
+func (r *call) idempotent() bool { return r.method == http.MethodGet || r.method == http.MethodHead }
+
+// do sends r through the one place that paces, authenticates, retries what
+// is safe to retry and turns non-2xx answers into *APIError. It returns the
+// response body.
+func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
+	var out []byte
+	err := retry.Do(ctx, c.policy, func(ctx context.Context) error {
+		body, err := c.attempt(ctx, r)
+		if err == nil {
+			out = body
+		}
+		return err
+	})
+	return out, err
+}
+
+// attempt sends r once, or twice when the first answer is a 401: the token
+// may have expired or been revoked, so one fresh token and one repeat.
+func (c *Client) attempt(ctx context.Context, r *call) ([]byte, error) {
+	for try := 0; ; try++ {
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, retry.Permanent(err)
+			}
+		}
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			var ae *AuthError
+			if errors.As(err, &ae) && ae.Status != 0 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests {
+				return nil, retry.Permanent(err)
+			}
+			if ctx.Err() != nil {
+				return nil, retry.Permanent(err)
+			}
+			return nil, err // the login host failed or was unreachable: worth repeating
+		}
+		target := c.ep.api.String() + r.path // r.path is escaped already
+		if len(r.query) > 0 {
+			target += "?" + r.query.Encode()
+		}
+		var rd io.Reader
+		if r.body != nil {
+			rd = bytes.NewReader(r.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, target, rd)
+		if err != nil {
+			return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, err))
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+		if r.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			c.log(ctx, r, 0, start, err)
+			err = fmt.Errorf("client: %s %s: %w", r.method, r.path, scrub(err))
+			// A POST is repeated only when it provably never reached the
+			// server: a publish repeated is a second version.
+			if ctx.Err() != nil || (!r.idempotent() && !errors.Is(err, syscall.ECONNREFUSED)) {
+				return nil, retry.Permanent(err)
+			}
+			return nil, err
+		}
+		limit := int64(maxBodyBytes)
+		if resp.StatusCode >= 300 {
+			limit = maxErrorBodyBytes
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		resp.Body.Close()
+		r.status = resp.StatusCode
+		c.log(ctx, r, resp.StatusCode, start, rerr)
+		if rerr != nil {
+			err := fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, scrub(rerr))
+			if r.idempotent() {
+				return nil, err
+			}
+			return nil, retry.Permanent(err)
+		}
+		if int64(len(body)) > limit {
+			if resp.StatusCode < 300 {
+				return nil, retry.Permanent(fmt.Errorf("%w: %s %s: the answer is larger than %d bytes", ErrInvalidResponse, r.method, r.path, limit))
+			}
+			body = body[:limit]
+		}
+		if resp.StatusCode < 300 {
+			return body, nil
+		}
+		// A server may echo what it was sent; never let a token or the
+		// secret into an error.
+		body = redact(body, tok.AccessToken, c.cfg.ClientSecret)
+		apiErr := newAPIError(resp, body, r.method, r.path, c.now())
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && try == 0:
+			c.tokens.invalidate(tok)
+			continue
+		case resp.StatusCode == http.StatusTooManyRequests:
+			return nil, apiErr
+		case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented && r.idempotent():
+			return nil, apiErr
+		default:
+			return nil, retry.Permanent(apiErr)
+		}
+	}
+}
+
+func (c *Client) now() time.Time {
+	if c.policy.Clock != nil {
+		return c.policy.Clock.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) log(ctx context.Context, r *call, status int, start time.Time, err error) {
+	if c.cfg.Logger == nil {
+		return
+	}
+	attrs := []any{"method", r.method, "path", r.path, "status", status, "duration", time.Since(start)}
+	if err != nil {
+		attrs = append(attrs, "error", scrub(err).Error())
+	}
+	c.cfg.Logger.DebugContext(ctx, "genesys cloud request", attrs...)
+}
+
+// redact replaces every occurrence of the secrets in b.
+func redact(b []byte, secrets ...string) []byte {
+	for _, s := range secrets {
+		if len(s) >= 4 && bytes.Contains(b, []byte(s)) {
+			b = bytes.ReplaceAll(b, []byte(s), []byte("[redacted]"))
+		}
+	}
+	return b
+}
+
+// scrub removes the query from URLs in transport errors: ours hold only flow
+// ids, but a caller's proxy URL might hold more.
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery, u.User = "", nil
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
+}
+
+// getJSON sends a GET and decodes the answer into out.
+func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
+	return c.callJSON(ctx, &call{method: http.MethodGet, path: path, query: query}, out)
+}
+
+func (c *Client) callJSON(ctx context.Context, r *call, out any) error {
+	body, err := c.do(ctx, r)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%w: %s %s: %v (the answer starts %q)", ErrInvalidResponse, r.method, r.path, err, truncate(string(body), 80))
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+// Package client is a small Genesys Cloud Platform API client for what
+// finding and fixing Data Action timeouts needs: OAuth client credentials,
+// regions, flow listings, versions and configurations, check-out, save,
+// check-in and publish, and data actions.
+//
+//	c, err := client.New(client.ConfigFromEnv()) // GENESYS_CLOUD_* variables
+//	if err != nil {
+//		return err
+//	}
+//	for f, err := range c.Flows(ctx, &client.ListFlowsOptions{Types: []string{"inboundcall"}}) {
+//		if err != nil {
+//			return err
+//		}
+//		doc, err := c.LatestConfiguration(ctx, f.ID) // a *flow.Document
+//		...
+//	}
+//
+// Every request goes through one place that paces the client under the
+// per-token rate limit (Config.RequestsPerMinute), authenticates (a token is
+// reused until shortly before it expires; a 401 gets one fresh token and one
+// repeat), retries what is safe to retry (GETs on transport errors, 429 and
+// 5xx; POSTs only on 429 and on connections refused, because a publish
+// repeated is a second version), waits out Retry-After without capping it,
+// and turns every non-2xx answer into an *APIError that errors.Is maps to
+// ErrNotFound, ErrConflict, ErrRateLimited, ErrUnauthorized, ErrForbidden
+// and ErrGone. Bodies are read with a size cap. The client secret and the
+// bearer token never appear in an error or a log line.
+//
+// The parts of the API that could not be confirmed from a first-party source
+// are in modelled.go, one constant each.
+//
+// A Client is safe for concurrent use by multiple goroutines.
+package client

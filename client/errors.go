@@ -1,0 +1,182 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors for callers to branch on with errors.Is.
+var (
+	// ErrNotFound: 404, the flow, version or action does not exist.
+	ErrNotFound = errors.New("client: not found")
+	// ErrConflict: 409, a lock is held by someone else, the caller does not
+	// hold the lock it needs, or another operation is running.
+	ErrConflict = errors.New("client: conflict")
+	// ErrRateLimited: 429, the request rate was over the limit.
+	ErrRateLimited = errors.New("client: rate limited")
+	// ErrUnauthorized: 401 after a fresh token, or a token request refused
+	// (wrong client id, secret or region).
+	ErrUnauthorized = errors.New("client: unauthorized")
+	// ErrForbidden: 403, the OAuth client lacks a permission.
+	ErrForbidden = errors.New("client: forbidden")
+	// ErrGone: 410, the flow was deleted.
+	ErrGone = errors.New("client: gone")
+	// ErrConfig: the Config is not usable.
+	ErrConfig = errors.New("client: invalid configuration")
+	// ErrTooLarge: a configuration above MaxRequestBytes, refused before
+	// anything is sent.
+	ErrTooLarge = errors.New("client: configuration too large")
+	// ErrOperationFailed: an asynchronous check-in or publish ended in FAILURE.
+	ErrOperationFailed = errors.New("client: operation failed")
+	// ErrInvalidResponse: a 2xx answer whose body is not what the API promises.
+	ErrInvalidResponse = errors.New("client: invalid response")
+)
+
+// APIError is a non-2xx answer of the Genesys Cloud API.
+type APIError struct {
+	// Status is the HTTP status code.
+	Status int
+	// Code is Genesys' error code, such as architect.flow.locked.by.user.
+	Code string
+	// Message is Genesys' message.
+	Message string
+	// CorrelationID is what Genesys support asks for: the body's contextId
+	// or the Inin-Correlation-Id header.
+	CorrelationID string
+	// Method and Path say which request failed.
+	Method, Path string
+	// RetryAfterWait is the Retry-After the server sent, zero if none.
+	RetryAfterWait time.Duration
+	// Details are the body's details, when present.
+	Details []ErrorDetail
+}
+
+// ErrorDetail is one entry of an error body's details.
+type ErrorDetail struct {
+	ErrorCode  string `json:"errorCode,omitempty"`
+	FieldName  string `json:"fieldName,omitempty"`
+	EntityID   string `json:"entityId,omitempty"`
+	EntityName string `json:"entityName,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (%s)", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.Status == http.StatusForbidden {
+		b.WriteString(" (the OAuth client's role lacks a permission; the message names it)")
+	}
+	if e.CorrelationID != "" {
+		fmt.Fprintf(&b, " [correlation id %s]", e.CorrelationID)
+	}
+	return b.String()
+}
+
+// Is maps the status to the package's sentinel errors.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrConflict:
+		return e.Status == http.StatusConflict
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrGone:
+		return e.Status == http.StatusGone
+	case ErrTooLarge:
+		return e.Status == http.StatusRequestEntityTooLarge
+	}
+	return false
+}
+
+// RetryAfter reports the wait the server asked for; it lets retry.Do honour it.
+func (e *APIError) RetryAfter() (time.Duration, bool) {
+	return e.RetryAfterWait, e.RetryAfterWait > 0
+}
+
+// errorBody is the platform's error body.
+type errorBody struct {
+	Message   string        `json:"message"`
+	Code      string        `json:"code"`
+	Status    int           `json:"status"`
+	ContextID string        `json:"contextId"`
+	Details   []ErrorDetail `json:"details"`
+}
+
+func newAPIError(resp *http.Response, body []byte, method, path string, now time.Time) *APIError {
+	e := &APIError{Status: resp.StatusCode, Method: method, Path: path}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) == nil {
+		e.Code, e.Message, e.CorrelationID, e.Details = eb.Code, eb.Message, eb.ContextID, eb.Details
+	} else if len(body) > 0 {
+		e.Message = "(a body that is not JSON: " + strconv.Quote(truncate(string(body), 200)) + ")"
+	}
+	if e.CorrelationID == "" {
+		e.CorrelationID = resp.Header.Get("Inin-Correlation-Id")
+	}
+	e.RetryAfterWait = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	return e
+}
+
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now).Round(time.Second)
+	}
+	return 0
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// OperationError is an asynchronous check-in or publish that ended in
+// FAILURE. It unwraps to ErrOperationFailed.
+type OperationError struct {
+	FlowID    string
+	Operation Operation
+}
+
+func (e *OperationError) Error() string {
+	op := e.Operation
+	msg := fmt.Sprintf("client: %s of flow %s failed", strings.ToLower(op.ActionName), e.FlowID)
+	if op.ErrorCode != "" {
+		msg += " (" + op.ErrorCode + ")"
+	}
+	if op.ErrorMessage != "" {
+		msg += ": " + op.ErrorMessage
+	}
+	return msg
+}
+
+func (e *OperationError) Unwrap() error { return ErrOperationFailed }

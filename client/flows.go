@@ -1,0 +1,155 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gcflow/timeouts/flow"
+)
+
+// ListFlowsOptions filters and pages a flow listing. A nil value lists every
+// flow, a page of 100 at a time.
+type ListFlowsOptions struct {
+	// Types keeps flows of these types (inboundcall, workflow, ...; any
+	// letter case).
+	Types []string
+	// Name keeps flows whose name matches (Genesys matches substrings and
+	// accepts * wildcards).
+	Name string
+	// LockedBy keeps flows locked by this user id.
+	LockedBy string
+	// IDs lists these flows only; Genesys then ignores the other filters.
+	IDs []string
+	// PageSize is the number of flows a request asks for, up to MaxPageSize.
+	PageSize int
+}
+
+func (o *ListFlowsOptions) query() (url.Values, int, error) {
+	q := url.Values{}
+	size := 100
+	if o == nil {
+		return q, size, nil
+	}
+	if o.PageSize != 0 {
+		if o.PageSize < 1 || o.PageSize > MaxPageSize {
+			return nil, 0, fmt.Errorf("%w: page size %d is outside 1 to %d", ErrConfig, o.PageSize, MaxPageSize)
+		}
+		size = o.PageSize
+	}
+	for _, t := range o.Types {
+		q.Add("type", strings.ToLower(t))
+	}
+	if o.Name != "" {
+		q.Set("name", o.Name)
+	}
+	if o.LockedBy != "" {
+		q.Set("lockedBy", o.LockedBy)
+	}
+	for _, id := range o.IDs {
+		q.Add("id", id)
+	}
+	return q, size, nil
+}
+
+// Flows lists flows, one page at a time as the iteration asks for them. It
+// stops after the last page (pageNumber reaches pageCount, or no nextUri);
+// an error ends the iteration after it is yielded.
+//
+// GET /api/v2/flows
+func (c *Client) Flows(ctx context.Context, opts *ListFlowsOptions) iter.Seq2[Flow, error] {
+	q, size, err := opts.query()
+	return pages[Flow](ctx, c, "/api/v2/flows", q, size, err)
+}
+
+// FlowVersions lists a flow's versions, newest first as Genesys orders them.
+//
+// GET /api/v2/flows/{flowId}/versions
+func (c *Client) FlowVersions(ctx context.Context, flowID string) iter.Seq2[FlowVersion, error] {
+	return pages[FlowVersion](ctx, c, "/api/v2/flows/"+url.PathEscape(flowID)+"/versions", url.Values{}, 100, nil)
+}
+
+func pages[T any](ctx context.Context, c *Client, path string, q url.Values, size int, qerr error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if qerr != nil {
+			yield(zero, qerr)
+			return
+		}
+		q.Set("pageSize", strconv.Itoa(size))
+		for n := 1; ; n++ {
+			if n > maxPages {
+				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, maxPages))
+				return
+			}
+			q.Set("pageNumber", strconv.Itoa(n))
+			var p page[T]
+			if err := c.getJSON(ctx, path, q, &p); err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, e := range p.Entities {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if p.NextURI == "" || p.PageNumber >= p.PageCount || p.PageCount == 0 {
+				return
+			}
+		}
+	}
+}
+
+// Flow reads one flow: its lock holder, versions and current operation.
+//
+// GET /api/v2/flows/{flowId}
+func (c *Client) Flow(ctx context.Context, flowID string) (*Flow, error) {
+	var f Flow
+	if err := c.getJSON(ctx, "/api/v2/flows/"+url.PathEscape(flowID), nil, &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Configuration reads one version's configuration as a flow document.
+//
+// GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
+func (c *Client) Configuration(ctx context.Context, flowID, versionID string) (*flow.Document, error) {
+	return c.document(ctx, "/api/v2/flows/"+url.PathEscape(flowID)+"/versions/"+url.PathEscape(versionID)+"/configuration")
+}
+
+// LatestConfiguration reads the newest saved configuration of a flow.
+//
+// GET /api/v2/flows/{flowId}/latestconfiguration
+func (c *Client) LatestConfiguration(ctx context.Context, flowID string) (*flow.Document, error) {
+	return c.document(ctx, "/api/v2/flows/"+url.PathEscape(flowID)+"/latestconfiguration")
+}
+
+func (c *Client) document(ctx context.Context, path string) (*flow.Document, error) {
+	body, err := c.do(ctx, &call{method: http.MethodGet, path: path})
+	if err != nil {
+		return nil, err
+	}
+	doc, err := flow.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrInvalidResponse, path, err)
+	}
+	return doc, nil
+}
+
+// DataAction reads an integration action with its configuration, where its
+// own timeout is (Config.TimeoutSeconds).
+//
+// GET /api/v2/integrations/actions/{actionId}?includeConfig=true
+func (c *Client) DataAction(ctx context.Context, actionID string) (*DataAction, error) {
+	var a DataAction
+	q := url.Values{"includeConfig": {"true"}}
+	if err := c.getJSON(ctx, "/api/v2/integrations/actions/"+url.PathEscape(actionID), q, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
