@@ -1,0 +1,271 @@
+package clienttest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/gcflow/timeouts/client"
+)
+
+// The credentials every Org accepts, for an OAuth client named DefaultClientName.
+const (
+	DefaultClientID     = "clienttest-client"
+	DefaultClientSecret = "clienttest-secret"
+	DefaultClientName   = "clienttest"
+)
+
+// Options configure an Org. The zero value is a well-behaved organisation.
+type Options struct {
+	// RequestsPerMinute is the per-token rate limit: 0 means 300, a
+	// negative value none. A token may use up to a second's worth at once
+	// (modelled).
+	RequestsPerMinute int
+	// RateLimitHeaders adds inin-ratelimit-count, -allowed and -reset to
+	// every API answer (modelled: a fixed one-minute window).
+	RateLimitHeaders bool
+	// TokenLifetime is how long a token lives: 0 means 24 h.
+	TokenLifetime time.Duration
+	// OperationReads is how many reads of a flow an asynchronous check-in
+	// or publish stays incomplete for (modelled: time on the platform,
+	// counted in reads so that tests need no clock).
+	OperationReads int
+	// Faults are injected into API requests (not the token endpoint).
+	Faults Faults
+	// Now is the clock for token expiry and version dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Faults make an Org misbehave the way the real platform does, drawn from a
+// random source seeded with Seed, one draw per API request in arrival order.
+type Faults struct {
+	Seed int64
+	// ServerErrors is the fraction of requests answered 500, 502, 503 or 504.
+	ServerErrors float64
+	// RateLimited is the fraction answered 429 with Retry-After: RetryAfter.
+	RateLimited float64
+	// RetryAfter is the wait a 429 asks for: 0 means 1 s.
+	RetryAfter time.Duration
+	// Dropped is the fraction whose connection is closed without an answer.
+	Dropped float64
+	// Latency delays every API request.
+	Latency time.Duration
+}
+
+// Org is an in-memory Genesys Cloud organisation and its HTTP API.
+type Org struct {
+	opts Options
+	mux  *http.ServeMux
+
+	mu        sync.Mutex
+	clients   map[string]oauthClient
+	tokens    map[string]*token
+	flows     map[string]*flowState
+	actions   map[string]*dataAction
+	rnd       *mrand.Rand
+	seq       int // ids, correlation ids
+	requests  int // API requests seen, the clock of scheduled events
+	log       []Request
+	counters  Counters
+	failNext  []*failRule
+	hooks     []*hook
+	schedules []*lockSchedule
+}
+
+type oauthClient struct{ secret, name string }
+
+type token struct {
+	clientID string
+	expires  time.Time
+	limiter  *rate.Limiter
+	window   time.Time // start of the rate-limit header window
+	count    int       // requests in the window
+}
+
+// Request is one logged API request.
+type Request struct {
+	Method, Path string
+	Status       int
+	ClientID     string
+}
+
+// Counters count what an Org has done, for tests to compare with reports.
+type Counters struct {
+	Requests    int         // API requests, token requests excluded
+	Tokens      int         // tokens issued
+	ByStatus    map[int]int // API answers by status
+	Faults      int         // requests answered by fault injection (5xx, 429, dropped)
+	RateLimited int         // 429s from the rate limiter
+	Checkouts   int
+	Saves       int
+	Checkins    int // completed check-ins
+	Publishes   int // completed publishes
+	Unlocks     int
+	Reverts     int
+	Versions    int // committed versions (CHECKIN, PUBLISH) created through the API
+}
+
+// NewOrg returns an empty organisation that accepts DefaultClientID.
+func NewOrg(opts *Options) *Org {
+	o := &Org{
+		clients: map[string]oauthClient{DefaultClientID: {DefaultClientSecret, DefaultClientName}},
+		tokens:  map[string]*token{},
+		flows:   map[string]*flowState{},
+		actions: map[string]*dataAction{},
+	}
+	if opts != nil {
+		o.opts = *opts
+	}
+	if o.opts.RequestsPerMinute == 0 {
+		o.opts.RequestsPerMinute = client.DefaultRequestsPerMinute
+	}
+	if o.opts.TokenLifetime == 0 {
+		o.opts.TokenLifetime = 24 * time.Hour
+	}
+	if o.opts.Faults.RetryAfter == 0 {
+		o.opts.Faults.RetryAfter = time.Second
+	}
+	if o.opts.Now == nil {
+		o.opts.Now = time.Now
+	}
+	seed := uint64(o.opts.Faults.Seed)
+	o.rnd = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	o.counters.ByStatus = map[int]int{}
+	o.routes()
+	return o
+}
+
+// AddClient lets another OAuth client in.
+func (o *Org) AddClient(id, secret, name string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.clients[id] = oauthClient{secret, name}
+}
+
+// ExpireTokens makes every token issued so far expired, as if its lifetime
+// had passed: the next API request with one gets a 401.
+func (o *Org) ExpireTokens() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, t := range o.tokens {
+		t.expires = time.Time{}
+	}
+}
+
+// Server is an Org served by an httptest server on a loopback address.
+type Server struct {
+	*Org
+	// URL is the server's base URL: the API and /oauth/token are under it.
+	URL string
+	srv *httptest.Server
+}
+
+// NewServer starts an Org on a loopback httptest server. Close it when done.
+func NewServer(opts *Options) *Server {
+	o := NewOrg(opts)
+	srv := httptest.NewServer(o)
+	return &Server{Org: o, URL: srv.URL, srv: srv}
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// ClientConfig returns a client.Config for this server with the default
+// credentials and no client-side pacing (the Org's own limit still applies).
+func (s *Server) ClientConfig() client.Config {
+	return client.Config{BaseURL: s.URL, ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, RequestsPerMinute: -1}
+}
+
+// Requests returns the log of API requests so far.
+func (o *Org) Requests() []Request {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.log)
+}
+
+// Counters returns what the Org has done so far.
+func (o *Org) Counters() Counters {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.counters
+	c.ByStatus = make(map[int]int, len(o.counters.ByStatus))
+	for k, v := range o.counters.ByStatus {
+		c.ByStatus[k] = v
+	}
+	return c
+}
+
+// FailNext makes the next n API requests whose method is method and whose
+// path starts with pathPrefix fail with status and a Genesys error body.
+func (o *Org) FailNext(method, pathPrefix string, n, status int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failNext = append(o.failNext, &failRule{method, pathPrefix, n, status})
+}
+
+// Before runs fn once, before the next API request with this method and
+// exactly this path is handled: the place to make "another user" act
+// between two of a client's requests.
+func (o *Org) Before(method, path string, fn func(*Org)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.hooks = append(o.hooks, &hook{method, path, fn})
+}
+
+// LockDuring makes another user hold flowID's lock while the Org's API
+// request count is in [from, to): taken, if free, when the count reaches
+// from, and released (nothing checked in) when it reaches to.
+func (o *Org) LockDuring(flowID, userName string, from, to int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, user: userName, from: from, to: to})
+}
+
+type failRule struct {
+	method, prefix string
+	n, status      int
+}
+
+type hook struct {
+	method, path string
+	fn           func(*Org)
+}
+
+type lockSchedule struct {
+	flowID, user string
+	from, to     int
+	took, done   bool
+}
+
+func (o *Org) nextID(prefix string) string {
+	o.seq++
+	return fmt.Sprintf("%s-%06d", prefix, o.seq)
+}
+
+func newToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// limiterFor returns a token's rate limiter (a second's worth of burst).
+func (o *Org) limiterFor() *rate.Limiter {
+	rpm := o.opts.RequestsPerMinute
+	if rpm < 0 {
+		return nil
+	}
+	burst := int(math.Max(1, math.Ceil(float64(rpm)/60)))
+	return rate.NewLimiter(rate.Limit(float64(rpm)/60), burst)
+}
+
+func upper(s string) string { return strings.ToUpper(s) }
