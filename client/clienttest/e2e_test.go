@@ -2,6 +2,8 @@ package clienttest_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +84,72 @@ func TestClientEndToEnd(t *testing.T) {
 	assert.Equal(t, 1, counters.Publishes)
 	assert.Equal(t, 1, counters.Versions)
 	assert.Equal(t, 1, counters.Tokens)
+}
+
+// TestConcurrentClients runs eight clients at once, each with its own
+// credentials, through whole cycles on their own flows while listing all.
+func TestConcurrentClients(t *testing.T) {
+	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 1})
+	defer srv.Close()
+	const n = 8
+	ids := make([]string, n)
+	for i := range n {
+		id, err := srv.AddFlow(clienttest.FlowSeed{Name: fmt.Sprintf("Flow %d", i), Type: "inboundcall", Config: []byte(archConfig)})
+		require.NoError(t, err)
+		ids[i] = id
+		srv.AddClient(fmt.Sprintf("c%d", i), "secret", fmt.Sprintf("Client %d", i))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := srv.ClientConfig()
+			cfg.ClientID, cfg.ClientSecret = fmt.Sprintf("c%d", i), "secret"
+			cfg.Retry.InitialInterval = time.Millisecond
+			c, err := client.New(cfg)
+			if err != nil {
+				errs <- err
+				return
+			}
+			ctx := context.Background()
+			for round := range 3 {
+				for _, err := range c.Flows(ctx, &client.ListFlowsOptions{PageSize: 3}) {
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				doc, err := c.LatestConfiguration(ctx, ids[i])
+				if err == nil {
+					_, err = doc.SetTimeouts(flow.Edit{NodeID: "n1", Timeout: time.Duration(4+round) * time.Second})
+				}
+				if err == nil {
+					_, err = c.Checkout(ctx, ids[i])
+				}
+				if err == nil {
+					_, err = c.SaveVersion(ctx, ids[i], doc)
+				}
+				if err == nil {
+					_, err = c.Publish(ctx, ids[i])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, id := range ids {
+		assert.Len(t, srv.Versions(id), 4, "flow %d: the seed and three publishes", i)
+		assert.Contains(t, string(srv.Published(id)), "P0D0H0M6S0F")
+		assert.Empty(t, srv.LockHolder(id))
+	}
+	assert.Equal(t, 3*n, srv.Counters().Publishes)
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -28,8 +27,9 @@ const (
 // Options configure an Org. The zero value is a well-behaved organisation.
 type Options struct {
 	// RequestsPerMinute is the per-token rate limit: 0 means 300, a
-	// negative value none. A token may use up to a second's worth at once
-	// (modelled).
+	// negative value none. It is a token bucket that holds a minute's
+	// worth and refills continuously (modelled: the platform counts per
+	// minute).
 	RequestsPerMinute int
 	// RateLimitHeaders adds inin-ratelimit-count, -allowed and -reset to
 	// every API answer (modelled: a fixed one-minute window).
@@ -258,14 +258,13 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-// limiterFor returns a token's rate limiter (a second's worth of burst).
+// limiterFor returns a token's rate limiter.
 func (o *Org) limiterFor() *rate.Limiter {
 	rpm := o.opts.RequestsPerMinute
 	if rpm < 0 {
 		return nil
 	}
-	burst := int(math.Max(1, math.Ceil(float64(rpm)/60)))
-	return rate.NewLimiter(rate.Limit(float64(rpm)/60), burst)
+	return rate.NewLimiter(rate.Limit(float64(rpm)/60), rpm)
 }
 
 func upper(s string) string { return strings.ToUpper(s) }

@@ -14,14 +14,14 @@ import (
 
 type flowState struct {
 	id, name, description, typ string // typ lower case
-	deleted                     bool
-	versions                    []*version // committed (CHECKIN, PUBLISH), oldest first
-	draft                       *version   // SAVE: the saved configuration, if any
-	published                   *version
-	lock                        *lock
-	op                          *operation
-	failPublish                 *operationFailure
-	nextVersion                 int
+	deleted                    bool
+	versions                   []*version // committed (CHECKIN, PUBLISH), oldest first
+	draft                      *version   // SAVE: the saved configuration, if any
+	published                  *version
+	lock                       *lock
+	op                         *operation
+	failPublish                *operationFailure
+	nextVersion                int
 }
 
 // version is one configuration. Every change the API commits (check-in,
