@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -112,7 +113,23 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 		writeError(w, fault, "service.unavailable", "The service is temporarily unavailable")
 		return tok.clientID
 	}
-	o.mux.ServeHTTP(w, r.WithContext(withClient(r.Context(), tok.clientID)))
+	o.mu.Lock()
+	lose := 0
+	for i, f := range o.loseNext {
+		if r.Method == f.method && strings.HasPrefix(r.URL.Path, f.prefix) {
+			lose = f.status
+			o.loseNext = append(o.loseNext[:i], o.loseNext[i+1:]...)
+			break
+		}
+	}
+	o.mu.Unlock()
+	r = r.WithContext(withClient(r.Context(), tok.clientID))
+	if lose != 0 {
+		o.mux.ServeHTTP(httptest.NewRecorder(), r)
+		writeError(w, lose, "internal.server.error", "The answer was lost")
+		return tok.clientID
+	}
+	o.mux.ServeHTTP(w, r)
 	return tok.clientID
 }
 

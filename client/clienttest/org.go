@@ -78,6 +78,7 @@ type Org struct {
 	log       []Request
 	counters  Counters
 	failNext  []*failRule
+	loseNext  []*failRule
 	hooks     []*hook
 	schedules []*lockSchedule
 }
@@ -211,6 +212,15 @@ func (o *Org) FailNext(method, pathPrefix string, n, status int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.failNext = append(o.failNext, &failRule{method, pathPrefix, n, status})
+}
+
+// LoseNextAnswer makes the next API request with this method and path
+// prefix take effect, and then answers status instead of its real answer:
+// a write whose answer was lost.
+func (o *Org) LoseNextAnswer(method, pathPrefix string, status int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.loseNext = append(o.loseNext, &failRule{method, pathPrefix, 1, status})
 }
 
 // Before runs fn once, before the next API request with this method and
