@@ -11,17 +11,28 @@
 //
 //   - [github.com/gcflow/timeouts/flow]: a flow's configuration as raw JSON;
 //     finds Data Actions and edits their timeouts byte for byte.
+//   - [github.com/gcflow/timeouts/retry]: exponential backoff that honours
+//     Retry-After and knows what is worth repeating.
+//   - [github.com/gcflow/timeouts/client]: the Genesys Cloud client, with a
+//     safe read-modify-write of one flow (UpdateFlow) and organisation-wide
+//     AuditFlows and RaiseTimeouts.
+//   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
+//     Cloud organisation served over HTTP, for tests and demos.
+//
+// The commands under examples/ (audit, raise, restore, fakeorg) do the whole
+// job from a terminal; each takes -demo to run without credentials.
 //
 // A tour in ten lines:
 //
-//	doc, err := flow.Parse(config) // the JSON of a flow version
+//	c, err := client.New(client.ConfigFromEnv()) // GENESYS_CLOUD_* variables
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	for _, n := range doc.DataActions() {
-//		fmt.Println(n.Name, n.Timeout, n.UseSuggested)
+//	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true}) {
+//		if err != nil {
+//			log.Printf("%s: %v", res.FlowID, err) // locked, draft pending, ...: the run goes on
+//			continue
+//		}
+//		fmt.Println(res.FlowName, len(res.Changes), "raised")
 //	}
-//	changes, err := doc.RaiseTimeouts(5*time.Second, nil)
-//	fmt.Println(len(changes), "timeouts raised")
-//	os.WriteFile("flow.json", doc.Bytes(), 0o644) // every other byte as it was
 package timeouts

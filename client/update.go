@@ -92,7 +92,8 @@ func (e *errRetryUpdate) Unwrap() error { return e.err }
 //     another user or client holds the lock (unless ForceUnlock), and with
 //     ErrDraftPending when an unpublished draft exists (unless AllowDraft).
 //  2. It reads the latest configuration and runs edit without a lock. No
-//     change: it returns, having taken no lock and written nothing. A dry
+//     change (no Change reported and the bytes as they were): it returns,
+//     having taken no lock and written nothing. A dry
 //     run returns here too, with the diff. Otherwise it checks the flow out,
 //     reads the latest configuration again and runs edit on that.
 //  3. A document above MaxRequestBytes is refused with ErrTooLarge.
@@ -203,7 +204,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return fmt.Errorf("client: flow %s: %w", flowID, err)
 	}
 	res.Changes = changes
-	if len(changes) == 0 {
+	if len(changes) == 0 && bytes.Equal(doc.Bytes(), original) {
 		c.confirmEarlierWrite(f, o, res, st)
 		return nil
 	}
@@ -243,7 +244,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return fmt.Errorf("client: flow %s: %w", flowID, err)
 	}
 	res.Changes = changes
-	if len(changes) == 0 {
+	if len(changes) == 0 && bytes.Equal(doc.Bytes(), original) {
 		return errNothingLeft // someone made the change meanwhile: release the lock
 	}
 	if len(doc.Bytes()) > MaxRequestBytes {
@@ -364,13 +365,18 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 	if !bytes.Equal(got.Bytes(), doc.Bytes()) && !sameJSON(got.Bytes(), doc.Bytes()) {
 		return fmt.Errorf("%w: flow %s: version %s differs from what was saved", ErrVerify, flowID, versionID)
 	}
-	byPointer := map[string]flow.Node{}
+	// Each changed node must read back as it was written.
+	written := map[string]flow.Node{}
+	for _, n := range doc.Nodes() {
+		written[n.ID] = n
+	}
+	read := map[string]flow.Node{}
 	for _, n := range got.Nodes() {
-		byPointer[n.Pointer] = n
+		read[n.ID] = n
 	}
 	for _, ch := range changes {
-		n, ok := byPointer[ch.Node.Pointer]
-		if !ok || n.TimeoutKind != flow.TimeoutLiteral || n.Timeout != ch.To || n.UseSuggested {
+		w, r := written[ch.Node.ID], read[ch.Node.ID]
+		if r.ID == "" || r.Timeout != w.Timeout || r.TimeoutKind != w.TimeoutKind || r.UseSuggested != w.UseSuggested || r.Timeout != ch.To {
 			return fmt.Errorf("%w: flow %s: node %q at %s does not read back as %v in version %s", ErrVerify, flowID, ch.Node.ID, ch.Node.Pointer, ch.To, versionID)
 		}
 	}

@@ -298,3 +298,28 @@ func (d *Document) replacements(r *nodeRec, to time.Duration) ([]replacement, bo
 	}
 	return reps, true, nil
 }
+
+// Replace makes data the whole document, as restoring a backup does, and
+// reports the timeouts that differ between the two, matched by node id: a
+// Change for each node whose literal, kind or use of the suggested timeout
+// changes (To is the new literal). The bytes may change where no timeout
+// does; compare Bytes to tell. On error the document is unchanged.
+func (d *Document) Replace(data []byte) ([]Change, error) {
+	nd, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	old := map[string]Node{}
+	for _, n := range d.Nodes() {
+		old[n.ID] = n
+	}
+	var changes []Change
+	for _, n := range nd.Nodes() {
+		o, ok := old[n.ID]
+		if ok && (o.Timeout != n.Timeout || o.TimeoutKind != n.TimeoutKind || o.UseSuggested != n.UseSuggested) {
+			changes = append(changes, Change{Node: o, From: o.Timeout, To: n.Timeout})
+		}
+	}
+	*d = *nd
+	return changes, nil
+}

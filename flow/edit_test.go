@@ -213,3 +213,29 @@ func TestKeysAreData(t *testing.T) {
 		assertChangesExplainDiff(t, flow.ShapeArchitect, arch, d.Bytes(), changes)
 	}
 }
+
+func TestReplace(t *testing.T) {
+	data := readFile(t, "testdata/architect-mixed.json")
+	d, err := flow.Parse(data)
+	require.NoError(t, err)
+	raised, err := flow.Parse(data)
+	require.NoError(t, err)
+	_, err = raised.RaiseTimeouts(5*time.Second, &flow.RaiseOptions{OverrideSuggested: true})
+	require.NoError(t, err)
+
+	changes, err := raised.Replace(data)
+	require.NoError(t, err)
+	assert.Len(t, changes, 4, "back from 5 s to the original timeouts")
+	assert.Equal(t, data, raised.Bytes())
+	assert.Equal(t, d.Nodes(), raised.Nodes())
+	for _, c := range changes {
+		assert.Equal(t, 5*time.Second, c.From)
+	}
+
+	_, err = raised.Replace([]byte(`{"nope":`))
+	require.ErrorIs(t, err, flow.ErrInvalidJSON)
+	assert.Equal(t, data, raised.Bytes(), "unchanged on error")
+	changes, err = raised.Replace(append([]byte(" "), data...))
+	require.NoError(t, err)
+	assert.Empty(t, changes, "bytes changed, no timeout did")
+}

@@ -1,0 +1,139 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/retry"
+)
+
+// bigOrg is an organisation of n flows made from the demo's documents.
+func bigOrg(b *testing.B, n int, opts *clienttest.Options) (*clienttest.Server, *client.Client) {
+	b.Helper()
+	srv, err := clienttest.NewDemoServer(opts)
+	require.NoError(b, err)
+	b.Cleanup(srv.Close)
+	demoIDs := srv.FlowIDs()
+	for i := len(demoIDs); i < n; i++ {
+		src := demoIDs[i%len(demoIDs)]
+		if src == "demo-flow-05" || src == "demo-flow-08" { // the locked one and the draft
+			src = "demo-flow-01"
+		}
+		_, err := srv.AddFlow(clienttest.FlowSeed{ID: fmt.Sprintf("bench-%04d", i), Name: fmt.Sprintf("Bench %04d", i), Type: "inboundcall", Config: srv.Published(src)})
+		require.NoError(b, err)
+	}
+	cfg := srv.ClientConfig()
+	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxAttempts: 3}
+	c, err := client.New(cfg)
+	require.NoError(b, err)
+	return srv, c
+}
+
+// BenchmarkAuditRequests counts the requests of an audit of 500 flows.
+func BenchmarkAuditRequests(b *testing.B) {
+	srv, c := bigOrg(b, 500, &clienttest.Options{RequestsPerMinute: -1})
+	for b.Loop() {
+		before := srv.Counters().Requests
+		flows, nodes := 0, 0
+		for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Concurrency: 8}) {
+			if err != nil || a.Err != nil {
+				b.Fatal(err, a.Err)
+			}
+			flows++
+			nodes += len(a.Nodes)
+		}
+		b.ReportMetric(float64(srv.Counters().Requests-before), "requests/op")
+		b.ReportMetric(float64(flows), "flows/op")
+	}
+
+}
+
+// BenchmarkRaiseRequests counts the requests of raising one flow that needs
+// a change, and of one that needs none.
+func BenchmarkRaiseRequests(b *testing.B) {
+	srv, c := bigOrg(b, 40, &clienttest.Options{RequestsPerMinute: -1})
+	ctx := context.Background()
+	for b.Loop() {
+		id := "demo-flow-01"
+		before := srv.Counters().Requests
+		res, err := c.UpdateFlow(ctx, id, raise5s, &client.UpdateOptions{Publish: true})
+		if err != nil || !res.Changed {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(srv.Counters().Requests-before), "requests-change")
+		before, postsBefore := srv.Counters().Requests, posts(srv)
+		if _, err := c.UpdateFlow(ctx, id, raise5s, &client.UpdateOptions{Publish: true}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(srv.Counters().Requests-before), "requests-nochange")
+		b.ReportMetric(float64(posts(srv)-postsBefore), "writes-nochange")
+		b.StopTimer()
+		require.NoError(b, srv.CommitAsUser(id, "bench", srv.Versions(id)[0].Config, true)) // back to the short timeouts
+		b.StartTimer()
+	}
+}
+
+// BenchmarkConcurrency audits 500 flows with 20 ms of latency a request,
+// one flow at a time and eight at a time.
+func BenchmarkConcurrency(b *testing.B) {
+	for _, n := range []int{1, 8} {
+		b.Run(fmt.Sprintf("audit-500-flows/concurrency=%d", n), func(b *testing.B) {
+			_, c := bigOrg(b, 500, &clienttest.Options{RequestsPerMinute: -1, Faults: clienttest.Faults{Latency: 20 * time.Millisecond}})
+			for b.Loop() {
+				for _, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Concurrency: n}) {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPacing reads flows for a while against an organisation limited
+// to 600 requests a minute, with the client paced at the same limit: it
+// reports the rate achieved and the 429s seen.
+func BenchmarkPacing(b *testing.B) {
+	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: 600})
+	require.NoError(b, err)
+	defer srv.Close()
+	cfg := srv.ClientConfig()
+	cfg.RequestsPerMinute = 600
+	c, err := client.New(cfg)
+	require.NoError(b, err)
+	ids := srv.FlowIDs()
+	for b.Loop() {
+		// Use up the server's burst first, as a long run would have.
+		const requests = 300
+		before := srv.Counters()
+		start := time.Now()
+		done := make(chan error, 4)
+		per := requests / 4
+		for w := range 4 {
+			go func() {
+				for i := range per {
+					if _, err := c.Flow(context.Background(), ids[(w*per+i)%len(ids)]); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range 4 {
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+		}
+		elapsed := time.Since(start)
+		after := srv.Counters()
+		b.ReportMetric(float64(after.Requests-before.Requests)/elapsed.Minutes(), "requests/min")
+		b.ReportMetric(float64(after.ByStatus[429]-before.ByStatus[429]), "429s")
+	}
+}

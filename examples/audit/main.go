@@ -1,0 +1,225 @@
+// Command audit lists every Data Action of every flow with the timeout it
+// stores, whether it uses the suggested timeout, and what it really waits
+// (resolved through its data action's own timeout), with warnings.
+//
+//	go run ./examples/audit -demo -below 5s
+//	go run ./examples/audit -type inboundcall -format csv > timeouts.csv
+//	go run ./examples/audit -below 5s -check     # exit 3 when anything is below: a CI gate
+//
+// Credentials come from GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID and
+// GENESYS_CLOUD_CLIENT_SECRET (GENESYS_CLOUD_API_URL overrides the hosts);
+// -demo uses an in-process demo organisation instead. The OAuth client needs
+// architect:flow:view and integrations:action:view.
+//
+// Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check).
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/flow"
+)
+
+const permissions = "architect:flow:view and integrations:action:view"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Row is one Data Action of one flow, as the json and csv formats write it.
+type Row struct {
+	FlowID          string   `json:"flowId"`
+	FlowName        string   `json:"flowName"`
+	FlowType        string   `json:"flowType"`
+	Version         string   `json:"version"`
+	NodeID          string   `json:"nodeId"`
+	NodeName        string   `json:"nodeName"`
+	ActionID        string   `json:"actionId"`
+	StoredMS        *int64   `json:"storedMs"`
+	TimeoutKind     string   `json:"timeoutKind"`
+	UseSuggested    bool     `json:"useSuggested"`
+	ActionTimeoutMS *int64   `json:"actionTimeoutMs"`
+	EffectiveMS     *int64   `json:"effectiveMs"`
+	Flags           []string `json:"flags"`
+}
+
+func ms(d time.Duration, known bool) *int64 {
+	if !known {
+		return nil
+	}
+	v := d.Milliseconds()
+	return &v
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	types := fs.String("type", "", "flow types to audit, comma-separated (inboundcall,workflow,...)")
+	name := fs.String("name", "", "audit flows whose name matches (substring, * wildcards)")
+	below := fs.Duration("below", 0, "keep only the Data Actions that wait less than this (e.g. 5s)")
+	format := fs.String("format", "text", "output format: text, json or csv")
+	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -below (default 5s with -check)")
+	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
+	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
+	concurrency := fs.Int("concurrency", 4, "flows read at once")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: audit [flags]\n\nLists every Data Action of every flow with its stored, suggested and effective timeout.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.ExitOK
+		}
+		return cli.ExitUsage
+	}
+	if fs.NArg() > 0 || (*format != "text" && *format != "json" && *format != "csv") || *below < 0 || *concurrency < 1 {
+		fmt.Fprintln(stderr, "audit: bad arguments; see audit -h")
+		return cli.ExitUsage
+	}
+	if *check && *below == 0 {
+		*below = 5 * time.Second
+	}
+	c, closeFn, err := cli.Connect(*demo)
+	if err != nil {
+		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+		return cli.ExitFailure
+	}
+	defer closeFn()
+
+	progress := cli.NewProgress(stderr)
+	var rows []Row
+	failed := false
+	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Types: cli.SplitList(*types), Name: *name, Latest: *latest,
+		Below: *below, Concurrency: *concurrency, Progress: progress.Update}) {
+		if err != nil {
+			progress.Done()
+			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+			return cli.ExitFailure
+		}
+		if a.Err != nil {
+			progress.Done()
+			fmt.Fprintln(stderr, "audit:", cli.Explain(a.Err, permissions))
+			failed = true
+			continue
+		}
+		for _, n := range a.Nodes {
+			if *below > 0 && !hasFlag(n.Flags, client.FlagBelowTarget) {
+				continue
+			}
+			rows = append(rows, rowOf(a, n))
+		}
+	}
+	progress.Done()
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
+	}
+	if err := write(stdout, *format, rows, *below); err != nil {
+		fmt.Fprintln(stderr, "audit:", err)
+		return cli.ExitFailure
+	}
+	switch {
+	case failed || ctx.Err() != nil:
+		return cli.ExitFailure
+	case *check && len(rows) > 0:
+		return cli.ExitFindings
+	}
+	return cli.ExitOK
+}
+
+func hasFlag(flags []client.Flag, f client.Flag) bool {
+	for _, x := range flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
+	r := Row{
+		FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Version: a.Version,
+		NodeID: n.ID, NodeName: n.Name, ActionID: n.ActionID,
+		StoredMS:        ms(n.Timeout, n.TimeoutKind == flow.TimeoutLiteral),
+		TimeoutKind:     n.TimeoutKind.String(),
+		UseSuggested:    n.UseSuggested,
+		ActionTimeoutMS: ms(n.ActionTimeout, n.ActionTimeout > 0),
+		EffectiveMS:     ms(n.Effective, n.EffectiveKnown),
+		Flags:           []string{},
+	}
+	for _, f := range n.Flags {
+		r.Flags = append(r.Flags, string(f))
+	}
+	return r
+}
+
+func write(w io.Writer, format string, rows []Row, below time.Duration) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if rows == nil {
+			rows = []Row{}
+		}
+		return enc.Encode(rows)
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id",
+			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags"})
+		for _, r := range rows {
+			_ = cw.Write([]string{r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
+				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " ")})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FLOW\tTYPE\tVERSION\tNODE\tACTION\tSTORED\tSUGGESTED\tACTION TIMEOUT\tEFFECTIVE\tFLAGS")
+	for _, r := range rows {
+		stored := r.TimeoutKind
+		if r.StoredMS != nil {
+			stored = dur(r.StoredMS)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\n", r.FlowName, r.FlowType, r.Version, r.NodeName+" ("+r.NodeID+")",
+			r.ActionID, stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if below > 0 {
+		fmt.Fprintf(w, "%d Data Actions wait less than %v\n", len(rows), below)
+	} else {
+		fmt.Fprintf(w, "%d Data Actions\n", len(rows))
+	}
+	return nil
+}
+
+func num(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func dur(p *int64) string {
+	if p == nil {
+		return "?"
+	}
+	return (time.Duration(*p) * time.Millisecond).String()
+}

@@ -1,0 +1,92 @@
+// Command fakeorg serves the demo organisation of client/clienttest on a
+// loopback port and prints the variables that point the other commands at it:
+//
+//	go run ./examples/fakeorg &
+//	export GENESYS_CLOUD_API_URL=http://127.0.0.1:8089 GENESYS_CLOUD_CLIENT_ID=... GENESYS_CLOUD_CLIENT_SECRET=...
+//	go run ./examples/audit -below 5s
+//
+// Its state lives in memory until it stops (Ctrl-C).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/examples/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	stop()
+	os.Exit(code)
+}
+
+// run serves until ctx ends. ready, when set, receives the base URL once
+// the server listens.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	fs := flag.NewFlagSet("fakeorg", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8089", "the loopback address to listen on (port 0 picks one)")
+	rpm := fs.Int("rpm", 300, "requests per minute per token (negative: no limit)")
+	opReads := fs.Int("operation-reads", 1, "reads of a flow that a check-in or publish stays running for")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fakeorg [-addr 127.0.0.1:8089]\n\nServes the demo organisation and prints the GENESYS_CLOUD_* variables for it.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.ExitOK
+		}
+		return cli.ExitUsage
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "fakeorg: bad arguments; see fakeorg -h")
+		return cli.ExitUsage
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		fmt.Fprintf(stderr, "fakeorg: %s is not a loopback address; the fake organisation serves this machine only\n", host)
+		return cli.ExitUsage
+	}
+	org := clienttest.NewOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true})
+	if err := org.AddDemo(); err != nil {
+		fmt.Fprintln(stderr, "fakeorg:", err)
+		return cli.ExitFailure
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "fakeorg: %v (is another fakeorg running? try -addr 127.0.0.1:0)\n", err)
+		return cli.ExitFailure
+	}
+	base := "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "export %s=%s\nexport %s=%s\nexport %s=%s\n",
+		client.EnvAPIURL, base, client.EnvClientID, clienttest.DefaultClientID, client.EnvClientSecret, clienttest.DefaultClientSecret)
+	fmt.Fprintf(stderr, "fakeorg: serving the demo organisation (%d flows) at %s; Ctrl-C stops it\n", len(org.FlowIDs()), base)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready <- base
+	}
+	select {
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+		return cli.ExitOK
+	case err := <-errc:
+		fmt.Fprintln(stderr, "fakeorg:", err)
+		return cli.ExitFailure
+	}
+}

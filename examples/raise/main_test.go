@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/retry"
+)
+
+// demoOrg is a demo organisation the test can look into, and a connect
+// function that reaches it.
+func demoOrg(t *testing.T) (*clienttest.Server, connectFunc) {
+	t.Helper()
+	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	return srv, func(bool) (*client.Client, func(), error) {
+		cfg := srv.ClientConfig()
+		cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxAttempts: 2}
+		c, err := client.New(cfg)
+		return c, func() {}, err
+	}
+}
+
+func raise(t *testing.T, connect connectFunc, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut, connect)
+	return code, out.String(), errOut.String()
+}
+
+func TestRaiseDryRunWritesNothing(t *testing.T) {
+	srv, connect := demoOrg(t)
+	code, out, errOut := raise(t, connect)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
+	assert.Contains(t, out, "+++ flows/demo-flow-01 (raised)")
+	assert.Contains(t, errOut, "skipped: client: unpublished draft pending")
+	for _, r := range srv.Requests() {
+		assert.Equal(t, "GET", r.Method, "a dry run only reads")
+	}
+}
+
+func TestRaiseApplyBackupLog(t *testing.T) {
+	srv, connect := demoOrg(t)
+	originals := map[string][]byte{}
+	for _, id := range srv.FlowIDs() {
+		originals[id] = srv.Published(id)
+	}
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "raise.log")
+	code, out, errOut := raise(t, connect, "-publish", "-min", "5s", "-backup-dir", filepath.Join(dir, "b"), "-log", logPath)
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `40 flows: raised \d+ Data Action\(s\) in 36, 2 unchanged, 2 skipped`, out)
+
+	backups, err := filepath.Glob(filepath.Join(dir, "b", "*.json"))
+	require.NoError(t, err)
+	assert.Len(t, backups, 36, "one backup per changed flow")
+	for _, b := range backups {
+		id := strings.TrimSuffix(filepath.Base(b), ".json")
+		got, err := os.ReadFile(b)
+		require.NoError(t, err)
+		assert.Equal(t, originals[id], got, "the backup is the original, byte for byte")
+		assert.NotEqual(t, originals[id], srv.Published(id))
+	}
+
+	f, err := os.Open(logPath)
+	require.NoError(t, err)
+	defer f.Close()
+	results := map[string]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var line logLine
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
+		results[line.Result]++
+		if line.Result == "changed" {
+			assert.True(t, line.Published)
+			assert.NotEmpty(t, line.Changes)
+			assert.Equal(t, int64(5000), line.Changes[0].ToMS)
+		}
+	}
+	assert.Equal(t, map[string]int{"changed": 36, "unchanged": 2, "skipped": 2}, results)
+}
+
+func TestRaiseFlowsAndEnv(t *testing.T) {
+	srv, connect := demoOrg(t)
+	t.Setenv("TARGET_FLOW_IDS", "demo-flow-01,demo-flow-02")
+	t.Setenv("TARGET_TIMEOUT_MS", "8000")
+	code, out, errOut := raise(t, connect, "-apply", "-backup-dir", t.TempDir())
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "2 flows:")
+	assert.Contains(t, out, "to 8s, checked in")
+	assert.NotEqual(t, string(srv.Published("demo-flow-03")), string(srv.Latest("demo-flow-01")))
+	assert.Equal(t, srv.Published("demo-flow-03"), srv.Latest("demo-flow-03"), "other flows untouched")
+
+	t.Setenv("TARGET_TIMEOUT_MS", "soon")
+	code, _, errOut = raise(t, connect)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `TARGET_TIMEOUT_MS="soon"`)
+	code, _, _ = raise(t, connect, "-min", "-1s")
+	assert.Equal(t, 2, code)
+}
+
+func TestRaiseCancelled(t *testing.T) {
+	srv, connect := demoOrg(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.Before("POST", "/api/v2/flows/demo-flow-10/versions", func(*clienttest.Org) { cancel() })
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"-publish", "-backup-dir", t.TempDir(), "-concurrency", "1"}, &out, &errOut, connect)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String(), "cancelled, no lock of ours left")
+	for _, id := range srv.FlowIDs() {
+		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), id)
+	}
+}
