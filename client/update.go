@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"time"
 
@@ -219,21 +220,23 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		st.before = committedVersionID(f, o.Publish)
 	}
 
-	f, err = c.Checkout(ctx, flowID)
-	if err != nil {
-		return c.writeFailed(err, st)
-	}
+	// From here the flow may be locked by us, even when a request fails
+	// (its answer lost, or ctx ended in flight): on any failure, release.
 	locked := true
 	defer func() {
 		if locked && err != nil {
-			// Release our lock whatever happened, even on cancellation.
+			// Even on cancellation: a lock must not outlive us.
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			if _, rerr := c.Revert(cctx, flowID); rerr != nil && !errors.Is(rerr, ErrNotFound) {
+			if rerr := c.release(cctx, flowID); rerr != nil {
 				err = fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)
 			}
 		}
 	}()
+	f, err = c.Checkout(ctx, flowID)
+	if err != nil {
+		return c.writeFailed(err, st)
+	}
 	res.FromVersion = latestVersionID(f)
 	doc, err = c.LatestConfiguration(ctx, flowID)
 	if err != nil {
@@ -282,6 +285,44 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	return c.verify(ctx, flowID, res.NewVersion, doc, changes)
 }
 
+// release makes sure this client does not hold flowID's lock: while we
+// hold it, it reverts (discarding what we saved), and unlocks if the lock
+// outlives the revert (modelled: the fake organisation's revert releases it).
+// It repeats on failures and waits out an operation still running.
+func (c *Client) release(ctx context.Context, flowID string) error {
+	policy := c.policy
+	policy.Notify = nil
+	ours := func(ctx context.Context) (bool, error) {
+		f, err := c.Flow(ctx, flowID)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
+			return false, nil
+		}
+		return err == nil && f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID, err
+	}
+	classify := func(err error) error {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusConflict && ae.Status != http.StatusTooManyRequests {
+			return retry.Permanent(err)
+		}
+		return err
+	}
+	return retry.Do(ctx, policy, func(ctx context.Context) error {
+		if held, err := ours(ctx); err != nil || !held {
+			return err
+		}
+		if _, err := c.Revert(ctx, flowID); err != nil {
+			return classify(err)
+		}
+		if held, err := ours(ctx); err != nil || !held {
+			return err
+		}
+		if _, err := c.Unlock(ctx, flowID); err != nil {
+			return classify(err)
+		}
+		return nil
+	})
+}
+
 // errNothingLeft ends an update whose edit found nothing to change once the
 // flow was checked out; the deferred release runs because it is an error.
 var errNothingLeft = errors.New("nothing left to change")
@@ -293,7 +334,13 @@ func retryable(err error) error {
 	switch {
 	case errors.Is(err, ErrConflict):
 		return &errRetryUpdate{err}
-	case errors.As(err, &ae), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.As(err, &ae) && (ae.Status >= 500 || ae.Status == 429):
+		// A read whose retries ran out on a failing server: a fresh start,
+		// after the update's own backoff, may find it well again.
+		return &errRetryUpdate{err}
+	case errors.As(err, &ae):
 		return err
 	case errors.Is(err, ErrOperationFailed), errors.Is(err, ErrInvalidResponse), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrTooLarge):
 		return err

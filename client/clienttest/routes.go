@@ -281,6 +281,10 @@ func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller := callerOf(r)
+	if op := f.op; op != nil && !op.complete && r.PathValue("sub") != "checkout" {
+		writeError(w, http.StatusConflict, "architect.operation.already.in.progress", "An operation is already in progress on this flow.")
+		return
+	}
 	switch r.PathValue("sub") {
 	case "checkout":
 		o.checkout(w, f, caller)
@@ -385,6 +389,7 @@ func (o *Org) startOperation(w http.ResponseWriter, f *flowState, caller, action
 		return
 	}
 	op := &operation{id: o.nextID("operation"), action: action, clientID: caller, readsLeft: o.opts.OperationReads, status: "STARTED"}
+	src := f.latest() // what the operation commits, whatever happens meanwhile
 	failure := f.failPublish
 	if action == "PUBLISH" {
 		f.failPublish = nil
@@ -394,7 +399,6 @@ func (o *Org) startOperation(w http.ResponseWriter, f *flowState, caller, action
 			op.status, op.errCode, op.errMsg = "FAILURE", failure.code, failure.message
 			return
 		}
-		src := f.latest()
 		v := f.commit(src.config, action, caller, "", o.opts.Now())
 		if action == "PUBLISH" {
 			f.published = v

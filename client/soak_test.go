@@ -1,0 +1,192 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/internal/fakeclock"
+	"github.com/gcflow/timeouts/retry"
+)
+
+// demoConfigs returns the demo organisation's flow documents.
+func demoConfigs(t testing.TB) [][]byte {
+	t.Helper()
+	var out [][]byte
+	require.NoError(t, fs.WalkDir(clienttest.DemoFiles(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == "manifest.json" || strings.Contains(path, "draft") {
+			return err
+		}
+		b, err := fs.ReadFile(clienttest.DemoFiles(), path)
+		out = append(out, b)
+		return err
+	}))
+	require.Len(t, out, 40)
+	return out
+}
+
+// soakOrg fills an organisation with n flows made from the demo documents,
+// with the demo's data actions.
+func soakOrg(t testing.TB, n int, opts *clienttest.Options) (*clienttest.Server, []string, map[string][]byte) {
+	t.Helper()
+	srv := clienttest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	configs := demoConfigs(t)
+	originals := map[string][]byte{}
+	var ids []string
+	for i := range n {
+		id, err := srv.AddFlow(clienttest.FlowSeed{ID: fmt.Sprintf("soak-%03d", i), Name: fmt.Sprintf("Soak %03d", i), Type: "inboundcall", Config: configs[i%len(configs)]})
+		require.NoError(t, err)
+		ids = append(ids, id)
+		originals[id] = configs[i%len(configs)]
+	}
+	return srv, ids, originals
+}
+
+func soakClient(t testing.TB, srv *clienttest.Server) *client.Client {
+	t.Helper()
+	cfg := srv.ClientConfig()
+	// Waits pass at once on a fake clock; attempts and Retry-After still count.
+	cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 8}
+	c, err := client.New(cfg)
+	require.NoError(t, err)
+	return c
+}
+
+// TestSoakRaiseUnderFaults raises 300 flows with faults on and checks that
+// nothing is lost, nothing unrequested is published, no flow stays locked by
+// us, and the report matches the server.
+func TestSoakRaiseUnderFaults(t *testing.T) {
+	srv, ids, originals := soakOrg(t, 300, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
+		Faults: clienttest.Faults{Seed: 42, ServerErrors: 0.10, RateLimited: 0.03, RetryAfter: 2 * time.Second, Dropped: 0.02}})
+	base := map[string][]byte{} // what each flow holds before our edit
+	lockedAll, lockedSome, conflicted := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for i, id := range ids {
+		base[id] = originals[id]
+		switch {
+		case i%10 == 3 && i%20 == 3: // locked by another client for the whole run
+			srv.LockDuring(id, "Other User", 0, 1<<30)
+			lockedAll[id] = true
+		case i%10 == 3: // for part of it
+			srv.LockDuring(id, "Other User", 0, 200+i*7)
+			lockedSome[id] = true
+		case i%25 == 7: // another user publishes a change just before our check-out
+			theirs := bytes.Replace(originals[id], []byte(`"description":"Demo flow"`), []byte(`"description":"Changed by another user"`), 1)
+			if bytes.Equal(theirs, originals[id]) {
+				theirs = append(bytes.TrimRight(originals[id], "\n"), '\n', ' ')
+			}
+			base[id] = theirs
+			conflicted[id] = true
+			hookID := id
+			srv.Before("GET", "/api/v2/flows/"+id+"/latestconfiguration", func(o *clienttest.Org) {
+				require.NoError(t, o.CommitAsUser(hookID, "Other User", theirs, true))
+			})
+		case i%25 == 11: // a conflict on save
+			srv.FailNext("POST", "/api/v2/flows/"+id+"/versions", 1, 409)
+		}
+	}
+	for range 3 {
+		srv.LoseNextAnswer("POST", "/api/v2/flows/actions/publish", 500)
+	}
+	c := soakClient(t, srv)
+	start := time.Now()
+	results := map[string]client.UpdateResult{}
+	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+		require.NotEmpty(t, res.FlowID, "a listing failure: %v", err)
+		_, twice := results[res.FlowID]
+		require.False(t, twice, "one result per flow")
+		results[res.FlowID] = res
+	}
+	t.Logf("soak: 300 flows in %v, %d requests, %d faults injected", time.Since(start), srv.Counters().Requests, srv.Counters().Faults)
+	require.Len(t, results, 300, "no flow skipped silently")
+
+	changed, failed := 0, 0
+	for _, id := range ids {
+		res := results[id]
+		if res.Err != nil {
+			failed++
+			assert.ErrorIs(t, res.Err, client.ErrLocked, "%s: the only failure allowed is another holder's lock", id)
+			assert.True(t, lockedAll[id] || lockedSome[id], "%s failed but was never locked: %v", id, res.Err)
+			assert.Equal(t, string(base[id]), string(srv.Published(id)), "%s: wholly old", id)
+			continue
+		}
+		assert.False(t, lockedAll[id], "%s was locked all along", id)
+		want, n := locallyRaised(t, base[id], 5*time.Second)
+		assert.Equal(t, string(want), string(srv.Published(id)), "%s: raised, every other byte as it was", id)
+		assert.Equal(t, n > 0, res.Changed, "%s: the report says what happened", id)
+		if res.Changed {
+			changed++
+		}
+	}
+	counters := srv.Counters()
+	for _, id := range ids {
+		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "%s locked by us", id)
+		ours := 0
+		for _, v := range srv.Versions(id) {
+			if v.Type == "PUBLISH" && v.ByClient == clienttest.DefaultClientID {
+				ours++
+			}
+		}
+		assert.LessOrEqual(t, ours, 1, "%s published twice", id)
+	}
+	assert.Equal(t, changed, counters.Versions, "versions created equal flows changed")
+	assert.Equal(t, changed, counters.Publishes, "publishes equal flows changed")
+	assert.GreaterOrEqual(t, failed, len(lockedAll), "every flow locked all along failed")
+	assert.Greater(t, counters.Faults, 300, "the faults were on")
+	assert.Greater(t, changed, 200)
+	for id := range conflicted {
+		assert.Contains(t, string(srv.Published(id)), "Changed by another user", "%s: the other user's change survives", id)
+	}
+}
+
+// TestSoakCancelled cancels raises at random moments and checks after each
+// that no flow is locked by us and every flow is wholly old or wholly new.
+func TestSoakCancelled(t *testing.T) {
+	srv, ids, originals := soakOrg(t, 60, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
+		Faults: clienttest.Faults{Seed: 7, ServerErrors: 0.05, Dropped: 0.01}})
+	c := soakClient(t, srv)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for round := range 12 {
+		ctx, cancel := context.WithCancel(context.Background())
+		stopAfter := srv.Counters().Requests + 5 + rnd.IntN(120)
+		// Cancel from inside the server when its request count passes a
+		// random point: a random moment of the client's work.
+		for _, id := range ids {
+			for _, p := range []string{"/api/v2/flows/" + id, "/api/v2/flows/" + id + "/latestconfiguration"} {
+				srv.Before("GET", p, func(o *clienttest.Org) {
+					if o.Counters().Requests >= stopAfter {
+						cancel()
+					}
+				})
+			}
+		}
+		for range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+		}
+		cancel()
+		for _, id := range ids {
+			want, _ := locallyRaised(t, originals[id], 5*time.Second)
+			pub := string(srv.Published(id))
+			require.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "round %d: %s locked by us", round, id)
+			require.True(t, pub == string(originals[id]) || pub == string(want), "round %d: %s is neither wholly old nor wholly new", round, id)
+			require.Equal(t, pub, string(srv.Latest(id)), "round %d: %s has a draft left", round, id)
+		}
+	}
+	// A last run without cancellation finishes the job.
+	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true}) {
+		require.NoError(t, err, res.FlowID)
+	}
+	for _, id := range ids {
+		want, _ := locallyRaised(t, originals[id], 5*time.Second)
+		assert.Equal(t, string(want), string(srv.Published(id)))
+	}
+}
