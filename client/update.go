@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gcflow/timeouts/flow"
@@ -118,6 +119,10 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	}
 	start := time.Now()
 	res := &UpdateResult{FlowID: flowID, DryRun: o.DryRun}
+	if strings.TrimSpace(flowID) == "" || edit == nil {
+		res.Err = fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrConfig)
+		return res, res.Err
+	}
 	policy := c.policy
 	policy.Notify = nil
 	var st updateState

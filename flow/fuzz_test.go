@@ -33,6 +33,9 @@ func seedDocuments(f *testing.F, add func(data []byte)) {
 		`{"flowSequenceItemList":[{"actionList":[{"__type":"DataAction","id":"x","timeout":{"config":{"lit":{"text":"P0D0H0M1S0F"}}}}],"actionList":[]}]}`,
 		`{"flowSequenceItemList":[{"__type":"DataAction","id":"n","useSuggestedTimeout":true,"timeout":{"config":{"lit":{"text":"P0D0H0M1S0F"}},"text":"P0D0H0M1S0F","outOfService":true}}]}`,
 		`{"flowSequenceItemList": [}`, `{"a":"\u12G4"}`,
+		// Found by FuzzRaiseTimeouts: a node id that is not UTF-8, which
+		// encoding/json reads as U+FFFD (the harness must not compare keys then).
+		"{\"flowVersion\":{\"nodes\":{\"n\xff\xfe\":{\"type\":\"DataAction\",\"settings\":{\"timeout\":1}}}}}",
 	} {
 		add([]byte(s))
 	}
