@@ -151,7 +151,10 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"ISO duration", edit(`{"flowSequenceItemList":[{"__type":"DataAction","id":"n","timeout":{"config":{"lit":{"text":"PT5S"}}}}]}`, raiseBy(5*time.Second), `invalid duration "PT5S"`)},
 		{"zero target", edit(goodFlow, raiseBy(0), "target 0s is not positive")},
 		{"negative target", edit(goodFlow, raiseBy(-time.Second), "target -1s is not positive")},
-		{"unknown node id", edit(goodFlow, func(d *flow.Document) error { _, err := d.SetTimeouts(flow.Edit{NodeID: "", Timeout: time.Second}); return err }, `no Data Action or HTTP node has id ""`)},
+		{"unknown node id", edit(goodFlow, func(d *flow.Document) error {
+			_, err := d.SetTimeouts(flow.Edit{NodeID: "", Timeout: time.Second})
+			return err
+		}, `no Data Action or HTTP node has id ""`)},
 		{"duplicate keys on an edited path", edit(`{"flowSequenceItemList":[{"__type":"DataAction","id":"n","timeout":{"config":{"lit":{"text":"P0D0H0M1S0F"}}},"timeout":{}}]}`, raiseBy(5*time.Second), `two "timeout" members`)},
 		{"600 KB configuration", update(big, nil, "above the platform's limit of 512000")},
 		{"empty flow id", func(t *testing.T) {
