@@ -6,7 +6,9 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 )
 
 // Edit asks for one node's timeout to be set.
@@ -176,19 +178,24 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 		}
 		size += len(rp.text) - (rp.end - rp.start)
 	}
-	out := make([]byte, 0, size)
+	// strings.Builder allocates without zeroing what the splice overwrites
+	// anyway; the result is read-only, as d.data always is.
+	var sb strings.Builder
+	sb.Grow(size)
 	prev := 0
 	// shifts[i] is how far a position after reps[i] moves.
 	shifts := make([]int, len(reps))
 	shift := 0
 	for i, rp := range reps {
-		out = append(out, d.data[prev:rp.start]...)
-		out = append(out, rp.text...)
+		sb.Write(d.data[prev:rp.start])
+		sb.WriteString(rp.text)
 		prev = rp.end
 		shift += len(rp.text) - (rp.end - rp.start)
 		shifts[i] = shift
 	}
-	out = append(out, d.data[prev:]...)
+	sb.Write(d.data[prev:])
+	spliced := sb.String()
+	out := unsafe.Slice(unsafe.StringData(spliced), len(spliced))
 	moved := func(pos int) int {
 		// the number of replacements that start before pos
 		n := sort.Search(len(reps), func(i int) bool { return reps[i].start >= pos })

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"math"
 
 	"encoding/json"
 	"fmt"
@@ -90,14 +91,18 @@ func nodeKeyIndex(key []byte, esc bool) int {
 
 // memberRec is one member of an object being scanned, kept so that a
 // duplicate of a key that leads to a node can be found when the object closes.
-// It holds no pointers: a slice here made every member cost a write barrier,
-// a quarter of the scan.
+// Every key of the document passes through here, so it is small and holds
+// no pointers (a slice here cost a write barrier a key: a quarter of the
+// scan).
 type memberRec struct {
-	off        int  // offset of the key's opening quote
-	keyEnd     int  // offset of the key's closing quote
-	esc        bool // the key holds backslash escapes
-	candidates int  // index into scanner.cands when the value started
-	candEnd    int  // index into scanner.cands when the value ended
+	off, keyEnd int32 // offsets of the key's opening and closing quotes
+}
+
+// carrier is a member whose value holds candidates: the only members whose
+// duplicates matter.
+type carrier struct {
+	member   int // index into scanner.members
+	from, to int // candidates in scanner.cands
 }
 
 func (s *scanner) key(m memberRec) []byte { return s.data[m.off+1 : m.keyEnd] }
@@ -118,11 +123,12 @@ type topMember struct {
 }
 
 type scanner struct {
-	data    []byte
-	depth   int
-	path    []pathSeg
-	members []memberRec
-	cands   []candidate
+	data     []byte
+	depth    int
+	path     []pathSeg
+	members  []memberRec
+	carriers []carrier
+	cands    []candidate
 	// the root object's members that decide the shape
 	sequences, flowVersion topMember
 	rootKind               byte
@@ -137,6 +143,9 @@ type scanError struct {
 // and node search need. Errors are *SyntaxError.
 func scanDocument(data []byte) (s *scanner, err error) {
 	s = &scanner{data: data}
+	if len(data) > math.MaxInt32 {
+		return nil, &SyntaxError{Offset: 0, Msg: "documents of 2 GiB and more are not read"}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			se, ok := r.(scanError)
@@ -210,7 +219,7 @@ func (s *scanner) value(i int) int {
 }
 
 func (s *scanner) literal(i int, lit string) int {
-	if !bytes.HasPrefix(s.data[i:], []byte(lit)) {
+	if len(s.data)-i < len(lit) || string(s.data[i:i+len(lit)]) != lit {
 		j := i
 		for j < len(s.data) && j-i < len(lit) && s.data[j] == lit[j-i] {
 			j++
@@ -373,7 +382,7 @@ func (s *scanner) object(start int) int {
 		return i + 1
 	}
 	root := s.depth == 1
-	base := len(s.members)
+	base, cbase := len(s.members), len(s.carriers)
 	isNode := false
 	var nm nodeMembers
 	s.path = append(s.path, pathSeg{})
@@ -417,7 +426,10 @@ func (s *scanner) object(start int) int {
 				s.flowVersion.note(vstart, i, d[vstart])
 			}
 		}
-		s.members = append(s.members, memberRec{off: keyOff, keyEnd: kend - 1, esc: esc, candidates: before, candEnd: len(s.cands)})
+		if len(s.cands) > before {
+			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.cands)})
+		}
+		s.members = append(s.members, memberRec{off: int32(keyOff), keyEnd: int32(kend - 1)})
 		i = s.ws(i)
 		if i >= len(d) {
 			s.fail(i, "unexpected end of JSON input")
@@ -432,7 +444,10 @@ func (s *scanner) object(start int) int {
 		i++
 		break
 	}
-	s.checkDuplicates(s.members[base:])
+	if len(s.carriers) > cbase {
+		s.checkDuplicates(s.members[base:], s.carriers[cbase:], base)
+		s.carriers = s.carriers[:cbase]
+	}
 	s.members = s.members[:base]
 	s.path = s.path[:seg]
 	s.depth--
@@ -452,20 +467,20 @@ func (m *topMember) note(start, end int, kind byte) {
 // checkDuplicates marks the candidates under a key that the same object holds
 // twice: gjson reads the first of two duplicates and encoding/json (and most
 // servers) the last, so an edit there would be a guess.
-func (s *scanner) checkDuplicates(ms []memberRec) {
-	for a := range ms {
-		if ms[a].candEnd == ms[a].candidates {
-			continue
-		}
-		for b := range ms {
-			if a == b || !s.sameKey(ms[a], ms[b]) {
+// base is the index in scanner.members of ms[0].
+func (s *scanner) checkDuplicates(ms []memberRec, cs []carrier, base int) {
+	for _, c := range cs {
+		a := ms[c.member-base]
+		for _, b := range ms {
+			if a == b || !s.sameKey(a, b) {
 				continue
 			}
+			ka := s.key(a)
 			why := fmt.Sprintf("key %s appears twice in one object (at byte offsets %d and %d) on the path to this node",
-				strconv.Quote(keyText(s.key(ms[a]), ms[a].esc)), ms[a].off, ms[b].off)
-			for c := ms[a].candidates; c < ms[a].candEnd; c++ {
-				if s.cands[c].ambiguous == "" {
-					s.cands[c].ambiguous = why
+				strconv.Quote(keyText(ka, bytes.IndexByte(ka, '\\') >= 0)), a.off, b.off)
+			for i := c.from; i < c.to; i++ {
+				if s.cands[i].ambiguous == "" {
+					s.cands[i].ambiguous = why
 				}
 			}
 		}
@@ -473,10 +488,12 @@ func (s *scanner) checkDuplicates(ms []memberRec) {
 }
 
 func (s *scanner) sameKey(a, b memberRec) bool {
-	if !a.esc && !b.esc {
-		return bytes.Equal(s.key(a), s.key(b))
+	ka, kb := s.key(a), s.key(b)
+	escA, escB := bytes.IndexByte(ka, '\\') >= 0, bytes.IndexByte(kb, '\\') >= 0
+	if !escA && !escB {
+		return bytes.Equal(ka, kb)
 	}
-	return keyText(s.key(a), a.esc) == keyText(s.key(b), b.esc)
+	return keyText(ka, escA) == keyText(kb, escB)
 }
 
 // keyIs reports whether the raw key equals want, which has no escapes.
