@@ -15,6 +15,10 @@ import (
 // (config.timeoutSeconds is 1 to 60).
 const MaxDataActionTimeout = 60 * time.Second
 
+// ErrTargetTooLong: a minimum timeout above MaxDataActionTimeout, which no
+// data action waits for, so raising to it cannot help.
+var ErrTargetTooLong = errors.New("client: target above what any data action waits")
+
 // Flag names something an audit found wrong with a node.
 type Flag string
 
@@ -307,8 +311,13 @@ type RaiseOptions struct {
 // touches another. A listing failure ends the iteration.
 func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq2[UpdateResult, error] {
 	return func(yield func(UpdateResult, error) bool) {
-		if opts == nil || opts.Min <= 0 {
+		switch {
+		case opts == nil || opts.Min <= 0:
 			yield(UpdateResult{}, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", ErrConfig))
+			return
+		case opts.Min > MaxDataActionTimeout:
+			yield(UpdateResult{}, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
+				ErrTargetTooLong, opts.Min, MaxDataActionTimeout))
 			return
 		}
 		o := *opts

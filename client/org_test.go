@@ -126,6 +126,10 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{}) {
 		assert.ErrorIs(t, err, client.ErrConfig)
 	}
+	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 90 * time.Second}) {
+		assert.ErrorIs(t, err, client.ErrTargetTooLong)
+		assert.ErrorContains(t, err, "a minimum of 1m30s is above 1m0s")
+	}
 }
 
 func TestAuditDemoOrganisation(t *testing.T) {

@@ -75,10 +75,10 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 		base[id] = originals[id]
 		switch {
 		case i%10 == 3 && i%20 == 3: // locked by another client for the whole run
-			srv.LockDuring(id, "Other User", 0, 1<<30)
+			srv.LockDuringByClient(id, "other-client", 0, 1<<30)
 			lockedAll[id] = true
 		case i%10 == 3: // for part of it
-			srv.LockDuring(id, "Other User", 0, 200+i*7)
+			srv.LockDuringByClient(id, "other-client", 0, 200+i*7)
 			lockedSome[id] = true
 		case i%25 == 7: // another user publishes a change just before our check-out
 			theirs := bytes.Replace(originals[id], []byte(`"description":"Demo flow"`), []byte(`"description":"Changed by another user"`), 1)

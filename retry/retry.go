@@ -20,7 +20,7 @@ const (
 	DefaultMaxRetryAfter   = 2 * time.Minute
 )
 
-// NoJitter, as Policy.Jitter, makes every wait exactly the computed interval.
+// NoJitter turns jitter off when used as Policy.Jitter: every wait is exactly the computed interval.
 const NoJitter = -1.0
 
 // Policy says how Do repeats an operation. The zero value is usable: each

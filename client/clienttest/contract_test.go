@@ -398,6 +398,12 @@ func TestContractFaults(t *testing.T) {
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
 	assert.Empty(t, srv2.LockHolder("f4"))
+	n = srv2.Counters().Requests
+	srv2.LockDuringByClient("f4", "other", n+1, n+2)
+	f4 := send(t, "GET", srv2.URL+"/api/v2/flows/f4", tok, nil).json(t)
+	assert.Equal(t, "other", f4["lockedClient"].(map[string]any)["id"], "another OAuth client holds it")
+	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
+	assert.Empty(t, srv2.LockHolder("f4"))
 	log := srv2.Requests()
 	assert.Equal(t, "GET", log[len(log)-1].Method)
 	assert.Equal(t, "/api/v2/flows", log[len(log)-1].Path)

@@ -169,13 +169,17 @@ func (o *Org) runSchedules() {
 		if f == nil {
 			continue
 		}
+		held := &lock{userID: "user-scheduled", userName: s.user}
+		if s.client != "" {
+			held = &lock{clientID: s.client}
+		}
 		if !s.took && o.requests >= s.from && f.lock == nil {
 			s.took = true
-			f.lock = &lock{userID: "user-scheduled", userName: s.user}
+			f.lock = held
 		}
 		if s.took && !s.done && o.requests >= s.to {
 			s.done = true
-			if f.lock != nil && f.lock.userName == s.user {
+			if f.lock != nil && *f.lock == *held {
 				f.lock = nil
 			}
 		}

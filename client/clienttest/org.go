@@ -241,6 +241,13 @@ func (o *Org) LockDuring(flowID, userName string, from, to int) {
 	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, user: userName, from: from, to: to})
 }
 
+// LockDuringByClient is LockDuring with another OAuth client as the holder.
+func (o *Org) LockDuringByClient(flowID, clientID string, from, to int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, client: clientID, from: from, to: to})
+}
+
 type failRule struct {
 	method, prefix string
 	n, status      int
@@ -253,6 +260,7 @@ type hook struct {
 
 type lockSchedule struct {
 	flowID, user string
+	client       string
 	from, to     int
 	took, done   bool
 }

@@ -122,6 +122,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		fmt.Fprintln(stderr, "raise: bad arguments; see raise -h")
 		return cli.ExitUsage
 	}
+	if *min > client.MaxDataActionTimeout {
+		fmt.Fprintf(stderr, "raise: -min %v is above %v, the longest any data action waits: the action would give up first\n", *min, client.MaxDataActionTimeout)
+		return cli.ExitUsage
+	}
 	if *publish {
 		*apply = true
 	}

@@ -111,6 +111,9 @@ func TestRaiseFlowsAndEnv(t *testing.T) {
 	assert.Contains(t, errOut, `TARGET_TIMEOUT_MS="soon"`)
 	code, _, _ = raise(t, connect, "-min", "-1s")
 	assert.Equal(t, 2, code)
+	code, _, errOut = raise(t, connect, "-min", "2m")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "the longest any data action waits")
 }
 
 func TestRaiseCancelled(t *testing.T) {
