@@ -24,17 +24,9 @@ const fixtureDir = "../../shared/fixtures/architect"
 // the test with a clear message where the shared folder is absent.
 func realFixtures(tb testing.TB) map[string][]byte {
 	tb.Helper()
-	paths, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil || len(paths) == 0 {
+	out := readGlob(tb, filepath.Join(fixtureDir, "*.json"))
+	if len(out) == 0 {
 		tb.Skipf("real Architect fixtures not found in %s (they come with the shared folder beside the repository)", fixtureDir)
-	}
-	out := make(map[string][]byte, len(paths))
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out[filepath.Base(p)] = b
 	}
 	return out
 }
@@ -42,17 +34,23 @@ func realFixtures(tb testing.TB) map[string][]byte {
 // ownFixtures returns the project's own documents in testdata.
 func ownFixtures(tb testing.TB) map[string][]byte {
 	tb.Helper()
-	paths, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(paths) == 0 {
-		tb.Fatalf("no documents in testdata: %v", err)
+	out := readGlob(tb, "testdata/*.json")
+	if len(out) == 0 {
+		tb.Fatal("no documents in testdata")
+	}
+	return out
+}
+
+// readGlob reads the files that pattern matches, by base name.
+func readGlob(tb testing.TB, pattern string) map[string][]byte {
+	tb.Helper()
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	out := make(map[string][]byte, len(paths))
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out[filepath.Base(p)] = b
+		out[filepath.Base(p)] = readFile(tb, p)
 	}
 	return out
 }

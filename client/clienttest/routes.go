@@ -281,8 +281,7 @@ func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller := callerOf(r)
-	if op := f.op; op != nil && !op.complete && r.PathValue("sub") != "checkout" {
-		writeError(w, http.StatusConflict, "architect.operation.already.in.progress", "An operation is already in progress on this flow.")
+	if r.PathValue("sub") != "checkout" && operationRunning(w, f) {
 		return
 	}
 	switch r.PathValue("sub") {
@@ -312,6 +311,16 @@ func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusNotFound, "not.found", "No such flow action")
 	}
+}
+
+// operationRunning writes 409 architect.operation.already.in.progress when
+// an asynchronous operation on f has not finished.
+func operationRunning(w http.ResponseWriter, f *flowState) bool {
+	if op := f.op; op == nil || op.complete {
+		return false
+	}
+	writeError(w, http.StatusConflict, "architect.operation.already.in.progress", "An operation is already in progress on this flow.")
+	return true
 }
 
 // lockedByOther writes 409 architect.flow.locked.by.user when someone other
@@ -358,8 +367,7 @@ func (o *Org) saveVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "architect.flow.not.locked.by.user", fmt.Sprintf("Flow '%s' is not locked by client '%s'.", f.name, caller))
 		return
 	}
-	if op := f.op; op != nil && !op.complete {
-		writeError(w, http.StatusConflict, "architect.operation.already.in.progress", "An operation is already in progress on this flow.")
+	if operationRunning(w, f) {
 		return
 	}
 	f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: body, created: o.opts.Now(), byClient: caller}
@@ -369,8 +377,7 @@ func (o *Org) saveVersion(w http.ResponseWriter, r *http.Request) {
 
 // startOperation begins an asynchronous check-in or publish.
 func (o *Org) startOperation(w http.ResponseWriter, f *flowState, caller, action string) {
-	if op := f.op; op != nil && !op.complete {
-		writeError(w, http.StatusConflict, "architect.operation.already.in.progress", "An operation is already in progress on this flow.")
+	if operationRunning(w, f) {
 		return
 	}
 	if action == "CHECKIN" {

@@ -74,11 +74,7 @@ type changeLine struct {
 	Was      string `json:"was"` // literal, suggested, unset
 }
 
-// connectFunc is cli.Connect, replaceable so that tests can look into the
-// organisation the command changed.
-type connectFunc func(demo bool) (*client.Client, func(), error)
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect connectFunc) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
 	fs := flag.NewFlagSet("raise", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	min := fs.Duration("min", 5*time.Second, "the shortest acceptable Data Action timeout (env TARGET_TIMEOUT_MS)")

@@ -16,12 +16,13 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/retry"
 )
 
 // demoOrg is a demo organisation the test can look into, and a connect
 // function that reaches it.
-func demoOrg(t *testing.T) (*clienttest.Server, connectFunc) {
+func demoOrg(t *testing.T) (*clienttest.Server, cli.ConnectFunc) {
 	t.Helper()
 	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
 	require.NoError(t, err)
@@ -34,7 +35,7 @@ func demoOrg(t *testing.T) (*clienttest.Server, connectFunc) {
 	}
 }
 
-func raise(t *testing.T, connect connectFunc, args ...string) (int, string, string) {
+func raise(t *testing.T, connect cli.ConnectFunc, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, &out, &errOut, connect)

@@ -40,11 +40,7 @@ func main() {
 	os.Exit(code)
 }
 
-// connectFunc is cli.Connect, replaceable so that tests can restore into the
-// organisation a raise changed.
-type connectFunc func(demo bool) (*client.Client, func(), error)
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect connectFunc) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "a backup folder written by examples/raise")

@@ -27,6 +27,10 @@ const (
 	ExitFindings = 3
 )
 
+// ConnectFunc is Connect's type: commands take one so that tests can hand
+// them a client for an organisation the test looks into.
+type ConnectFunc func(demo bool) (*client.Client, func(), error)
+
 // Connect returns a client for the organisation named by the GENESYS_CLOUD_*
 // environment variables, or, with demo, for an in-process demo organisation
 // (no credentials, no network). close releases what Connect started.
