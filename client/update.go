@@ -43,7 +43,8 @@ type UpdateOptions struct {
 	AllowDraft bool
 	// ForceUnlock breaks another holder's lock first. Genesys checks in what
 	// the holder had saved, as a new version: their work becomes part of
-	// the flow. The result's Warnings say so.
+	// the flow, as a draft that only AllowDraft lets this update publish.
+	// The result's Warnings say so.
 	ForceUnlock bool
 	// DryRun reads and edits but writes nothing: the result has the
 	// changes and a unified diff.
@@ -109,9 +110,11 @@ func (e *errRetryUpdate) Unwrap() error { return e.err }
 // A conflict (409) or another holder's lock at any step starts again from a
 // fresh read, after a backoff, up to the client's retry policy; the edit is
 // re-applied to the new bytes, never stale ones sent again. A POST whose
-// answer was lost is treated the same way. After any failure past the
-// check-out, the client's own lock is released (Revert, which discards what
-// it saved) before UpdateFlow returns, even when ctx is cancelled.
+// answer was lost is treated the same way. After any failure from the
+// check-out on, the client's own lock is released (the flow is read and, while
+// this client holds it, reverted, discarding what it saved, and unlocked if
+// the lock outlives the revert) before UpdateFlow returns, even when ctx is
+// cancelled.
 func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, opts *UpdateOptions) (*UpdateResult, error) {
 	var o UpdateOptions
 	if opts != nil {
@@ -175,7 +178,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID {
 		// Ours, left by an earlier failure whose answer was lost: discard
 		// it and start clean.
-		if _, err := c.Revert(ctx, flowID); err != nil {
+		if err := c.release(ctx, flowID); err != nil {
 			return retryable(err)
 		}
 		if f, err = c.Flow(ctx, flowID); err != nil {
