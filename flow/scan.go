@@ -95,7 +95,8 @@ func nodeKeyIndex(key []byte, esc bool) int {
 // no pointers (a slice here cost a write barrier a key: a quarter of the
 // scan).
 type memberRec struct {
-	off, keyEnd int32 // offsets of the key's opening and closing quotes
+	off, keyEnd  int32 // offsets of the key's opening and closing quotes
+	vstart, vend int32 // the value's span
 }
 
 // carrier is a member whose value holds candidates: the only members whose
@@ -384,7 +385,6 @@ func (s *scanner) object(start int) int {
 	root := s.depth == 1
 	base, cbase := len(s.members), len(s.carriers)
 	isNode := false
-	var nm nodeMembers
 	s.path = append(s.path, pathSeg{})
 	seg := len(s.path) - 1
 	for {
@@ -409,10 +409,7 @@ func (s *scanner) object(start int) int {
 		s.path[seg] = pathSeg{key: keyOff, esc: esc}
 		before := len(s.cands)
 		i = s.value(i)
-		if k := nodeKeyIndex(key, esc); k >= 0 {
-			nm.note(k, vstart-start, i-start)
-		}
-		if keyIs(key, esc, keyType) && d[vstart] == '"' {
+		if d[vstart] == '"' && (len(key) == len(keyType) || esc) && keyIs(key, esc, keyType) {
 			v := d[vstart:i]
 			if bytes.Equal(v, typeDataAction) || bytes.Equal(v, typeCallDataAction) || (bytes.IndexByte(v, '\\') >= 0 && isDataActionType(v)) {
 				isNode = true
@@ -429,7 +426,7 @@ func (s *scanner) object(start int) int {
 		if len(s.cands) > before {
 			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.cands)})
 		}
-		s.members = append(s.members, memberRec{off: int32(keyOff), keyEnd: int32(kend - 1)})
+		s.members = append(s.members, memberRec{off: int32(keyOff), keyEnd: int32(kend - 1), vstart: int32(vstart), vend: int32(i)})
 		i = s.ws(i)
 		if i >= len(d) {
 			s.fail(i, "unexpected end of JSON input")
@@ -448,12 +445,21 @@ func (s *scanner) object(start int) int {
 		s.checkDuplicates(s.members[base:], s.carriers[cbase:], base)
 		s.carriers = s.carriers[:cbase]
 	}
-	s.members = s.members[:base]
 	s.path = s.path[:seg]
 	s.depth--
 	if isNode {
+		// Only now is it known that the object is a node: read where its
+		// members are from the records every object keeps.
+		var nm nodeMembers
+		for _, m := range s.members[base:] {
+			key := s.key(m)
+			if k := nodeKeyIndex(key, bytes.IndexByte(key, '\\') >= 0); k >= 0 {
+				nm.note(k, int(m.vstart)-start, int(m.vend)-start)
+			}
+		}
 		s.cands = append(s.cands, candidate{start: start, end: i, pointer: s.pointer(), members: nm})
 	}
+	s.members = s.members[:base]
 	return i
 }
 
