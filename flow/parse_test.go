@@ -3,6 +3,9 @@ package flow_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +218,34 @@ func TestSyntaxErrors(t *testing.T) {
 	require.True(t, json.Valid([]byte(deep)))
 	_, err := flow.Parse([]byte(deep))
 	assert.ErrorIs(t, err, flow.ErrUnknownShape, "10000 levels are valid JSON, as for encoding/json")
+}
+
+// TestRealFixturesGoldenEdits records, for each real fixture, every token the
+// raise changed (path, before, after), found by encoding/json's tokenizer:
+// the edited outputs in a form small enough to read, without copying the
+// fixtures into the project.
+func TestRealFixturesGoldenEdits(t *testing.T) {
+	for name, data := range realFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			d, err := flow.Parse(data)
+			require.NoError(t, err)
+			_, err = d.RaiseTimeouts(5*time.Second, &flow.RaiseOptions{OverrideSuggested: true})
+			require.NoError(t, err)
+			var b strings.Builder
+			before, after := pieces(t, data), pieces(t, d.Bytes())
+			require.Len(t, after, len(before), "only values change in the Architect shape")
+			for i := range before {
+				if before[i].raw != after[i].raw {
+					fmt.Fprintf(&b, "/%s: %s -> %s\n", strings.Join(before[i].path, "/"),
+						strings.TrimLeft(before[i].raw, ":, \n\t"), strings.TrimLeft(after[i].raw, ":, \n\t"))
+				}
+			}
+			golden := filepath.Join("testdata", "golden", "fixtures", strings.TrimSuffix(name, ".json")+".edits.golden")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+				require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
+			}
+			assert.Equal(t, string(readFile(t, golden)), b.String())
+		})
+	}
 }

@@ -153,3 +153,21 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	assert.Equal(t, 3*n, srv.Counters().Publishes)
 }
+
+// TestClientTokenExpiresMidRun: the organisation expires every token; the
+// client's next request is answered 401, and it gets a fresh token and goes on.
+func TestClientTokenExpiresMidRun(t *testing.T) {
+	srv := clienttest.NewServer(nil)
+	defer srv.Close()
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main", Type: "inboundcall", Config: []byte(archConfig)})
+	require.NoError(t, err)
+	c, err := client.New(srv.ClientConfig())
+	require.NoError(t, err)
+	_, err = c.Flow(context.Background(), id)
+	require.NoError(t, err)
+	srv.ExpireTokens()
+	_, err = c.LatestConfiguration(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Counters().Tokens)
+	assert.Equal(t, 1, srv.Counters().ByStatus[401], "one 401, then a fresh token")
+}
