@@ -80,7 +80,7 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 		case i%10 == 3: // for part of it
 			srv.LockDuringByClient(id, "other-client", 0, 200+i*7)
 			lockedSome[id] = true
-		case i%25 == 7: // another user publishes a change just before our check-out
+		case i%25 == 7 && needsRaise(t, originals[id]): // another user publishes a change between our first read and our check-out
 			theirs := bytes.Replace(originals[id], []byte(`"description":"Demo flow"`), []byte(`"description":"Changed by another user"`), 1)
 			if bytes.Equal(theirs, originals[id]) {
 				theirs = append(bytes.TrimRight(originals[id], "\n"), '\n', ' ')
@@ -89,7 +89,9 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 			conflicted[id] = true
 			hookID := id
 			srv.Before("GET", "/api/v2/flows/"+id+"/latestconfiguration", func(o *clienttest.Org) {
-				require.NoError(t, o.CommitAsUser(hookID, "Other User", theirs, true))
+				o.Before("POST", "/api/v2/flows/actions/checkout?flow="+hookID, func(o *clienttest.Org) {
+					require.NoError(t, o.CommitAsUser(hookID, "Other User", theirs, true))
+				})
 			})
 		case i%25 == 11: // a conflict on save
 			srv.FailNext("POST", "/api/v2/flows/"+id+"/versions", 1, 409)
@@ -144,9 +146,15 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 	assert.GreaterOrEqual(t, failed, len(lockedAll), "every flow locked all along failed")
 	assert.Greater(t, counters.Faults, 300, "the faults were on")
 	assert.Greater(t, changed, 200)
+	require.NotEmpty(t, conflicted)
 	for id := range conflicted {
-		assert.Contains(t, string(srv.Published(id)), "Changed by another user", "%s: the other user's change survives", id)
+		assert.True(t, strings.Contains(string(srv.Published(id)), "Changed by another user"), "%s: the other user's change survives", id)
 	}
+}
+
+func needsRaise(t testing.TB, config []byte) bool {
+	_, n := locallyRaised(t, config, 5*time.Second)
+	return n > 0
 }
 
 // TestSoakCancelled cancels raises at random moments and checks after each

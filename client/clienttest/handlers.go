@@ -63,7 +63,11 @@ func (o *Org) runHooks(r *http.Request) {
 	var run []func(*Org)
 	kept := o.hooks[:0]
 	for _, h := range o.hooks {
-		if h.method == r.Method && h.path == r.URL.Path {
+		target := r.URL.Path
+		if strings.Contains(h.path, "?") {
+			target = r.URL.RequestURI()
+		}
+		if h.method == r.Method && h.path == target {
 			run = append(run, h.fn)
 		} else {
 			kept = append(kept, h)

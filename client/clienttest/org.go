@@ -225,7 +225,8 @@ func (o *Org) LoseNextAnswer(method, pathPrefix string, status int) {
 
 // Before runs fn once, before the next API request with this method and
 // exactly this path is handled: the place to make "another user" act
-// between two of a client's requests.
+// between two of a client's requests. A path with a query
+// ("/api/v2/flows/actions/checkout?flow=f1") must match the query too.
 func (o *Org) Before(method, path string, fn func(*Org)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
