@@ -259,15 +259,31 @@ func parallel[T, R any](ctx context.Context, items []T, n int, progress func(don
 		// then wait for those at work.
 		defer func() { cancel(); wg.Wait() }()
 		for i := range items {
-			var r R
 			select {
-			case r = <-out[i]:
+			case r := <-out[i]:
+				if !yield(r) {
+					return
+				}
+				continue
 			case <-ctx.Done():
-				return
 			}
-			if !yield(r) {
-				return
+			// Cancelled: the workers finish what they hold (their work sees
+			// the cancelled context). Items are handed out in order, so the
+			// results there are, from i on, are all of them: report each,
+			// so that nothing done goes unreported.
+			cancel()
+			wg.Wait()
+			for ; i < len(items); i++ {
+				select {
+				case r := <-out[i]:
+					if !yield(r) {
+						return
+					}
+				default:
+					return
+				}
 			}
+			return
 		}
 	}
 }

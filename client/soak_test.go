@@ -57,7 +57,11 @@ func soakClient(t testing.TB, srv *clienttest.Server) *client.Client {
 	t.Helper()
 	cfg := srv.ClientConfig()
 	// Waits pass at once on a fake clock; attempts and Retry-After still count.
-	cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 8}
+	// 15 attempts: with 15% of requests failing, an update whose three
+	// writes all must pass fails an attempt about a third of the time.
+	// The fake clock is shared by every worker, so it runs four times as
+	// fast as any one of them: bound attempts, not elapsed time.
+	cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 15, MaxElapsedTime: 24 * time.Hour}
 	c, err := client.New(cfg)
 	require.NoError(t, err)
 	return c
@@ -178,9 +182,22 @@ func TestSoakCancelled(t *testing.T) {
 				})
 			}
 		}
-		for range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+		publishedBefore := map[string]string{}
+		for _, id := range ids {
+			publishedBefore[id] = string(srv.Published(id))
+		}
+		reported := map[string]bool{}
+		for res := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+			if res.Changed {
+				reported[res.FlowID] = true
+			}
 		}
 		cancel()
+		for _, id := range ids {
+			if string(srv.Published(id)) != publishedBefore[id] {
+				require.True(t, reported[id], "round %d: %s was changed but not reported", round, id)
+			}
+		}
 		for _, id := range ids {
 			want, _ := locallyRaised(t, originals[id], 5*time.Second)
 			pub := string(srv.Published(id))

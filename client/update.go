@@ -178,7 +178,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID {
 		// Ours, left by an earlier failure whose answer was lost: discard
 		// it and start clean.
-		if err := c.release(ctx, flowID); err != nil {
+		if _, err := c.release(ctx, flowID); err != nil {
 			return retryable(err)
 		}
 		if f, err = c.Flow(ctx, flowID); err != nil {
@@ -236,8 +236,13 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 			// Even on cancellation: a lock must not outlive us.
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			if rerr := c.release(cctx, flowID); rerr != nil {
+			last, rerr := c.release(cctx, flowID)
+			if rerr != nil {
 				err = fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)
+			} else if last != nil {
+				// A write whose outcome was unknown may have gone through:
+				// say so, rather than report nothing done.
+				c.confirmEarlierWrite(last, o, res, st)
 			}
 		}
 	}()
@@ -296,16 +301,22 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 // release makes sure this client does not hold flowID's lock: while we
 // hold it, it reverts (discarding what we saved), and unlocks if the lock
 // outlives the revert (modelled: the fake organisation's revert releases it).
-// It repeats on failures and waits out an operation still running.
-func (c *Client) release(ctx context.Context, flowID string) error {
+// It repeats on failures and waits out an operation still running. It
+// returns the flow as last read, free of our lock.
+func (c *Client) release(ctx context.Context, flowID string) (*Flow, error) {
 	policy := c.policy
 	policy.Notify = nil
+	var last *Flow
 	ours := func(ctx context.Context) (bool, error) {
 		f, err := c.Flow(ctx, flowID)
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
 			return false, nil
 		}
-		return err == nil && f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID, err
+		if err != nil {
+			return false, err
+		}
+		last = f
+		return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID, nil
 	}
 	classify := func(err error) error {
 		var ae *APIError
@@ -314,7 +325,7 @@ func (c *Client) release(ctx context.Context, flowID string) error {
 		}
 		return err
 	}
-	return retry.Do(ctx, policy, func(ctx context.Context) error {
+	err := retry.Do(ctx, policy, func(ctx context.Context) error {
 		if held, err := ours(ctx); err != nil || !held {
 			return err
 		}
@@ -327,8 +338,12 @@ func (c *Client) release(ctx context.Context, flowID string) error {
 		if _, err := c.Unlock(ctx, flowID); err != nil {
 			return classify(err)
 		}
-		return nil
+		return errors.New("unlocked; reading once more to confirm")
 	})
+	if err != nil {
+		return nil, err
+	}
+	return last, nil
 }
 
 // errNothingLeft ends an update whose edit found nothing to change once the
@@ -362,16 +377,16 @@ func retryable(err error) error {
 // outcome unknown, so the next pass reads the flow again and looks.
 func (c *Client) writeFailed(err error, st *updateState) error {
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status >= 500 {
-		st.uncertain = true
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return retryable(err) // answered and refused: nothing was done
+	}
+	// A 5xx, a lost answer or a cancellation in flight: it may have been
+	// done.
+	st.uncertain = true
+	if ae != nil {
 		return &errRetryUpdate{err}
 	}
-	r := retryable(err)
-	var again *errRetryUpdate
-	if errors.As(r, &again) && !errors.Is(err, ErrConflict) {
-		st.uncertain = true
-	}
-	return r
+	return retryable(err)
 }
 
 // confirmEarlierWrite reports a write whose answer was lost as done when
@@ -384,6 +399,9 @@ func (c *Client) confirmEarlierWrite(f *Flow, o *UpdateOptions, res *UpdateResul
 	v := f.CheckedInVersion
 	if o.Publish {
 		v = f.PublishedVersion
+	}
+	if v != nil && res.Changed && res.NewVersion == v.ID {
+		return // confirmed already
 	}
 	if v != nil && v.ID != st.before && v.CreatedByClient != nil && v.CreatedByClient.ID == c.cfg.ClientID {
 		res.Changed, res.Published, res.NewVersion, res.Changes = true, o.Publish, v.ID, st.changes

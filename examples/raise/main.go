@@ -61,7 +61,7 @@ type logLine struct {
 	NewVersion   string       `json:"newVersion,omitempty"`
 	Published    bool         `json:"published"`
 	Changes      []changeLine `json:"changes"`
-	Result       string       `json:"result"` // changed, unchanged, dry-run, skipped, failed
+	Result       string       `json:"result"` // changed, changed-unverified, unchanged, dry-run, skipped, failed
 	Error        string       `json:"error,omitempty"`
 	Warnings     []string     `json:"warnings,omitempty"`
 }
@@ -194,6 +194,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 			skipped++
 			line.Result, line.Error = "skipped", err.Error()
 			fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
+		case err != nil && res.Changed:
+			// Written, but the update did not finish (cancelled before
+			// its verification, say): count it as both.
+			raised++
+			failed++
+			nodes += len(res.Changes)
+			line.Result, line.Error = "changed-unverified", err.Error()
+			fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, len(res.Changes), *min, res.NewVersion)
+			fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
 		case err != nil:
 			failed++
 			line.Result, line.Error = "failed", err.Error()
