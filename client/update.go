@@ -401,7 +401,8 @@ func (c *Client) confirmEarlierWrite(f *Flow, o *UpdateOptions, res *UpdateResul
 		v = f.PublishedVersion
 	}
 	if v != nil && res.Changed && res.NewVersion == v.ID {
-		return // confirmed already
+		res.Changes = st.changes // confirmed already; a later read found nothing left
+		return
 	}
 	if v != nil && v.ID != st.before && v.CreatedByClient != nil && v.CreatedByClient.ID == c.cfg.ClientID {
 		res.Changed, res.Published, res.NewVersion, res.Changes = true, o.Publish, v.ID, st.changes
