@@ -127,7 +127,18 @@ func (c *Client) attempt(ctx context.Context, r *call) ([]byte, error) {
 		if r.body != nil {
 			rd = bytes.NewReader(r.body)
 		}
-		req, err := http.NewRequestWithContext(ctx, r.method, target, rd)
+		// A write, once sent, is seen through to its answer even if ctx
+		// ends meanwhile (the HTTP client's timeout still bounds it): cut
+		// off, its outcome would be unknown, and a check-out that lands
+		// after we looked would leave a lock nobody releases.
+		reqCtx := ctx
+		if !r.idempotent() {
+			if err := ctx.Err(); err != nil {
+				return nil, retry.Permanent(err)
+			}
+			reqCtx = context.WithoutCancel(ctx)
+		}
+		req, err := http.NewRequestWithContext(reqCtx, r.method, target, rd)
 		if err != nil {
 			return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, err))
 		}

@@ -21,7 +21,9 @@
 // repeat), retries what is safe to retry (GETs on transport errors, 429 and
 // 5xx; POSTs only on 429 and on connections refused, because a publish
 // repeated is a second version), waits out Retry-After without capping it,
-// and turns every non-2xx answer into an *APIError that errors.Is maps to
+// sees every write it has sent through to its answer even when ctx ends
+// meanwhile (so that no outcome is left unknown), and turns every non-2xx
+// answer into an *APIError that errors.Is maps to
 // ErrNotFound, ErrConflict, ErrRateLimited, ErrUnauthorized, ErrForbidden
 // and ErrGone. Bodies are read with a size cap. The client secret and the
 // bearer token never appear in an error or a log line.
