@@ -15,8 +15,8 @@ import (
 // (config.timeoutSeconds is 1 to 60).
 const MaxDataActionTimeout = 60 * time.Second
 
-// ErrTargetTooLong: a minimum timeout above MaxDataActionTimeout, which no
-// data action waits for, so raising to it cannot help.
+// ErrTargetTooLong reports a minimum timeout above MaxDataActionTimeout:
+// no data action waits that long, so raising to it cannot help.
 var ErrTargetTooLong = errors.New("client: target above what any data action waits")
 
 // Flag names something an audit found wrong with a node.
