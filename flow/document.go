@@ -105,6 +105,9 @@ type nodeRec struct {
 	// Architect: the value spans of timeout.config.lit.text, timeout.text,
 	// useSuggestedTimeout and timeout.outOfService.
 	lit, text, suggested, outOfService span
+	// config is the value span of timeout.config, which ReplaceExpression
+	// replaces whole.
+	config span
 	// Tutorial: the value span of settings.timeout, or where to insert it.
 	msTimeout span
 	insertAt  int    // relative offset at which to insert

@@ -17,6 +17,12 @@ type Edit struct {
 	NodeID string
 	// Timeout is the new timeout: positive, whole milliseconds.
 	Timeout time.Duration
+	// ReplaceExpression also sets an Architect node whose timeout is an
+	// expression (a variable, a function) or empty: its timeout.config
+	// becomes a literal, {"lit":{"pos":1,"text":...,"type":"dur"}}
+	// (modelled on Architect's literals). Without it such a node is an
+	// error, because what it waits is decided when the flow runs.
+	ReplaceExpression bool
 }
 
 // Change reports one node that an edit changed.
@@ -52,7 +58,8 @@ type RaiseOptions struct {
 // false, and sets timeout.outOfService to false where that key exists: the
 // edit Architect makes when a custom timeout is typed in (modelled: no real
 // document with a custom Data Action timeout was available). Only literal
-// timeouts are edited; an expression or a missing timeout is an error. In the
+// timeouts are edited, unless Edit.ReplaceExpression; otherwise an
+// expression or a missing timeout is an error. In the
 // tutorial shape, settings.timeout is replaced, or inserted at the end of its
 // object (with settings when that is missing too).
 func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
@@ -62,6 +69,7 @@ func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 	}
 	plans := make([]plan, 0, len(edits))
 	planned := make(map[int]time.Duration, len(edits))
+	replace := map[int]bool{}
 	for _, e := range edits {
 		if err := checkTarget(e.Timeout); err != nil {
 			return nil, fmt.Errorf("%w (edit of node %q)", err, e.NodeID)
@@ -75,13 +83,14 @@ func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 				d.nodes[idx[0]].Pointer, d.nodes[idx[1]].Pointer)
 		}
 		if prev, ok := planned[idx[0]]; ok {
-			if prev != e.Timeout {
-				return nil, fmt.Errorf("%w: two edits set node %q to %v and %v", ErrAmbiguous, e.NodeID, prev, e.Timeout)
+			if prev != e.Timeout || replace[idx[0]] != e.ReplaceExpression {
+				return nil, fmt.Errorf("%w: two edits of node %q disagree (%v and %v)", ErrAmbiguous, e.NodeID, prev, e.Timeout)
 			}
 			continue
 		}
 		planned[idx[0]] = e.Timeout
-		plans = append(plans, plan{idx[0], e.Timeout})
+		plans = append(plans, plan{node: idx[0], to: e.Timeout, replaceExpression: e.ReplaceExpression})
+		replace[idx[0]] = e.ReplaceExpression
 	}
 	slices.SortFunc(plans, func(a, b plan) int { return a.node - b.node })
 	return d.apply(plans)
@@ -115,10 +124,10 @@ func (d *Document) RaiseTimeouts(min time.Duration, opts *RaiseOptions) ([]Chang
 		case r.TimeoutKind == TimeoutUnset && d.shape == ShapeArchitect:
 		case r.UseSuggested:
 			if o.OverrideSuggested {
-				plans = append(plans, plan{i, min})
+				plans = append(plans, plan{node: i, to: min})
 			}
 		case r.TimeoutKind == TimeoutUnset || r.Timeout < min:
-			plans = append(plans, plan{i, min})
+			plans = append(plans, plan{node: i, to: min})
 		}
 	}
 	return d.apply(plans)
@@ -138,8 +147,9 @@ func checkTarget(t time.Duration) error {
 
 // plan is one node to set to a timeout; node indexes Document.nodes.
 type plan struct {
-	node int
-	to   time.Duration
+	node              int
+	to                time.Duration
+	replaceExpression bool
 }
 
 // replacement swaps data[start:end], which must hold old, for text.
@@ -155,7 +165,7 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	var changes []Change
 	for _, p := range plans {
 		r := &d.nodes[p.node]
-		rs, changed, err := d.replacements(r, p.to)
+		rs, changed, err := d.replacements(r, p.to, p.replaceExpression)
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +235,10 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 		if d.shape == ShapeTutorial {
 			nr, _ = tutorialNode(out, r.ID, start, end)
 			nr.http = r.http
+		} else if edited && r.TimeoutKind != TimeoutLiteral {
+			// An expression made a literal: its spans are new; read the
+			// node again (a scan of the node alone).
+			nr = rescanNode(out, start, end, r)
 		} else {
 			nr = r
 			nr.start, nr.end = start, end
@@ -258,14 +272,58 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	return changes, nil
 }
 
+// replaceExpression makes an expression or empty Architect timeout a literal.
+func (d *Document) replaceExpression(r *nodeRec, to time.Duration, asked bool) ([]replacement, bool, error) {
+	fail := func(format string, args ...any) ([]replacement, bool, error) {
+		return nil, false, &NodeError{NodeID: r.ID, Pointer: r.Pointer, Err: fmt.Errorf("%w: "+format, append([]any{ErrInvalidTimeout}, args...)...)}
+	}
+	switch {
+	case !asked:
+		return fail("the timeout is %s, not a literal; only literal timeouts are edited unless ReplaceExpression is set", r.TimeoutKind)
+	case !r.config.ok():
+		return fail("the node has no timeout expression to replace")
+	}
+	at := func(s span) (int, int, string) {
+		return r.start + s.start, r.start + s.end, view(d.data, r.start+s.start, r.start+s.end)
+	}
+	text := `"` + FormatDuration(to) + `"`
+	s, e, old := at(r.config)
+	reps := []replacement{{s, e, old, `{"lit":{"pos":1,"text":` + text + `,"type":"dur"}}`}}
+	if s, e, old := at(r.text); r.text.ok() {
+		reps = append(reps, replacement{s, e, old, text})
+	}
+	for _, sp := range []span{r.suggested, r.outOfService} {
+		if s, e, old := at(sp); sp.ok() && old == litTrue {
+			reps = append(reps, replacement{s, e, old, litFalse})
+		}
+	}
+	return reps, true, nil
+}
+
 var (
 	litFalse = "false"
 	litTrue  = "true"
 )
 
+// rescanNode reads the Architect node at data[start:end] again.
+func rescanNode(data []byte, start, end int, old nodeRec) nodeRec {
+	sc, err := scanDocument(data[start:end])
+	if err != nil {
+		return nodeRec{Node: Node{Err: err}}
+	}
+	for _, c := range sc.cands {
+		if c.start == 0 {
+			nr := architectNode(data, start, end, old.Pointer, "", c.members)
+			nr.http = old.http
+			return nr
+		}
+	}
+	return nodeRec{Node: Node{Err: errors.New("the node is no longer a Data Action")}}
+}
+
 // replacements lists the byte replacements that set r's timeout to to, and
 // whether anything changes.
-func (d *Document) replacements(r *nodeRec, to time.Duration) ([]replacement, bool, error) {
+func (d *Document) replacements(r *nodeRec, to time.Duration, replaceExpression bool) ([]replacement, bool, error) {
 	if r.Err != nil {
 		return nil, false, r.Err
 	}
@@ -285,8 +343,7 @@ func (d *Document) replacements(r *nodeRec, to time.Duration) ([]replacement, bo
 		return []replacement{{pos, pos, "", fmt.Sprintf(r.insertFmt, to/time.Millisecond)}}, true, nil
 	}
 	if r.TimeoutKind != TimeoutLiteral {
-		return nil, false, &NodeError{NodeID: r.ID, Pointer: r.Pointer,
-			Err: fmt.Errorf("%w: the timeout is %s, not a literal; only literal timeouts are edited", ErrInvalidTimeout, r.TimeoutKind)}
+		return d.replaceExpression(r, to, replaceExpression)
 	}
 	if r.Timeout == to && !r.UseSuggested {
 		return nil, false, nil

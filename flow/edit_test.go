@@ -239,3 +239,43 @@ func TestReplace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, changes, "bytes changed, no timeout did")
 }
+
+func TestSetTimeoutsReplaceExpression(t *testing.T) {
+	data := readFile(t, "testdata/architect-mixed.json")
+	d, err := flow.Parse(data)
+	require.NoError(t, err)
+	changes, err := d.SetTimeouts(
+		flow.Edit{NodeID: "da-expr", Timeout: 7 * time.Second, ReplaceExpression: true},
+		flow.Edit{NodeID: "da-empty", Timeout: 8 * time.Second, ReplaceExpression: true},
+		flow.Edit{NodeID: "da-short", Timeout: 9 * time.Second},
+	)
+	require.NoError(t, err)
+	require.Len(t, changes, 3)
+	want := strings.NewReplacer(
+		`"timeout":{"config":{"ref":{"name":"Flow.waitFor"}},"text":"Flow.waitFor","type":"dur"}`,
+		`"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M7S0F","type":"dur"}},"text":"P0D0H0M7S0F","type":"dur"}`,
+		`"timeout":{"config":{"emp":{}},"type":"dur"}`,
+		`"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M8S0F","type":"dur"}},"type":"dur"}`,
+		`"P0D0H0M3S0F"`, `"P0D0H0M9S0F"`,
+	).Replace(string(data))
+	assert.Equal(t, want, string(d.Bytes()), "the expressions became literals, nothing else changed")
+	got := map[string]flow.Node{}
+	for _, n := range d.DataActions() {
+		got[n.ID] = n
+	}
+	assert.Equal(t, flow.TimeoutLiteral, got["da-expr"].TimeoutKind)
+	assert.Equal(t, 7*time.Second, got["da-expr"].Timeout)
+	assert.Equal(t, 8*time.Second, got["da-empty"].Timeout)
+	assert.Equal(t, 9*time.Second, got["da-short"].Timeout)
+	assert.Equal(t, 90*time.Second, got["da-long"].Timeout, "the node after the replacements reads as before")
+
+	again, err := d.SetTimeouts(flow.Edit{NodeID: "da-expr", Timeout: 7 * time.Second, ReplaceExpression: true})
+	require.NoError(t, err)
+	assert.Empty(t, again, "now a literal: nothing to change")
+
+	d2, err := flow.Parse([]byte(arch(`{"__type":"DataAction","id":"bare"}`)))
+	require.NoError(t, err)
+	_, err = d2.SetTimeouts(flow.Edit{NodeID: "bare", Timeout: time.Second, ReplaceExpression: true})
+	require.ErrorIs(t, err, flow.ErrInvalidTimeout)
+	assert.ErrorContains(t, err, "no timeout expression to replace")
+}

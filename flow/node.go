@@ -157,6 +157,9 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 		}
 		return fail(ErrInvalidTimeout, "timeout.config is %s, want an object", typeName(config))
 	}
+	if r.config, ok = spanOf(data, start, config); !ok {
+		return fail(ErrAmbiguous, "timeout.config is not where gjson reports it")
+	}
 	var ops [2]gjson.Result
 	dup = fields(config, ops[:], "lit", "emp")
 	if dup != "" {
