@@ -124,3 +124,47 @@ func FuzzRaiseTimeouts(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSetTimeouts sets every node's timeout, replacing expressions, and
+// checks that the result is JSON, reads back as asked, that a failure leaves
+// the document alone, and that setting it again changes nothing.
+func FuzzSetTimeouts(f *testing.F) {
+	seedDocuments(f, func(b []byte) { f.Add(b, uint16(7000)) })
+	f.Fuzz(func(t *testing.T, data []byte, ms uint16) {
+		d, err := flow.Parse(data)
+		if err != nil {
+			return
+		}
+		to := time.Duration(ms%60000+1) * time.Millisecond
+		var edits []flow.Edit
+		seen := map[string]bool{}
+		for _, n := range d.Nodes() {
+			if !seen[n.ID] {
+				seen[n.ID] = true
+				edits = append(edits, flow.Edit{NodeID: n.ID, Timeout: to, ReplaceExpression: true})
+			}
+		}
+		_, err = d.SetTimeouts(edits...)
+		if err != nil {
+			if !bytes.Equal(d.Bytes(), data) {
+				t.Fatalf("a failed edit (%v) altered the document", err)
+			}
+			return
+		}
+		if !json.Valid(d.Bytes()) {
+			t.Fatalf("invalid JSON out: %q", d.Bytes())
+		}
+		again, err := flow.Parse(d.Bytes())
+		if err != nil {
+			t.Fatalf("the edited document does not parse: %v", err)
+		}
+		for _, n := range again.Nodes() {
+			if n.TimeoutKind != flow.TimeoutLiteral || n.Timeout != to || n.UseSuggested {
+				t.Fatalf("node %q reads back as %v %v suggested=%v, want %v", n.ID, n.TimeoutKind, n.Timeout, n.UseSuggested, to)
+			}
+		}
+		if changes, err := again.SetTimeouts(edits...); err != nil || len(changes) != 0 {
+			t.Fatalf("setting again changed %d nodes (err %v)", len(changes), err)
+		}
+	})
+}
