@@ -211,7 +211,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 			line.Result = "dry-run"
 			raised++
 			nodes += len(res.Changes)
-			fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n%s", res.FlowName, res.FlowID, len(res.Changes), *min, res.Diff)
+			fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n", res.FlowName, res.FlowID, len(res.Changes), *min)
+			for _, c := range line.Changes {
+				fmt.Fprintf(stdout, "   %s %q: %s %v -> %v\n", c.NodeID, c.NodeName, c.Was, time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond)
+			}
+			fmt.Fprint(stdout, res.Diff)
 		case res.Changed:
 			line.Result = "changed"
 			raised++

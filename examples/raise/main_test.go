@@ -48,6 +48,7 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
 	assert.Contains(t, out, "+++ flows/demo-flow-01 (raised)")
+	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s\n`, out, "each change is listed by node")
 	assert.Contains(t, errOut, "skipped: client: unpublished draft pending")
 	for _, r := range srv.Requests() {
 		assert.Equal(t, "GET", r.Method, "a dry run only reads")
