@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -285,5 +284,3 @@ func (o *Org) limiterFor() *rate.Limiter {
 	}
 	return rate.NewLimiter(rate.Limit(float64(rpm)/60), rpm)
 }
-
-func upper(s string) string { return strings.ToUpper(s) }

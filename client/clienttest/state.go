@@ -293,7 +293,7 @@ func (o *Org) sortedIDs() []string {
 // flowJSON is the Flow model of a flow's state.
 func (o *Org) flowJSON(f *flowState) client.Flow {
 	out := client.Flow{
-		ID: f.id, Name: f.name, Description: f.description, Type: upper(f.typ),
+		ID: f.id, Name: f.name, Description: f.description, Type: strings.ToUpper(f.typ),
 		Division: &client.Ref{ID: "division-home", Name: "Home"},
 		Active:   f.published != nil, Deleted: f.deleted,
 		SelfURI: "/api/v2/flows/" + f.id,

@@ -62,16 +62,6 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// Sleep waits like After, for code that sleeps rather than selects.
-func (c *Clock) Sleep(d time.Duration) { <-c.After(d) }
-
-// Advance moves the clock without a wait.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Waits returns the waits so far, in order.
 func (c *Clock) Waits() []time.Duration {
 	c.mu.Lock()
