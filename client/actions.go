@@ -15,17 +15,22 @@ func flowAction(action, flowID string) *call {
 	return &call{method: http.MethodPost, path: "/api/v2/flows/actions/" + action, query: url.Values{"flow": {flowID}}}
 }
 
+// flowAction runs a synchronous flow action, whose answer is the Flow.
+func (c *Client) flowAction(ctx context.Context, action, flowID string) (*Flow, error) {
+	var f Flow
+	if err := c.callJSON(ctx, flowAction(action, flowID), &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
 // Checkout locks a flow to this client. It fails with ErrConflict when
 // another user or client holds the lock. Do not check out a flow this client
 // already holds: what Genesys does then is unconfirmed.
 //
 // POST /api/v2/flows/actions/checkout?flow={flowId}
 func (c *Client) Checkout(ctx context.Context, flowID string) (*Flow, error) {
-	var f Flow
-	if err := c.callJSON(ctx, flowAction("checkout", flowID), &f); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return c.flowAction(ctx, "checkout", flowID)
 }
 
 // SaveVersion saves doc as the flow's newest configuration. The client must
@@ -69,22 +74,14 @@ func (c *Client) Publish(ctx context.Context, flowID string) (*Flow, error) {
 //
 // POST /api/v2/flows/actions/unlock?flow={flowId}
 func (c *Client) Unlock(ctx context.Context, flowID string) (*Flow, error) {
-	var f Flow
-	if err := c.callJSON(ctx, flowAction("unlock", flowID), &f); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return c.flowAction(ctx, "unlock", flowID)
 }
 
 // Revert discards the flow's saved draft.
 //
 // POST /api/v2/flows/actions/revert?flow={flowId}
 func (c *Client) Revert(ctx context.Context, flowID string) (*Flow, error) {
-	var f Flow
-	if err := c.callJSON(ctx, flowAction("revert", flowID), &f); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return c.flowAction(ctx, "revert", flowID)
 }
 
 // operation starts an asynchronous action and polls the flow, with backoff,

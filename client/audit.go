@@ -213,9 +213,9 @@ func (ac *actionCache) get(ctx context.Context, id string) (*DataAction, error) 
 	return e.a, e.err
 }
 
-// parallel runs work on each item with up to n at once and yields the
-// results in the items' order as they become available.
-func parallel[T, R any](ctx context.Context, items []T, n int, progress func(done, total int, current string), work func(context.Context, T) R) iter.Seq[R] {
+// parallel runs work on each flow with up to n at once and yields the
+// results in the flows' order as they become available.
+func parallel[R any](ctx context.Context, items []Flow, n int, progress func(done, total int, current string), work func(context.Context, Flow) R) iter.Seq[R] {
 	if n <= 0 {
 		n = 4
 	}
@@ -239,7 +239,7 @@ func parallel[T, R any](ctx context.Context, items []T, n int, progress func(don
 					if progress != nil {
 						mu.Lock()
 						done++
-						progress(done, len(items), describe(items[i]))
+						progress(done, len(items), items[i].Name)
 						mu.Unlock()
 					}
 				}
@@ -286,13 +286,6 @@ func parallel[T, R any](ctx context.Context, items []T, n int, progress func(don
 			return
 		}
 	}
-}
-
-func describe(v any) string {
-	if f, ok := v.(Flow); ok {
-		return f.Name
-	}
-	return fmt.Sprint(v)
 }
 
 // RaiseOptions say what RaiseTimeouts raises and how it writes.

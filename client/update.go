@@ -175,7 +175,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return retryable(err)
 	}
 	res.FlowName = f.Name
-	if f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID {
+	if c.holds(f) {
 		// Ours, left by an earlier failure whose answer was lost: discard
 		// it and start clean.
 		if _, err := c.release(ctx, flowID); err != nil {
@@ -298,6 +298,11 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	return c.verify(ctx, flowID, res.NewVersion, doc, changes)
 }
 
+// holds reports whether this client holds f's lock.
+func (c *Client) holds(f *Flow) bool {
+	return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID
+}
+
 // release makes sure this client does not hold flowID's lock: while we
 // hold it, it reverts (discarding what we saved), and unlocks if the lock
 // outlives the revert (modelled: the fake organisation's revert releases it).
@@ -316,7 +321,7 @@ func (c *Client) release(ctx context.Context, flowID string) (*Flow, error) {
 			return false, err
 		}
 		last = f
-		return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID, nil
+		return c.holds(f), nil
 	}
 	classify := func(err error) error {
 		var ae *APIError

@@ -272,6 +272,12 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	return changes, nil
 }
 
+// at is the absolute span of r's relative span s, and the bytes there.
+func (d *Document) at(r *nodeRec, s span) (start, end int, old string) {
+	start, end = r.start+s.start, r.start+s.end
+	return start, end, view(d.data, start, end)
+}
+
 // replaceExpression makes an expression or empty Architect timeout a literal.
 func (d *Document) replaceExpression(r *nodeRec, to time.Duration, asked bool) ([]replacement, bool, error) {
 	fail := func(format string, args ...any) ([]replacement, bool, error) {
@@ -283,17 +289,14 @@ func (d *Document) replaceExpression(r *nodeRec, to time.Duration, asked bool) (
 	case !r.config.ok():
 		return fail("the node has no timeout expression to replace")
 	}
-	at := func(s span) (int, int, string) {
-		return r.start + s.start, r.start + s.end, view(d.data, r.start+s.start, r.start+s.end)
-	}
 	text := `"` + FormatDuration(to) + `"`
-	s, e, old := at(r.config)
+	s, e, old := d.at(r, r.config)
 	reps := []replacement{{s, e, old, `{"lit":{"pos":1,"text":` + text + `,"type":"dur"}}`}}
-	if s, e, old := at(r.text); r.text.ok() {
+	if s, e, old := d.at(r, r.text); r.text.ok() {
 		reps = append(reps, replacement{s, e, old, text})
 	}
 	for _, sp := range []span{r.suggested, r.outOfService} {
-		if s, e, old := at(sp); sp.ok() && old == litTrue {
+		if s, e, old := d.at(r, sp); sp.ok() && old == litTrue {
 			reps = append(reps, replacement{s, e, old, litFalse})
 		}
 	}
@@ -327,16 +330,13 @@ func (d *Document) replacements(r *nodeRec, to time.Duration, replaceExpression 
 	if r.Err != nil {
 		return nil, false, r.Err
 	}
-	at := func(s span) (int, int, string) {
-		return r.start + s.start, r.start + s.end, view(d.data, r.start+s.start, r.start+s.end)
-	}
 	if d.shape == ShapeTutorial {
 		if r.TimeoutKind == TimeoutLiteral && r.Timeout == to {
 			return nil, false, nil
 		}
 		ms := strconv.FormatInt(int64(to/time.Millisecond), 10)
 		if r.msTimeout.ok() {
-			s, e, old := at(r.msTimeout)
+			s, e, old := d.at(r, r.msTimeout)
 			return []replacement{{s, e, old, ms}}, true, nil
 		}
 		pos := r.start + r.insertAt
@@ -351,12 +351,12 @@ func (d *Document) replacements(r *nodeRec, to time.Duration, replaceExpression 
 	text := `"` + FormatDuration(to) + `"`
 	var reps []replacement
 	for _, sp := range []span{r.lit, r.text} {
-		if s, e, old := at(sp); sp.ok() && old != text {
+		if s, e, old := d.at(r, sp); sp.ok() && old != text {
 			reps = append(reps, replacement{s, e, old, text})
 		}
 	}
 	for _, sp := range []span{r.suggested, r.outOfService} {
-		if s, e, old := at(sp); sp.ok() && old == litTrue {
+		if s, e, old := d.at(r, sp); sp.ok() && old == litTrue {
 			reps = append(reps, replacement{s, e, old, litFalse})
 		}
 	}

@@ -24,6 +24,14 @@ func (e *NodeError) Error() string {
 
 func (e *NodeError) Unwrap() error { return e.Err }
 
+// fail records the first problem found with the node: the reason Node.Err
+// gives and an edit of it fails with.
+func (r *nodeRec) fail(sentinel error, format string, args ...any) {
+	if r.Err == nil {
+		r.Err = &NodeError{NodeID: r.ID, Pointer: r.Pointer, Err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
+	}
+}
+
 // fields collects into vals the members named by keys from an object: the
 // first value of each. It returns the first key that appears more than once.
 // vals is the caller's, usually an array on its stack: one allocation per
@@ -85,9 +93,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 	r := nodeRec{start: start, end: end}
 	r.Pointer = pointer
 	fail := func(sentinel error, format string, args ...any) nodeRec {
-		if r.Err == nil {
-			r.Err = &NodeError{NodeID: r.ID, Pointer: pointer, Err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
-		}
+		r.fail(sentinel, format, args...)
 		return r
 	}
 	var v [len(nodeKeys)]gjson.Result
@@ -250,9 +256,7 @@ func tutorialNode(data []byte, id string, start, end int) (r nodeRec, ok bool) {
 	r.ID = id
 	r.Pointer = "/flowVersion/nodes/" + escapePointer(id)
 	fail := func(sentinel error, format string, args ...any) (nodeRec, bool) {
-		if r.Err == nil {
-			r.Err = &NodeError{NodeID: id, Pointer: r.Pointer, Err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
-		}
+		r.fail(sentinel, format, args...)
 		return r, true
 	}
 	obj := object(data, start, end)
