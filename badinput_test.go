@@ -188,7 +188,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			assert.Zero(t, posts, "nothing written")
 		}},
 		{"permission missing on save", update(goodFlow, func(o *org) { o.srv.FailNext("POST", "/api/v2/flows/"+o.id+"/versions", 1, 403) }, "403 Forbidden")},
-		{"flow locked by another user", update(goodFlow, func(o *org) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "is locked by user Jane Doe")},
+		{"flow locked by another user", update(goodFlow, func(o *org) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "flow locked by user Jane Doe")},
 		{"unknown region", config(with(func(c *client.Config) { c.Region = "eu-west-9" }), `unknown region "eu-west-9"; use one of`)},
 		{"empty region", config(with(func(c *client.Config) { c.Region = "" }), "no region (set GENESYS_CLOUD_REGION")},
 		{"empty client id", config(with(func(c *client.Config) { c.ClientID = " " }), "no client id")},

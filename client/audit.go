@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,8 @@ const (
 // flow's published version, four flows at a time.
 type AuditOptions struct {
 	// Types, Name and IDs filter the flows as in ListFlowsOptions.
+	// A named flow that does not exist is yielded with ErrNotFound in its
+	// Err; an empty id or an empty, non-nil list is ErrConfig.
 	Types []string
 	Name  string
 	IDs   []string
@@ -101,10 +104,15 @@ func (c *Client) AuditFlows(ctx context.Context, opts *AuditOptions) iter.Seq2[F
 		o = *opts
 	}
 	return func(yield func(FlowAudit, error) bool) {
-		flows, err := c.listAll(ctx, o.Types, o.Name, o.IDs)
+		flows, missing, err := c.selectFlows(ctx, o.Types, o.Name, o.IDs)
 		if err != nil {
 			yield(FlowAudit{}, err)
 			return
+		}
+		for _, id := range missing {
+			if !yield(FlowAudit{Flow: Flow{ID: id}, Err: missingFlow(id)}, nil) {
+				return
+			}
 		}
 		actions := newActionCache(c)
 		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f Flow) FlowAudit {
@@ -116,6 +124,45 @@ func (c *Client) AuditFlows(ctx context.Context, opts *AuditOptions) iter.Seq2[F
 			}
 		}
 	}
+}
+
+// selectFlows lists the flows that ids (when not nil), or else types and
+// name, select, and the named ids that do not exist.
+func (c *Client) selectFlows(ctx context.Context, types []string, name string, ids []string) (flows []Flow, missing []string, err error) {
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil, nil, fmt.Errorf("%w: the list of flow ids is empty (nil selects every flow; an empty list selects none)", ErrConfig)
+		}
+		seen := map[string]bool{}
+		uniq := ids[:0:0]
+		for i, id := range ids {
+			if strings.TrimSpace(id) == "" {
+				return nil, nil, fmt.Errorf("%w: flow id %d of %d is empty", ErrConfig, i+1, len(ids))
+			}
+			if !seen[id] {
+				seen[id] = true
+				uniq = append(uniq, id)
+			}
+		}
+		ids = uniq
+	}
+	if flows, err = c.listAll(ctx, types, name, ids); err != nil {
+		return nil, nil, err
+	}
+	found := map[string]bool{}
+	for _, f := range flows {
+		found[f.ID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return flows, missing, nil
+}
+
+func missingFlow(id string) error {
+	return fmt.Errorf("%w: flow %s does not exist, or this OAuth client cannot see it", ErrNotFound, id)
 }
 
 // listAll reads a whole listing, 500 flows a page.
@@ -290,7 +337,10 @@ func parallel[R any](ctx context.Context, items []Flow, n int, progress func(don
 
 // RaiseOptions say what RaiseTimeouts raises and how it writes.
 type RaiseOptions struct {
-	// FlowIDs names the flows; when empty, Types and Name filter all flows.
+	// FlowIDs names the flows; when nil, Types and Name filter all flows.
+	// A named flow that does not exist is yielded with ErrNotFound; an
+	// empty id, or a list that is not nil but empty, is ErrConfig: an empty
+	// selection never means every flow.
 	FlowIDs []string
 	Types   []string
 	Name    string
@@ -303,10 +353,11 @@ type RaiseOptions struct {
 	OverrideSuggested bool
 	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
 	IncludeHTTP bool
-	// Publish, AllowDraft, ForceUnlock, DryRun and Backup are as in
-	// UpdateOptions.
-	Publish, AllowDraft, ForceUnlock, DryRun bool
-	Backup                                   func(ctx context.Context, flowID, versionID string, original []byte) error
+	// Publish, AllowDraft, ForceUnlock, ReleaseStaleLocks, DryRun and
+	// Backup are as in UpdateOptions. A dry run runs on a ReadOnly view of
+	// the client.
+	Publish, AllowDraft, ForceUnlock, ReleaseStaleLocks, DryRun bool
+	Backup                                                      func(ctx context.Context, original *Original) error
 	// Concurrency is how many flows are updated at once: 0 means 4.
 	Concurrency int
 	// Progress, when set, is called after each flow.
@@ -330,13 +381,23 @@ func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq
 			return
 		}
 		o := *opts
-		flows, err := c.listAll(ctx, o.Types, o.Name, o.FlowIDs)
+		if o.DryRun {
+			c = c.ReadOnly() // structural: nothing below can write
+		}
+		flows, missing, err := c.selectFlows(ctx, o.Types, o.Name, o.FlowIDs)
 		if err != nil {
 			yield(UpdateResult{}, err)
 			return
 		}
+		for _, id := range missing {
+			err := missingFlow(id)
+			if !yield(UpdateResult{FlowID: id, DryRun: o.DryRun, Err: err}, err) {
+				return
+			}
+		}
 		actions := newActionCache(c)
-		uo := &UpdateOptions{Publish: o.Publish, AllowDraft: o.AllowDraft, ForceUnlock: o.ForceUnlock, DryRun: o.DryRun, Backup: o.Backup}
+		uo := &UpdateOptions{Publish: o.Publish, AllowDraft: o.AllowDraft, ForceUnlock: o.ForceUnlock, ReleaseStaleLocks: o.ReleaseStaleLocks,
+			DryRun: o.DryRun, DiffLabel: "raised", Backup: o.Backup}
 		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f Flow) UpdateResult {
 			res, err := c.UpdateFlow(ctx, f.ID, c.raiseEdit(ctx, &o, actions), uo)
 			if res == nil {

@@ -38,6 +38,8 @@ type Client struct {
 	limiter   *rate.Limiter // nil: no pacing
 	userAgent string
 	cfg       Config
+	// readOnly refuses every request but GET and HEAD (a dry run).
+	readOnly bool
 }
 
 // New checks cfg and returns a client. It sends nothing: the first request
@@ -71,6 +73,22 @@ func New(cfg Config) (*Client, error) {
 // Region is the region name the client resolved, or the base URL.
 func (c *Client) Region() string { return c.ep.region }
 
+// ReadOnly returns a view of c that sends only GET and HEAD requests (and
+// the token request): every other request is refused with ErrReadOnly before
+// it leaves the process. It shares c's token, pacing and retry policy. A dry
+// run uses it, so that no code path, however it is reached, can write.
+func (c *Client) ReadOnly() *Client {
+	if c.readOnly {
+		return c
+	}
+	ro := *c
+	ro.readOnly = true
+	return &ro
+}
+
+// IsReadOnly reports whether c is a ReadOnly view.
+func (c *Client) IsReadOnly() bool { return c.readOnly }
+
 // call is one API request.
 type call struct {
 	method string
@@ -88,6 +106,9 @@ func (r *call) idempotent() bool { return r.method == http.MethodGet || r.method
 // is safe to retry and turns non-2xx answers into *APIError. It returns the
 // response body.
 func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
+	if c.readOnly && !r.idempotent() {
+		return nil, fmt.Errorf("%w: %s %s was not sent", ErrReadOnly, r.method, r.path)
+	}
 	var out []byte
 	err := retry.Do(ctx, c.policy, func(ctx context.Context) error {
 		body, err := c.attempt(ctx, r)

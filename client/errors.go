@@ -35,6 +35,9 @@ var (
 	ErrOperationFailed = errors.New("client: operation failed")
 	// ErrInvalidResponse: a 2xx answer whose body is not what the API promises.
 	ErrInvalidResponse = errors.New("client: invalid response")
+	// ErrReadOnly: a write asked of a ReadOnly client (a dry run); nothing
+	// was sent.
+	ErrReadOnly = errors.New("client: read-only client refuses to write")
 )
 
 // APIError is a non-2xx answer of the Genesys Cloud API.

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +20,9 @@ import (
 
 // More sentinel errors, for UpdateFlow.
 var (
-	// ErrLocked: another user or client holds the flow's lock.
+	// ErrLocked: a lock this update did not take is on the flow: another
+	// user's, another OAuth client's, or this OAuth client's held by another
+	// run (see LockError).
 	ErrLocked = errors.New("client: flow locked")
 	// ErrDraftPending: the flow has a saved or checked-in version newer
 	// than the published one; publishing would publish that work too.
@@ -28,10 +32,51 @@ var (
 	ErrVerify = errors.New("client: verification failed")
 )
 
+// LockError reports a flow locked by someone other than this update. It
+// matches ErrLocked.
+//
+// The platform knows a lock's holder only as a user or an OAuth client:
+// every process that uses the same client credentials is one holder to it.
+// So a lock of this client's own id (SameClient) is not this process's
+// unless this update took it: it belongs to another run that is working
+// now, or to a run that crashed. UpdateFlow treats it like anybody else's
+// lock, and releases it only with UpdateOptions.ReleaseStaleLocks.
+type LockError struct {
+	// Holder describes the holder ("user Jane Doe (id)", "OAuth client
+	// Nightly (id)").
+	Holder string
+	// SameClient is set when the holder is the OAuth client this Client
+	// authenticates as.
+	SameClient bool
+}
+
+func (e *LockError) Error() string {
+	if e.SameClient {
+		return "client: flow locked by " + e.Holder + ", the OAuth client this run uses, but not by this run: another run with the same credentials is changing it, or a crashed run left the lock"
+	}
+	return "client: flow locked by " + e.Holder
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockError) Is(target error) bool { return target == ErrLocked }
+
 // EditFunc changes a flow document and reports what it changed. It may be
 // called more than once for one update (on a fresh copy each time): it must
 // depend only on the document it is given.
 type EditFunc func(*flow.Document) ([]flow.Change, error)
+
+// Original is a flow's configuration as it was before an update wrote over
+// it: what UpdateOptions.Backup receives.
+type Original struct {
+	FlowID, FlowName string
+	// FlowType is the flow's type as the platform names it (INBOUNDCALL,
+	// WORKFLOW, ...).
+	FlowType string
+	// VersionID is the version the configuration was read at.
+	VersionID string
+	// Config is the configuration's exact bytes. It is the caller's to keep.
+	Config []byte
+}
 
 // UpdateOptions say how UpdateFlow writes. A nil value checks in without
 // publishing, and refuses locked flows and pending drafts.
@@ -44,14 +89,29 @@ type UpdateOptions struct {
 	// ForceUnlock breaks another holder's lock first. Genesys checks in what
 	// the holder had saved, as a new version: their work becomes part of
 	// the flow, as a draft that only AllowDraft lets this update publish.
-	// The result's Warnings say so.
+	// The result's Warnings say so. It does not apply to a lock of this
+	// Client's own OAuth client id: see ReleaseStaleLocks.
 	ForceUnlock bool
-	// DryRun reads and edits but writes nothing: the result has the
-	// changes and a unified diff.
+	// ReleaseStaleLocks releases a lock held by this Client's OAuth client
+	// id that this update did not take, discarding what was saved under it
+	// (revert, then unlock if the lock outlives the revert), before going
+	// on. Use it after a crashed run, when no other run with the same
+	// credentials is working: to the platform they are all one holder, and
+	// a live run's work would be discarded too. Without it such a lock is
+	// waited for, then reported as a *LockError with SameClient set.
+	ReleaseStaleLocks bool
+	// DryRun reads and edits but writes nothing: the update runs on a
+	// ReadOnly view of the client, so no request but a GET can leave. The
+	// result has the changes and a unified diff. A locked flow is reported
+	// at once (reading needs no lock, so there is nothing to wait for).
 	DryRun bool
+	// DiffLabel names the edited side of a dry run's diff ("raised",
+	// "backup"); empty means "edited". The other side is "now".
+	DiffLabel string
 	// Backup, when set, receives the configuration as it was, before
-	// anything is written; an error from it stops the update.
-	Backup func(ctx context.Context, flowID, versionID string, original []byte) error
+	// anything is written; an error from it stops the update, and the lock
+	// is released.
+	Backup func(ctx context.Context, original *Original) error
 }
 
 // UpdateResult reports one flow's update.
@@ -70,6 +130,11 @@ type UpdateResult struct {
 	// checked in; Published whether it was published.
 	FromVersion, SavedVersion, NewVersion string
 	Published                             bool
+	// DuplicateOf is set when another run with the same OAuth client
+	// committed the same configuration as this update while it ran (both
+	// had checked the flow out before either saved, which the platform
+	// cannot tell apart): NewVersion then repeats version DuplicateOf.
+	DuplicateOf string
 	// Attempts is how many times the flow was read and edited (conflicts
 	// make it more than one).
 	Attempts int
@@ -91,30 +156,40 @@ func (e *errRetryUpdate) Unwrap() error { return e.err }
 // UpdateFlow reads a flow, applies edit and writes the result as a new
 // version, safely:
 //
-//  1. It reads the flow and refuses, with ErrLocked naming the holder, when
-//     another user or client holds the lock (unless ForceUnlock), and with
-//     ErrDraftPending when an unpublished draft exists (unless AllowDraft).
+//  1. It reads the flow. A lock it did not take (another user's, another
+//     OAuth client's, or this OAuth client's held by another run) is waited
+//     for with backoff and then reported as a *LockError (ErrLocked), unless
+//     ForceUnlock (another holder) or ReleaseStaleLocks (this client id)
+//     says to break it. An unpublished draft is ErrDraftPending unless
+//     AllowDraft.
 //  2. It reads the latest configuration and runs edit without a lock. No
 //     change (no Change reported and the bytes as they were): it returns,
-//     having taken no lock and written nothing. A dry
-//     run returns here too, with the diff. Otherwise it checks the flow out,
-//     reads the latest configuration again and runs edit on that.
+//     having taken no lock and written nothing. A dry run returns here too,
+//     with the diff. Otherwise it checks the flow out, reads the latest
+//     configuration again and runs edit on that.
 //  3. A document above MaxRequestBytes is refused with ErrTooLarge.
-//  4. opts.Backup gets the original bytes; then the new version is saved and
+//  4. opts.Backup gets the original; then the new version is saved and
 //     published (opts.Publish) or checked in.
 //  5. It reads the configuration of the version published or checked in and
 //     verifies it: byte equality with what was saved, or where a server
 //     re-serialises, equality of the decoded JSON; and each changed node must
 //     read back with its new timeout. A difference is ErrVerify.
 //
-// A conflict (409) or another holder's lock at any step starts again from a
-// fresh read, after a backoff, up to the client's retry policy; the edit is
-// re-applied to the new bytes, never stale ones sent again. A POST whose
-// answer was lost is treated the same way. After any failure from the
-// check-out on, the client's own lock is released (the flow is read and, while
-// this client holds it, reverted, discarding what it saved, and unlocked if
-// the lock outlives the revert) before UpdateFlow returns, even when ctx is
-// cancelled.
+// Only what needs a fresh read is repeated here, after a backoff, up to the
+// client's retry policy: a conflict (409), a lock that may end, and a write
+// whose answer was lost (it is confirmed by reading, never sent again). The
+// edit is re-applied to the new bytes, never stale ones sent again. Every
+// other failure has had its retries in the request layer and ends the
+// update.
+//
+// After a failure from the check-out on, the lock this update took is
+// released before UpdateFlow returns, even when ctx is cancelled: the
+// configuration this update saved is reverted and the lock unlocked if it
+// outlives the revert. A saved draft with other bytes than this update's is
+// another run's work (two runs with the same credentials may both check a
+// flow out): it and its lock are left alone, and a warning says so.
+//
+// Errors name the flow once: "update of flow ID (name): ...".
 func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, opts *UpdateOptions) (*UpdateResult, error) {
 	var o UpdateOptions
 	if opts != nil {
@@ -126,9 +201,12 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 		res.Err = fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrConfig)
 		return res, res.Err
 	}
+	if o.DryRun {
+		c = c.ReadOnly() // structural: nothing below can write
+	}
 	policy := c.policy
 	policy.Notify = nil
-	var st updateState
+	st := updateState{}
 	err := retry.Do(ctx, policy, func(ctx context.Context) error {
 		res.Attempts++
 		err := c.updateOnce(ctx, flowID, edit, &o, res, &st)
@@ -144,19 +222,40 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	})
 	res.Duration = time.Since(start)
 	if err != nil {
-		var again *errRetryUpdate
-		if errors.As(err, &again) {
-			// Report the cause, with the attempts.
-			err = fmt.Errorf("client: update of flow %s gave up after %d attempts: %w", flowID, res.Attempts, again.err)
-		}
-		res.Err = err
-		return res, err
+		res.Err = c.updateError(ctx, flowID, res, err)
+		return res, res.Err
 	}
 	return res, nil
 }
 
+// updateError names the flow once in an update's error, and says "gave up"
+// once.
+func (c *Client) updateError(ctx context.Context, flowID string, res *UpdateResult, err error) error {
+	name := flowID
+	if res.FlowName != "" {
+		name = flowID + " (" + res.FlowName + ")"
+	}
+	var again *errRetryUpdate
+	var re *retry.Error
+	switch {
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()) && !strings.Contains(err.Error(), "releasing the lock"):
+		return fmt.Errorf("update of flow %s stopped: %w", name, ctx.Err())
+	case errors.As(err, &re) && errors.As(re.Err, &again):
+		return fmt.Errorf("update of flow %s gave up after %d attempts: %w", name, res.Attempts, again.err)
+	case errors.As(err, &again):
+		return fmt.Errorf("update of flow %s: %w", name, again.err)
+	}
+	return fmt.Errorf("update of flow %s: %w", name, err)
+}
+
 // updateState is what one pass of UpdateFlow leaves for the next.
 type updateState struct {
+	// held: this update sent a check-out whose lock it has not released
+	// yet. Only then is a lock of this client id this update's own.
+	held bool
+	// saved is what this update saved under its lock, if anything: a
+	// saved draft with other bytes is another run's.
+	saved []byte
 	// uncertain: a write was sent whose outcome is unknown (its answer was
 	// lost, or a 5xx): the next pass may find it done.
 	uncertain bool
@@ -164,118 +263,154 @@ type updateState struct {
 	before string
 	// changes are the edits of the last write sent.
 	changes []flow.Change
+	// last is the flow as the last release read it.
+	last *Flow
 }
 
 // updateOnce is one pass of UpdateFlow. It returns *errRetryUpdate for what
 // a fresh start may cure.
-func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) (err error) {
+func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
 	res.Changes, res.Diff = nil, ""
 	f, err := c.Flow(ctx, flowID)
 	if err != nil {
-		return retryable(err)
+		return readFailed(err)
 	}
 	res.FlowName = f.Name
-	if c.holds(f) {
-		// Ours, left by an earlier failure whose answer was lost: discard
-		// it and start clean.
-		if _, err := c.release(ctx, flowID); err != nil {
-			return retryable(err)
-		}
-		if f, err = c.Flow(ctx, flowID); err != nil {
-			return retryable(err)
-		}
-	}
-	if f.Locked() {
-		if !o.ForceUnlock {
-			return &errRetryUpdate{fmt.Errorf("%w: flow %s (%s) is locked by %s", ErrLocked, flowID, f.Name, f.LockHolder())}
-		}
-		if !o.DryRun {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("broke the lock of %s on flow %s: Genesys checked in what they had saved", f.LockHolder(), flowID))
-			if _, err := c.Unlock(ctx, flowID); err != nil {
-				return retryable(err)
-			}
-			if f, err = c.Flow(ctx, flowID); err != nil {
-				return retryable(err)
-			}
-		}
+	if f, err = c.clearLock(ctx, f, o, res, st); err != nil {
+		return err
 	}
 	if f.HasDraft() && !o.AllowDraft {
-		return fmt.Errorf("%w: flow %s (%s) has a saved or checked-in version newer than the published one; publish or revert it first, or allow drafts",
-			ErrDraftPending, flowID, f.Name)
+		return fmt.Errorf("%w: a saved or checked-in version is newer than the published one; publish or revert it first, or allow drafts", ErrDraftPending)
 	}
-	doc, err := c.LatestConfiguration(ctx, flowID)
+	doc, original, err := c.readAndEdit(ctx, flowID, edit, res)
 	if err != nil {
-		return retryable(err)
+		return err
 	}
-	original := bytes.Clone(doc.Bytes())
-	changes, err := edit(doc)
-	if err != nil {
-		return fmt.Errorf("client: flow %s: %w", flowID, err)
-	}
-	res.Changes = changes
-	if len(changes) == 0 && bytes.Equal(doc.Bytes(), original) {
+	if unchanged(res.Changes, doc, original) {
 		c.confirmEarlierWrite(f, o, res, st)
 		return nil
 	}
-	if len(doc.Bytes()) > MaxRequestBytes {
-		return fmt.Errorf("%w: flow %s: the edited configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, flowID, len(doc.Bytes()), MaxRequestBytes)
-	}
 	if o.DryRun {
-		res.Diff = documentDiff(flowID, original, doc.Bytes())
+		res.Diff = documentDiff(flowID, o.DiffLabel, original, doc.Bytes())
 		return nil
 	}
 	if st.before == "" {
 		st.before = committedVersionID(f, o.Publish)
 	}
+	return c.writeLocked(ctx, f, edit, o, res, st)
+}
 
-	// From here the flow may be locked by us, even when a request fails
-	// (its answer lost, or ctx ended in flight): on any failure, release.
-	locked := true
-	defer func() {
-		if locked && err != nil {
-			// Even on cancellation: a lock must not outlive us.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			last, rerr := c.release(cctx, flowID)
-			if rerr != nil {
-				err = fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)
-			} else if last != nil {
-				// A write whose outcome was unknown may have gone through:
-				// say so, rather than report nothing done.
-				c.confirmEarlierWrite(last, o, res, st)
-			}
+// clearLock decides what f's lock means for this update, and returns the
+// flow as it is once the update may go on.
+func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *UpdateResult, st *updateState) (*Flow, error) {
+	if !f.Locked() {
+		return f, nil
+	}
+	ours := c.holds(f)
+	switch {
+	case ours && st.held:
+		// Taken by this update, whose release failed: try again.
+		if err := c.releaseOwn(ctx, f.ID, res, st); err != nil {
+			return nil, err
 		}
-	}()
-	f, err = c.Checkout(ctx, flowID)
-	if err != nil {
-		return c.writeFailed(err, st)
+	case ours && o.ReleaseStaleLocks && o.DryRun:
+		res.Warnings = append(res.Warnings, "a lock of this OAuth client that this run did not take is on the flow; an apply run with stale locks released would discard what was saved under it")
+		return f, nil
+	case ours && o.ReleaseStaleLocks:
+		res.Warnings = append(res.Warnings, "released a stale lock of this OAuth client (not taken by this run), discarding what was saved under it")
+		if _, _, err := c.release(ctx, f.ID, nil); err != nil {
+			return nil, fmt.Errorf("releasing a stale lock: %w", err)
+		}
+	case !ours && o.ForceUnlock && o.DryRun:
+		return f, nil
+	case !ours && o.ForceUnlock:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("broke the lock of %s on flow %s: Genesys checked in what they had saved", f.LockHolder(), f.ID))
+		if _, err := c.Unlock(ctx, f.ID); err != nil {
+			return nil, c.writeFailed(err, st)
+		}
+	default:
+		lerr := &LockError{Holder: f.LockHolder(), SameClient: ours}
+		if o.DryRun {
+			return nil, lerr // reading needs no lock: nothing to wait for
+		}
+		return nil, &errRetryUpdate{lerr}
 	}
-	res.FromVersion = latestVersionID(f)
-	doc, err = c.LatestConfiguration(ctx, flowID)
+	f, err := c.Flow(ctx, f.ID)
 	if err != nil {
-		return retryable(err)
+		return nil, readFailed(err)
 	}
-	original = bytes.Clone(doc.Bytes())
-	if changes, err = edit(doc); err != nil {
-		return fmt.Errorf("client: flow %s: %w", flowID, err)
+	if f.Locked() {
+		return nil, &errRetryUpdate{&LockError{Holder: f.LockHolder(), SameClient: c.holds(f)}}
+	}
+	return f, nil
+}
+
+// readAndEdit reads the latest configuration, runs edit on it, and checks
+// the result's size. It returns the edited document and the original bytes.
+func (c *Client) readAndEdit(ctx context.Context, flowID string, edit EditFunc, res *UpdateResult) (*flow.Document, []byte, error) {
+	doc, err := c.LatestConfiguration(ctx, flowID)
+	if err != nil {
+		return nil, nil, readFailed(err)
+	}
+	original := bytes.Clone(doc.Bytes())
+	changes, err := edit(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("edit: %w", err)
 	}
 	res.Changes = changes
-	if len(changes) == 0 && bytes.Equal(doc.Bytes(), original) {
+	if n := len(doc.Bytes()); n > MaxRequestBytes && !unchanged(changes, doc, original) {
+		return nil, nil, tooLarge(n)
+	}
+	return doc, original, nil
+}
+
+func unchanged(changes []flow.Change, doc *flow.Document, original []byte) bool {
+	return len(changes) == 0 && bytes.Equal(doc.Bytes(), original)
+}
+
+func tooLarge(n int) error {
+	return fmt.Errorf("%w: the edited configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, n, MaxRequestBytes)
+}
+
+// writeLocked checks the flow out, edits it again under the lock, saves,
+// publishes or checks in, and verifies. From the check-out on, any failure
+// releases the lock this update took.
+func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) (err error) {
+	flowID := f.ID
+	st.held, st.saved = true, nil
+	defer func() {
+		if err != nil && st.held {
+			err = c.releaseAfter(ctx, flowID, err, o, res, st)
+		}
+	}()
+	locked, err := c.Checkout(ctx, flowID)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status < 500 {
+			st.held = false // refused: the lock, if any, is somebody else's
+		}
+		return c.writeFailed(err, st)
+	}
+	res.FromVersion = latestVersionID(locked)
+	doc, original, err := c.readAndEdit(ctx, flowID, edit, res)
+	if err != nil {
+		return err
+	}
+	if unchanged(res.Changes, doc, original) {
 		return errNothingLeft // someone made the change meanwhile: release the lock
 	}
-	if len(doc.Bytes()) > MaxRequestBytes {
-		return fmt.Errorf("%w: flow %s: the edited configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, flowID, len(doc.Bytes()), MaxRequestBytes)
-	}
 	if o.Backup != nil {
-		if err := o.Backup(ctx, flowID, res.FromVersion, original); err != nil {
-			return fmt.Errorf("client: flow %s: backup: %w", flowID, err)
+		orig := &Original{FlowID: flowID, FlowName: f.Name, FlowType: f.Type, VersionID: res.FromVersion, Config: original}
+		if err := o.Backup(ctx, orig); err != nil {
+			return fmt.Errorf("backup: %w", err)
 		}
 	}
-	st.changes = changes
+	st.changes = res.Changes
 	saved, err := c.SaveVersion(ctx, flowID, doc)
 	if err != nil {
 		return c.writeFailed(err, st)
 	}
+	st.saved = bytes.Clone(doc.Bytes())
 	res.SavedVersion = saved.ID
 	if o.Publish {
 		f, err = c.Publish(ctx, flowID)
@@ -285,34 +420,70 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if err != nil {
 		return c.writeFailed(err, st)
 	}
-	locked = false
+	st.held = false
 	res.Changed, res.Published = true, o.Publish
-	if o.Publish && f.PublishedVersion != nil {
-		res.NewVersion = f.PublishedVersion.ID
-	} else if f.CheckedInVersion != nil {
-		res.NewVersion = f.CheckedInVersion.ID
+	res.NewVersion = committedVersionID(f, o.Publish)
+	if res.NewVersion == "none" {
+		return fmt.Errorf("%w: the flow names no new version after the write", ErrVerify)
 	}
-	if res.NewVersion == "" {
-		return fmt.Errorf("%w: flow %s: the flow names no new version after the write", ErrVerify, flowID)
-	}
-	return c.verify(ctx, flowID, res.NewVersion, doc, changes)
+	c.detectDuplicate(ctx, flowID, doc.Bytes(), o, res, st)
+	return c.verify(ctx, flowID, res.NewVersion, doc, res.Changes)
 }
 
-// holds reports whether this client holds f's lock.
+// releaseAfter releases this update's lock after err, even when ctx is
+// cancelled, and returns the error to report.
+func (c *Client) releaseAfter(ctx context.Context, flowID string, err error, o *UpdateOptions, res *UpdateResult, st *updateState) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if rerr := c.releaseOwn(cctx, flowID, res, st); rerr != nil {
+		return fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)
+	}
+	if st.last != nil {
+		// A write whose outcome was unknown may have gone through: say
+		// so, rather than report nothing done.
+		c.confirmEarlierWrite(st.last, o, res, st)
+	}
+	return err
+}
+
+// releaseOwn releases the lock this update took, leaving another run's
+// saved work alone.
+func (c *Client) releaseOwn(ctx context.Context, flowID string, res *UpdateResult, st *updateState) error {
+	last, left, err := c.release(ctx, flowID, func() []byte {
+		if st.saved == nil {
+			return []byte{} // nothing saved by us: any draft is another run's
+		}
+		return st.saved
+	}())
+	if err != nil {
+		return err
+	}
+	st.held, st.last = false, last
+	if left {
+		res.Warnings = append(res.Warnings, "another run with the same OAuth client has saved work on this flow under the same lock; left it, and the lock, to that run")
+	}
+	return nil
+}
+
+// holds reports whether f's lock is held by this client's OAuth client id
+// (by this process or by any other that uses the same credentials).
 func (c *Client) holds(f *Flow) bool {
 	return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID
 }
 
-// release makes sure this client does not hold flowID's lock: while we
-// hold it, it reverts (discarding what we saved), and unlocks if the lock
-// outlives the revert (modelled: the fake organisation's revert releases it).
-// It repeats on failures and waits out an operation still running. It
-// returns the flow as last read, free of our lock.
-func (c *Client) release(ctx context.Context, flowID string) (*Flow, error) {
+// release frees flowID of a lock held by this OAuth client id: it reverts
+// (discarding the saved draft) and unlocks if the lock outlives the revert
+// (modelled: the fake organisation's revert releases it). It repeats on
+// failures and waits out an operation still running.
+//
+// mine is what the caller saved under the lock: nil discards any saved draft
+// (a stale lock being released on purpose); otherwise a saved draft whose
+// bytes differ from mine is another run's, and release leaves it and its
+// lock alone, reporting left. It returns the flow as last read.
+func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last *Flow, left bool, err error) {
 	policy := c.policy
 	policy.Notify = nil
-	var last *Flow
-	ours := func(ctx context.Context) (bool, error) {
+	held := func(ctx context.Context) (bool, error) {
 		f, err := c.Flow(ctx, flowID)
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
 			return false, nil
@@ -330,14 +501,24 @@ func (c *Client) release(ctx context.Context, flowID string) (*Flow, error) {
 		}
 		return err
 	}
-	err := retry.Do(ctx, policy, func(ctx context.Context) error {
-		if held, err := ours(ctx); err != nil || !held {
+	err = retry.Do(ctx, policy, func(ctx context.Context) error {
+		if ok, err := held(ctx); err != nil || !ok {
 			return err
+		}
+		if mine != nil && hasSavedDraft(last) {
+			cur, err := c.latestBytes(ctx, flowID)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(cur, mine) {
+				left = true
+				return nil
+			}
 		}
 		if _, err := c.Revert(ctx, flowID); err != nil {
 			return classify(err)
 		}
-		if held, err := ours(ctx); err != nil || !held {
+		if ok, err := held(ctx); err != nil || !ok {
 			return err
 		}
 		if _, err := c.Unlock(ctx, flowID); err != nil {
@@ -346,52 +527,56 @@ func (c *Client) release(ctx context.Context, flowID string) (*Flow, error) {
 		return errors.New("unlocked; reading once more to confirm")
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return last, nil
+	return last, left, nil
+}
+
+// hasSavedDraft reports whether f has a saved configuration newer than its
+// newest committed version.
+func hasSavedDraft(f *Flow) bool {
+	s := f.SavedVersion
+	return s != nil && s.newerThan(f.CheckedInVersion) && s.newerThan(f.PublishedVersion)
+}
+
+// latestBytes reads the latest configuration's bytes without parsing them.
+func (c *Client) latestBytes(ctx context.Context, flowID string) ([]byte, error) {
+	return c.do(ctx, &call{method: http.MethodGet, path: "/api/v2/flows/" + url.PathEscape(flowID) + "/latestconfiguration"})
 }
 
 // errNothingLeft ends an update whose edit found nothing to change once the
 // flow was checked out; the deferred release runs because it is an error.
 var errNothingLeft = errors.New("nothing left to change")
 
-// retryable marks conflicts, another holder's lock and lost POST answers as
-// worth a fresh start.
-func retryable(err error) error {
-	var ae *APIError
-	switch {
-	case errors.Is(err, ErrConflict):
+// readFailed classifies a failed read. The request layer has already
+// repeated what was worth repeating, so only a conflict starts again.
+func readFailed(err error) error {
+	if errors.Is(err, ErrConflict) {
 		return &errRetryUpdate{err}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case errors.As(err, &ae) && (ae.Status >= 500 || ae.Status == 429):
-		// A read whose retries ran out on a failing server: a fresh start,
-		// after the update's own backoff, may find it well again.
-		return &errRetryUpdate{err}
-	case errors.As(err, &ae):
-		return err
-	case errors.Is(err, ErrOperationFailed), errors.Is(err, ErrInvalidResponse), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrTooLarge):
-		return err
 	}
-	// A transport failure whose request may or may not have been acted on:
-	// read again and see.
-	return &errRetryUpdate{err}
+	return err
 }
 
-// writeFailed classifies a failed write: a 5xx or a lost answer leaves its
-// outcome unknown, so the next pass reads the flow again and looks.
+// writeFailed classifies a failed write (POSTs are not repeated by the
+// request layer). Refused with a conflict: start again from a fresh read.
+// Refused otherwise: permanent. A 5xx, a lost answer or a cancellation in
+// flight leaves its outcome unknown, so the next pass reads the flow again
+// and looks.
 func (c *Client) writeFailed(err error, st *updateState) error {
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status < 500 {
-		return retryable(err) // answered and refused: nothing was done
-	}
-	// A 5xx, a lost answer or a cancellation in flight: it may have been
-	// done.
-	st.uncertain = true
-	if ae != nil {
+	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusConflict:
 		return &errRetryUpdate{err}
+	case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
+		return err
+	case errors.Is(err, ErrReadOnly), errors.Is(err, ErrTooLarge), errors.Is(err, ErrOperationFailed), errors.Is(err, ErrInvalidResponse):
+		return err
 	}
-	return retryable(err)
+	st.uncertain = true
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &errRetryUpdate{err}
 }
 
 // confirmEarlierWrite reports a write whose answer was lost as done when
@@ -411,10 +596,50 @@ func (c *Client) confirmEarlierWrite(f *Flow, o *UpdateOptions, res *UpdateResul
 	}
 	if v != nil && v.ID != st.before && v.CreatedByClient != nil && v.CreatedByClient.ID == c.cfg.ClientID {
 		res.Changed, res.Published, res.NewVersion, res.Changes = true, o.Publish, v.ID, st.changes
-		res.Warnings = append(res.Warnings, fmt.Sprintf("an answer was lost; version %s, made by this client, already holds the change", v.ID))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("an answer was lost; version %s, made by this OAuth client, already holds the change", v.ID))
 	}
 }
 
+// detectDuplicate looks for a version that another run with the same OAuth
+// client committed between the version this update started from and the one
+// it made, with the same configuration. It costs nothing when the new
+// version directly follows the old one (modelled: committed versions are
+// numbered 1.0, 2.0, ...), and a version listing and a configuration read
+// otherwise.
+func (c *Client) detectDuplicate(ctx context.Context, flowID string, saved []byte, o *UpdateOptions, res *UpdateResult, st *updateState) {
+	before, errB := strconv.ParseFloat(st.before, 64)
+	if st.before == "none" {
+		before, errB = 0, nil
+	}
+	after, errA := strconv.ParseFloat(res.NewVersion, 64)
+	if errA != nil || errB != nil || after <= before+1 {
+		return
+	}
+	for v, err := range c.FlowVersions(ctx, flowID) {
+		if err != nil {
+			return
+		}
+		n, perr := strconv.ParseFloat(v.ID, 64)
+		if perr != nil || n >= after || n <= before {
+			if perr == nil && n <= before {
+				return // newest first: nothing older matters
+			}
+			continue
+		}
+		if v.CreatedByClient == nil || v.CreatedByClient.ID != c.cfg.ClientID || v.Type == "SAVE" {
+			continue
+		}
+		cfg, err := c.Configuration(ctx, flowID, v.ID)
+		if err == nil && bytes.Equal(cfg.Bytes(), saved) {
+			res.DuplicateOf = v.ID
+			res.Warnings = append(res.Warnings, fmt.Sprintf("another run with the same OAuth client committed the same configuration as version %s while this one ran; version %s repeats it", v.ID, res.NewVersion))
+			return
+		}
+	}
+}
+
+// committedVersionID is the id of f's published (or checked-in) version, or
+// "none".
 func committedVersionID(f *Flow, published bool) string {
 	v := f.CheckedInVersion
 	if published {
@@ -439,10 +664,10 @@ func latestVersionID(f *Flow) string {
 func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow.Document, changes []flow.Change) error {
 	got, err := c.Configuration(ctx, flowID, versionID)
 	if err != nil {
-		return fmt.Errorf("%w: flow %s: reading version %s back: %w", ErrVerify, flowID, versionID, err)
+		return fmt.Errorf("%w: reading version %s back: %w", ErrVerify, versionID, err)
 	}
 	if !bytes.Equal(got.Bytes(), doc.Bytes()) && !sameJSON(got.Bytes(), doc.Bytes()) {
-		return fmt.Errorf("%w: flow %s: version %s differs from what was saved", ErrVerify, flowID, versionID)
+		return fmt.Errorf("%w: version %s differs from what was saved", ErrVerify, versionID)
 	}
 	// Each changed node must read back as it was written.
 	written := map[string]flow.Node{}
@@ -456,7 +681,7 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 	for _, ch := range changes {
 		w, r := written[ch.Node.ID], read[ch.Node.ID]
 		if r.ID == "" || r.Timeout != w.Timeout || r.TimeoutKind != w.TimeoutKind || r.UseSuggested != w.UseSuggested || r.Timeout != ch.To {
-			return fmt.Errorf("%w: flow %s: node %q at %s does not read back as %v in version %s", ErrVerify, flowID, ch.Node.ID, ch.Node.Pointer, ch.To, versionID)
+			return fmt.Errorf("%w: node %q at %s does not read back as %v in version %s", ErrVerify, ch.Node.ID, ch.Node.Pointer, ch.To, versionID)
 		}
 	}
 	return nil
@@ -476,7 +701,10 @@ func sameJSON(a, b []byte) bool {
 // documentDiff is a unified diff of two versions of a document, each
 // indented so that a changed value shows as a changed line. Indenting
 // changes only white space, so the lines hold the documents' own bytes.
-func documentDiff(flowID string, before, after []byte) string {
+func documentDiff(flowID, label string, before, after []byte) string {
+	if label == "" {
+		label = "edited"
+	}
 	indent := func(b []byte) string {
 		var buf bytes.Buffer
 		if json.Indent(&buf, b, "", "  ") != nil {
@@ -484,5 +712,5 @@ func documentDiff(flowID string, before, after []byte) string {
 		}
 		return buf.String() + "\n"
 	}
-	return diff.Unified("flows/"+flowID+" (current)", "flows/"+flowID+" (raised)", indent(before), indent(after))
+	return diff.Unified("flows/"+flowID+" (now)", "flows/"+flowID+" ("+label+")", indent(before), indent(after))
 }

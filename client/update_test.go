@@ -61,11 +61,13 @@ func TestUpdateFlowPublishes(t *testing.T) {
 	srv, c, id := setup(t, &clienttest.Options{OperationReads: 1}, clienttest.FlowSeed{})
 	var backup []byte
 	res, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true,
-		Backup: func(_ context.Context, flowID, version string, original []byte) error {
-			assert.Equal(t, id, flowID)
-			assert.Equal(t, "1.0", version)
+		Backup: func(_ context.Context, o *client.Original) error {
+			assert.Equal(t, id, o.FlowID)
+			assert.Equal(t, "1.0", o.VersionID)
+			assert.Equal(t, "INBOUNDCALL", o.FlowType)
+			assert.NotEmpty(t, o.FlowName)
 			assert.Equal(t, 0, srv.Counters().Saves, "the backup comes before anything is written")
-			backup = original
+			backup = o.Config
 			return nil
 		}})
 	require.NoError(t, err)
@@ -162,7 +164,7 @@ func TestUpdateFlowDryRun(t *testing.T) {
 	assert.False(t, res.Changed)
 	assert.Len(t, res.Changes, 1)
 	assert.Equal(t, 0, posts(srv), "a dry run writes nothing")
-	assert.Contains(t, res.Diff, "--- flows/"+id+" (current)\n+++ flows/"+id+" (raised)\n")
+	assert.Contains(t, res.Diff, "--- flows/"+id+" (now)\n+++ flows/"+id+" (edited)\n")
 	assert.Contains(t, res.Diff, "-                \"text\": \"P0D0H0M3S0F\",\n+                \"text\": \"P0D0H0M5S0F\",\n")
 	assert.Contains(t, res.Diff, "-            \"text\": \"P0D0H0M3S0F\",\n+            \"text\": \"P0D0H0M5S0F\",\n")
 	assert.Equal(t, 4, strings.Count(res.Diff, "\n-")+strings.Count(res.Diff, "\n+")-1, "two lines out, two in")

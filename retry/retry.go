@@ -88,6 +88,8 @@ type Error struct {
 
 func (e *Error) Error() string {
 	switch {
+	case e.Ctx != nil && errors.Is(e.Err, e.Ctx):
+		return fmt.Sprintf("retry: %v after %d attempt(s)", e.Ctx, e.Attempts)
 	case e.Ctx != nil:
 		return fmt.Sprintf("retry: %v after %d attempt(s); last error: %v", e.Ctx, e.Attempts, e.Err)
 	case e.Wait > 0:
@@ -201,6 +203,10 @@ func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 	case last == nil: // the context ended before the first attempt
 		return err
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		var inner *Error
+		if errors.As(last, &inner) && inner.Ctx != nil {
+			return last // a nested Do already said it: do not say it twice
+		}
 		return &Error{Attempts: attempts, Err: last, Ctx: ctx.Err()}
 	case errors.Is(err, last) && !isPermanent(last):
 		return &Error{Attempts: attempts, Err: last}

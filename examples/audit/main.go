@@ -11,6 +11,11 @@
 // -demo uses an in-process demo organisation instead. The OAuth client needs
 // architect:flow:view and integrations:action:view.
 //
+// With -below (and -check), a Data Action that cannot be read (duplicate
+// keys on its path, a timeout of the wrong JSON type) or whose data action
+// cannot be read while it uses the suggested timeout is a finding too, with
+// its reason: a gate fails closed.
+//
 // Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check).
 package main
 
@@ -18,12 +23,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -37,7 +40,7 @@ import (
 const permissions = "architect:flow:view and integrations:action:view"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.WithSignals(context.Background(), "audit", os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -58,6 +61,9 @@ type Row struct {
 	ActionTimeoutMS *int64   `json:"actionTimeoutMs"`
 	EffectiveMS     *int64   `json:"effectiveMs"`
 	Flags           []string `json:"flags"`
+	// Reason says why a node that cannot be read, or whose action cannot,
+	// is a finding.
+	Reason string `json:"reason,omitempty"`
 }
 
 func ms(d time.Duration, known bool) *int64 {
@@ -70,31 +76,38 @@ func ms(d time.Duration, known bool) *int64 {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	types := fs.String("type", "", "flow types to audit, comma-separated (inboundcall,workflow,...)")
 	name := fs.String("name", "", "audit flows whose name matches (substring, * wildcards)")
-	below := fs.Duration("below", 0, "keep only the Data Actions that wait less than this (e.g. 5s)")
+	below := cli.NewDuration(0)
+	fs.Var(below, "below", "keep only the Data Actions that wait less than this (e.g. 5s), and those that cannot be read")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -below (default 5s with -check)")
+	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -below (default 5s with -check) or cannot be read")
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
 	concurrency := fs.Int("concurrency", 4, "flows read at once")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: audit [flags]\n\nLists every Data Action of every flow with its stored, suggested and effective timeout.")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.ExitOK
+	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
+		return code
+	}
+	typeList, err := cli.FlowTypes(*types)
+	switch {
+	case err != nil:
+		return cli.Usagef(stderr, "audit", "%v", err)
+	case *format != "text" && *format != "json" && *format != "csv":
+		return cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", *format)
+	case *concurrency < 1:
+		return cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
+	}
+	if below.Given {
+		if err := cli.CheckTimeout("below", below); err != nil {
+			return cli.Usagef(stderr, "audit", "%v", err)
 		}
-		return cli.ExitUsage
-	}
-	if fs.NArg() > 0 || (*format != "text" && *format != "json" && *format != "csv") || *below < 0 || *concurrency < 1 {
-		fmt.Fprintln(stderr, "audit: bad arguments; see audit -h")
-		return cli.ExitUsage
-	}
-	if *check && *below == 0 {
-		*below = 5 * time.Second
+	} else if *check {
+		below.D = 5 * time.Second
 	}
 	c, closeFn, err := cli.Connect(*demo)
 	if err != nil {
@@ -106,8 +119,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	progress := cli.NewProgress(stderr)
 	var rows []Row
 	failed := false
-	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Types: cli.SplitList(*types), Name: *name, Latest: *latest,
-		Below: *below, Concurrency: *concurrency, Progress: progress.Update}) {
+	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Types: typeList, Name: *name, Latest: *latest,
+		Below: below.D, Concurrency: *concurrency, Progress: progress.Update}) {
 		if err != nil {
 			progress.Done()
 			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
@@ -120,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		for _, n := range a.Nodes {
-			if *below > 0 && !hasFlag(n.Flags, client.FlagBelowTarget) {
+			if below.D > 0 && !finding(n) {
 				continue
 			}
 			rows = append(rows, rowOf(a, n))
@@ -130,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
 	}
-	if err := write(stdout, *format, rows, *below); err != nil {
+	if err := write(stdout, *format, rows, below.D); err != nil {
 		fmt.Fprintln(stderr, "audit:", err)
 		return cli.ExitFailure
 	}
@@ -141,6 +154,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cli.ExitFindings
 	}
 	return cli.ExitOK
+}
+
+// finding reports whether a node fails a -below gate: it waits less, or
+// what it waits cannot be known because the node or its action cannot be
+// read (fail closed).
+func finding(n client.NodeAudit) bool {
+	return hasFlag(n.Flags, client.FlagBelowTarget) || hasFlag(n.Flags, client.FlagInvalid) ||
+		(hasFlag(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown)
 }
 
 func hasFlag(flags []client.Flag, f client.Flag) bool {
@@ -166,6 +187,12 @@ func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
 	for _, f := range n.Flags {
 		r.Flags = append(r.Flags, string(f))
 	}
+	switch {
+	case n.Err != nil:
+		r.Reason = "cannot be read: " + n.Err.Error()
+	case hasFlag(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown:
+		r.Reason = "its data action " + n.ActionID + " cannot be read, so what it waits is unknown"
+	}
 	return r
 }
 
@@ -181,10 +208,10 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id",
-			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags"})
+			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason"})
 		for _, r := range rows {
 			_ = cw.Write([]string{r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
-				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " ")})
+				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -202,8 +229,15 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	unreadable := 0
+	for _, r := range rows {
+		if r.Reason != "" {
+			fmt.Fprintf(w, "%s (%s) node %s: %s\n", r.FlowName, r.FlowID, r.NodeID, r.Reason)
+			unreadable++
+		}
+	}
 	if below > 0 {
-		fmt.Fprintf(w, "%d Data Actions wait less than %v\n", len(rows), below)
+		fmt.Fprintf(w, "%d Data Actions wait less than %v or cannot be read (%d cannot be read)\n", len(rows), below, unreadable)
 	} else {
 		fmt.Fprintf(w, "%d Data Actions\n", len(rows))
 	}

@@ -5,7 +5,8 @@
 //	export GENESYS_CLOUD_API_URL=http://127.0.0.1:8089 GENESYS_CLOUD_CLIENT_ID=... GENESYS_CLOUD_CLIENT_SECRET=...
 //	go run ./examples/audit -below 5s
 //
-// Its state lives in memory until it stops (Ctrl-C).
+// Its state lives in memory until it stops (Ctrl-C, SIGTERM or SIGHUP).
+// Read it back through the same HTTP API, as the commands do.
 package main
 
 import (
@@ -17,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.WithSignals(context.Background(), "fakeorg", os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
 	stop()
 	os.Exit(code)
@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	addr := fs.String("addr", "127.0.0.1:8089", "the loopback address to listen on (port 0 picks one)")
 	rpm := fs.Int("rpm", 300, "requests per minute per token (negative: no limit)")
 	opReads := fs.Int("operation-reads", 1, "reads of a flow that a check-in or publish stays running for")
+	latency := fs.Duration("latency", 0, "delay every API answer by this much (to watch or interrupt a run mid-way)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fakeorg [-addr 127.0.0.1:8089]\n\nServes the demo organisation and prints the GENESYS_CLOUD_* variables for it.")
 		fs.PrintDefaults()
@@ -59,7 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprintf(stderr, "fakeorg: %s is not a loopback address; the fake organisation serves this machine only\n", host)
 		return cli.ExitUsage
 	}
-	org := clienttest.NewOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true})
+	org := clienttest.NewOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true,
+		Faults: clienttest.Faults{Latency: *latency}})
 	if err := org.AddDemo(); err != nil {
 		fmt.Fprintln(stderr, "fakeorg:", err)
 		return cli.ExitFailure

@@ -5,25 +5,26 @@
 //	go run ./examples/fileaudit -min 5s flow/testdata/*.json
 //
 // Exit codes: 0 success, 1 a file could not be read or parsed, 2 usage, 3
-// with -check when a timeout is below -min.
+// with -check when a timeout is below -min or a Data Action cannot be read
+// (duplicate keys on its path, a timeout of the wrong type): a gate fails
+// closed.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"text/tabwriter"
 	"time"
 
+	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/flow"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.WithSignals(context.Background(), "fileaudit", os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -31,26 +32,27 @@ func main() {
 
 func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fileaudit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	min := fs.Duration("min", 5*time.Second, "the shortest acceptable Data Action timeout")
-	check := fs.Bool("check", false, "exit 3 when any timeout is below -min")
+	minimum := cli.NewDuration(5 * time.Second)
+	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s")
+	check := fs.Bool("check", false, "exit 3 when any timeout is below -min, or a Data Action cannot be read")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fileaudit [-min 5s] [-check] FILE.json ...")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args, true, stderr); !ok {
+		return code
 	}
-	if fs.NArg() == 0 || *min <= 0 {
-		fs.Usage()
-		return 2
+	if err := cli.CheckTimeout("min", minimum); err != nil {
+		return cli.Usagef(stderr, "fileaudit", "%v", err)
 	}
+	if fs.NArg() == 0 {
+		return cli.Usagef(stderr, "fileaudit", "no file named; give one or more flow documents (FILE.json ...)")
+	}
+	target := minimum.D
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tNODE\tTYPE\tNAME\tSTORED\tSUGGESTED\tRAISE TO")
-	failed, below := false, 0
+	failed, below, unreadable := false, 0, 0
 	for _, path := range fs.Args() {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -65,7 +67,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		nodes := doc.Nodes()
-		changes, err := doc.RaiseTimeouts(*min, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})
+		changes, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %s: %v\n", path, err)
 			failed = true
@@ -82,22 +84,23 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 				stored = n.Timeout.String()
 			}
 			if n.Err != nil {
-				stored = "error: " + n.Err.Error()
+				stored = "cannot be read: " + n.Err.Error()
+				unreadable++
 			}
 			to := "-"
 			if raised[n.Pointer] {
-				to = min.String()
+				to = target.String()
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", path, n.ID, n.Type, n.Name, stored, n.UseSuggested, to)
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "%d below %v\n", below, *min)
+	fmt.Fprintf(stdout, "%d below %v, %d cannot be read\n", below, target, unreadable)
 	switch {
 	case failed:
 		return 1
-	case *check && below > 0:
-		return 3
+	case *check && below+unreadable > 0:
+		return 3 // a node that cannot be read fails the gate: fail closed
 	}
 	return 0
 }

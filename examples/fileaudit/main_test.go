@@ -40,8 +40,33 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 1, run(context.Background(), []string{bad}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "invalid JSON at byte offset 26")
 
-	errOut.Reset()
-	assert.Equal(t, 2, run(context.Background(), nil, &out, &errOut))
-	assert.True(t, strings.HasPrefix(errOut.String(), "usage: fileaudit"))
-	assert.Equal(t, 2, run(context.Background(), []string{"-min", "soon", files[0]}, &out, &errOut))
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{nil, "fileaudit: no file named"},
+		{[]string{"-min", "soon", files[0]}, `fileaudit: invalid value "soon" for flag -min: not a duration`},
+		{[]string{"-min", "0s", files[0]}, "fileaudit: -min 0s: must be above zero"},
+		{[]string{"-min", "-2s", files[0]}, "fileaudit: -min -2s: must be above zero"},
+		{[]string{"-min", "1500us", files[0]}, "fileaudit: -min 1500us: not a whole number of milliseconds"},
+		{[]string{"-min", "61s", files[0]}, "fileaudit: -min 61s: above 1m0s"},
+	} {
+		errOut.Reset()
+		assert.Equal(t, 2, run(context.Background(), c.args, &out, &errOut), c.args)
+		assert.True(t, strings.HasPrefix(errOut.String(), c.says), "%v: %q", c.args, errOut.String())
+		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "one line: %q", errOut.String())
+	}
+}
+
+// TestCheckFailsClosed: a Data Action that cannot be read fails the gate.
+func TestCheckFailsClosed(t *testing.T) {
+	dup := filepath.Join(t.TempDir(), "dup.json")
+	require.NoError(t, os.WriteFile(dup, []byte(`{"id":"f","flowVersion":{"id":"v","nodes":{`+
+		`"n1":{"type":"DataAction","name":"Lookup","settings":{"timeout":9000,"timeout":1000}}}}}`), 0o644))
+	var out, errOut bytes.Buffer
+	assert.Equal(t, 3, run(context.Background(), []string{"-check", dup}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "cannot be read: ")
+	assert.Contains(t, out.String(), "0 below 5s, 1 cannot be read")
+	out.Reset()
+	assert.Equal(t, 0, run(context.Background(), []string{dup}, &out, &errOut), "without -check it is reported, not a failure")
 }

@@ -9,8 +9,11 @@
 // implies -apply) is given. With -apply, each flow's original configuration
 // is written to -backup-dir (default ./backups/<timestamp>/, or a temporary
 // folder with -demo) before the flow is changed; examples/restore puts it
-// back. Flows locked by someone else, or with an unpublished draft, are
-// refused unless -force-unlock or -allow-draft. The tutorial's variables
+// back (it checks each file's manifest first). The folder is created with
+// the first backup. Flows locked by someone else, or with an unpublished
+// draft, are skipped unless -force-unlock or -allow-draft. A flow locked by
+// this same OAuth client is another run's (or a crashed run's): it is
+// skipped too, unless -release-stale-locks. The tutorial's variables
 // TARGET_FLOW_IDS and TARGET_TIMEOUT_MS still work when -flows and -min are
 // not given.
 //
@@ -20,8 +23,14 @@
 // architect:flow:view, architect:flow:edit, integrations:action:view, and
 // architect:flow:publish to publish (architect:flow:unlock for -force-unlock).
 //
+// A dry run connects read-only: no request but a GET can leave it. SIGINT,
+// SIGTERM and SIGHUP stop the run: flows in hand are finished or released,
+// the summary is printed, and the exit code is 1; a second signal exits at
+// once.
+//
 // Exit codes: 0 success (flows refused because they are locked or have a
-// draft are reported as skipped), 1 a flow failed, 2 usage.
+// draft are reported as skipped), 1 a flow failed or a named flow does not
+// exist, 2 usage.
 package main
 
 import (
@@ -31,21 +40,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 )
 
 const permissions = "architect:flow:view, architect:flow:edit, architect:flow:publish and integrations:action:view"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.WithSignals(context.Background(), "raise", os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.Connect)
 	stop()
 	os.Exit(code)
@@ -59,6 +66,7 @@ type logLine struct {
 	FromVersion  string       `json:"fromVersion,omitempty"`
 	SavedVersion string       `json:"savedVersion,omitempty"`
 	NewVersion   string       `json:"newVersion,omitempty"`
+	DuplicateOf  string       `json:"duplicateOf,omitempty"`
 	Published    bool         `json:"published"`
 	Changes      []changeLine `json:"changes"`
 	Result       string       `json:"result"` // changed, changed-unverified, unchanged, dry-run, skipped, failed
@@ -74,67 +82,23 @@ type changeLine struct {
 	Was      string `json:"was"` // literal, suggested, unset
 }
 
+// options are the command's flags, checked.
+type options struct {
+	raise  client.RaiseOptions
+	apply  bool
+	demo   bool
+	backup *backup.Dir // nil in a dry run
+	log    string
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
-	fs := flag.NewFlagSet("raise", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	min := fs.Duration("min", 5*time.Second, "the shortest acceptable Data Action timeout (env TARGET_TIMEOUT_MS)")
-	flows := fs.String("flows", "", "flow ids, comma-separated (env TARGET_FLOW_IDS); default: every flow matching -type and -name")
-	types := fs.String("type", "", "flow types, comma-separated (inboundcall,workflow,...)")
-	name := fs.String("name", "", "flows whose name matches (substring, * wildcards)")
-	apply := fs.Bool("apply", false, "write the changes (check in); without it, a dry run")
-	publish := fs.Bool("publish", false, "publish the changes (implies -apply)")
-	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft (publishing publishes it too)")
-	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
-	override := fs.Bool("override-suggested", false, "give a custom timeout to nodes whose suggested timeout (their action's own) is below -min")
-	includeHTTP := fs.Bool("include-http", false, "also raise HTTP nodes (tutorial-shaped documents)")
-	concurrency := fs.Int("concurrency", 4, "flows updated at once")
-	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
-	logFile := fs.String("log", "", "append one JSON line per flow to this file")
-	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.ExitOK
-		}
-		return cli.ExitUsage
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if v := os.Getenv("TARGET_TIMEOUT_MS"); v != "" && !set["min"] {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			fmt.Fprintf(stderr, "raise: TARGET_TIMEOUT_MS=%q is not a positive number of milliseconds\n", v)
-			return cli.ExitUsage
-		}
-		*min = time.Duration(n) * time.Millisecond
-	}
-	if v := os.Getenv("TARGET_FLOW_IDS"); v != "" && !set["flows"] {
-		*flows = v
-	}
-	if fs.NArg() > 0 || *min <= 0 || *concurrency < 1 {
-		fmt.Fprintln(stderr, "raise: bad arguments; see raise -h")
-		return cli.ExitUsage
-	}
-	if *min > client.MaxDataActionTimeout {
-		fmt.Fprintf(stderr, "raise: -min %v is above %v, the longest any data action waits: the action would give up first\n", *min, client.MaxDataActionTimeout)
-		return cli.ExitUsage
-	}
-	if *publish {
-		*apply = true
-	}
-	if *apply && *backupDir == "" {
-		stamp := time.Now().UTC().Format("20060102T150405Z")
-		*backupDir = filepath.Join("backups", stamp)
-		if *demo {
-			*backupDir = filepath.Join(os.TempDir(), "gcflow-demo-backups", stamp)
-		}
+	o, code := parseArgs(args, stderr)
+	if o == nil {
+		return code
 	}
 	var logW io.Writer
-	if *logFile != "" {
-		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if o.log != "" {
+		f, err := os.OpenFile(o.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
 			fmt.Fprintln(stderr, "raise:", err)
 			return cli.ExitFailure
@@ -142,96 +106,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		defer f.Close()
 		logW = f
 	}
-
-	c, closeFn, err := connect(*demo)
+	c, closeFn, err := connect(o.demo)
 	if err != nil {
 		fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
 		return cli.ExitFailure
 	}
 	defer closeFn()
-
-	opts := &client.RaiseOptions{
-		FlowIDs: cli.SplitList(*flows), Types: cli.SplitList(*types), Name: *name, Min: *min,
-		OverrideSuggested: *override, IncludeHTTP: *includeHTTP,
-		Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock, DryRun: !*apply,
-		Concurrency: *concurrency,
-	}
-	if *apply {
-		if err := os.MkdirAll(*backupDir, 0o755); err != nil {
-			fmt.Fprintln(stderr, "raise:", err)
-			return cli.ExitFailure
-		}
-		opts.Backup = func(_ context.Context, flowID, _ string, original []byte) error {
-			return os.WriteFile(filepath.Join(*backupDir, url.PathEscape(flowID)+".json"), original, 0o644)
-		}
+	if !o.apply {
+		c = c.ReadOnly() // a dry run cannot write, whatever happens below
 	}
 	progress := cli.NewProgress(stderr)
-	opts.Progress = progress.Update
-
-	var total, raised, nodes, unchanged, skipped, failed int
-	for res, err := range c.RaiseTimeouts(ctx, opts) {
+	o.raise.Progress = progress.Update
+	sum := summary{apply: o.apply, min: o.raise.Min}
+	for res, err := range c.RaiseTimeouts(ctx, &o.raise) {
+		progress.Done()
 		if err != nil && res.FlowID == "" {
-			progress.Done()
 			fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
 			return cli.ExitFailure
 		}
-		total++
-		line := logLine{Time: time.Now().UTC(), FlowID: res.FlowID, FlowName: res.FlowName, FromVersion: res.FromVersion,
-			SavedVersion: res.SavedVersion, NewVersion: res.NewVersion, Published: res.Published, Warnings: res.Warnings, Changes: []changeLine{}}
-		for _, ch := range res.Changes {
-			was := "literal"
-			if ch.Node.UseSuggested {
-				was = "suggested"
-			} else if ch.Node.TimeoutKind.String() == "unset" {
-				was = "unset"
-			}
-			line.Changes = append(line.Changes, changeLine{ch.Node.ID, ch.Node.Name, ch.From.Milliseconds(), ch.To.Milliseconds(), was})
-		}
-		progress.Done()
-		switch {
-		case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
-			// Refused as asked: not a failure of the run.
-			skipped++
-			line.Result, line.Error = "skipped", err.Error()
-			fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
-		case err != nil && res.Changed:
-			// Written, but the update did not finish (cancelled before
-			// its verification, say): count it as both.
-			raised++
-			failed++
-			nodes += len(res.Changes)
-			line.Result, line.Error = "changed-unverified", err.Error()
-			fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, len(res.Changes), *min, res.NewVersion)
-			fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
-		case err != nil:
-			failed++
-			line.Result, line.Error = "failed", err.Error()
-			fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
-		case res.DryRun && len(res.Changes) > 0:
-			line.Result = "dry-run"
-			raised++
-			nodes += len(res.Changes)
-			fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n", res.FlowName, res.FlowID, len(res.Changes), *min)
-			for _, c := range line.Changes {
-				fmt.Fprintf(stdout, "   %s %q: %s %v -> %v\n", c.NodeID, c.NodeName, c.Was, time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond)
-			}
-			fmt.Fprint(stdout, res.Diff)
-		case res.Changed:
-			line.Result = "changed"
-			raised++
-			nodes += len(res.Changes)
-			verb := "checked in"
-			if res.Published {
-				verb = "published"
-			}
-			fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, len(res.Changes), *min, verb, res.NewVersion)
-		default:
-			line.Result = "unchanged"
-			unchanged++
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintf(stderr, "raise: warning: %s\n", w)
-		}
+		line := sum.add(stdout, stderr, &res, err)
 		if logW != nil {
 			b, _ := json.Marshal(line)
 			if _, err := logW.Write(append(b, '\n')); err != nil {
@@ -240,21 +133,193 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		}
 	}
 	progress.Done()
-	mode := "dry run, nothing written: "
-	verb := "would raise"
-	if *apply {
-		mode, verb = "", "raised"
-	}
-	if ctx.Err() != nil {
-		mode = "cancelled, no lock of ours left; " + mode
-	}
-	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
-		mode, total, verb, nodes, raised, unchanged, skipped, failed)
-	if *apply && raised > 0 {
-		fmt.Fprintf(stdout, "backups of the originals: %s (examples/restore puts them back)\n", *backupDir)
-	}
-	if failed > 0 || ctx.Err() != nil {
+	sum.print(stdout, ctx.Err() != nil, o.backup)
+	if sum.failed > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}
 	return cli.ExitOK
+}
+
+// parseArgs reads the flags and the tutorial's variables. On a usage error
+// it writes one line and returns nil.
+func parseArgs(args []string, stderr io.Writer) (*options, int) {
+	fs := flag.NewFlagSet("raise", flag.ContinueOnError)
+	minimum := cli.NewDuration(5 * time.Second)
+	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s (env TARGET_TIMEOUT_MS)")
+	flows := fs.String("flows", "", "flow ids, comma-separated (env TARGET_FLOW_IDS); default: every flow matching -type and -name")
+	types := fs.String("type", "", "flow types, comma-separated (inboundcall,workflow,...)")
+	name := fs.String("name", "", "flows whose name matches (substring, * wildcards)")
+	apply := fs.Bool("apply", false, "write the changes (check in); without it, a dry run")
+	publish := fs.Bool("publish", false, "publish the changes (implies -apply)")
+	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft (publishing publishes it too)")
+	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
+	releaseStale := fs.Bool("release-stale-locks", false, "release locks held by this OAuth client that no running process holds, discarding what was saved under them; use it after a crashed run")
+	override := fs.Bool("override-suggested", false, "give a custom timeout to nodes whose suggested timeout (their action's own) is below -min")
+	includeHTTP := fs.Bool("include-http", false, "also raise HTTP nodes (tutorial-shaped documents)")
+	concurrency := fs.Int("concurrency", 4, "flows updated at once")
+	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
+	logFile := fs.String("log", "", "append one JSON line per flow to this file")
+	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+	}
+	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
+		return nil, code
+	}
+	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile}
+	if d, ok, err := cli.TimeoutFromEnv("TARGET_TIMEOUT_MS"); err != nil && !minimum.Given {
+		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	} else if ok && !minimum.Given {
+		minimum.D, minimum.Raw = d, d.String()
+	}
+	if err := cli.CheckTimeout("min", minimum); err != nil {
+		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	}
+	var ids []string
+	var err error
+	if fl := fs.Lookup("flows"); fl != nil && isSet(fs, "flows") {
+		ids, err = cli.FlowIDs("-flows", *flows)
+	} else if v, ok := os.LookupEnv("TARGET_FLOW_IDS"); ok {
+		ids, err = cli.FlowIDs("TARGET_FLOW_IDS", v)
+	}
+	if err != nil {
+		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	}
+	typeList, err := cli.FlowTypes(*types)
+	if err != nil {
+		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	}
+	if *concurrency < 1 {
+		return nil, cli.Usagef(stderr, "raise", "-concurrency %d: must be 1 or more", *concurrency)
+	}
+	o.raise = client.RaiseOptions{
+		FlowIDs: ids, Types: typeList, Name: *name, Min: minimum.D,
+		OverrideSuggested: *override, IncludeHTTP: *includeHTTP,
+		Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock, ReleaseStaleLocks: *releaseStale,
+		DryRun: !o.apply, Concurrency: *concurrency,
+	}
+	if o.apply {
+		dir := *backupDir
+		if dir == "" {
+			stamp := time.Now().UTC().Format("20060102T150405Z")
+			dir = filepath.Join("backups", stamp)
+			if *demo {
+				dir = filepath.Join(os.TempDir(), "gcflow-demo-backups", stamp)
+			}
+		}
+		o.backup = &backup.Dir{Path: dir}
+		o.raise.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
+	}
+	return o, cli.ExitOK
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// summary counts a run's outcomes.
+type summary struct {
+	apply                                               bool
+	min                                                 time.Duration
+	total, raised, nodes, unchanged, failed, duplicates int
+	skipped                                             []string
+}
+
+// add reports one flow and returns its log line.
+func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err error) logLine {
+	s.total++
+	line := logLine{Time: time.Now().UTC(), FlowID: res.FlowID, FlowName: res.FlowName, FromVersion: res.FromVersion,
+		SavedVersion: res.SavedVersion, NewVersion: res.NewVersion, DuplicateOf: res.DuplicateOf, Published: res.Published,
+		Warnings: res.Warnings, Changes: changeLines(res)}
+	if err != nil {
+		line.Error = err.Error()
+	}
+	switch {
+	case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
+		// Refused as asked: not a failure of the run.
+		line.Result = "skipped"
+		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s)", res.FlowName, res.FlowID))
+		fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
+	case err != nil && res.Changed:
+		// Written, but the update did not finish (cancelled before its
+		// verification, say): count it as both.
+		line.Result = "changed-unverified"
+		s.raised++
+		s.failed++
+		s.nodes += len(res.Changes)
+		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, len(res.Changes), s.min, res.NewVersion)
+		fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
+	case err != nil:
+		line.Result = "failed"
+		s.failed++
+		fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
+	case res.DryRun && len(res.Changes) > 0:
+		line.Result = "dry-run"
+		s.raised++
+		s.nodes += len(res.Changes)
+		fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n", res.FlowName, res.FlowID, len(res.Changes), s.min)
+		for _, c := range line.Changes {
+			fmt.Fprintf(stdout, "   %s %q: %s %v -> %v\n", c.NodeID, c.NodeName, c.Was, time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond)
+		}
+		fmt.Fprint(stdout, res.Diff)
+	case res.Changed:
+		line.Result = "changed"
+		s.raised++
+		s.nodes += len(res.Changes)
+		if res.DuplicateOf != "" {
+			s.duplicates++
+		}
+		verb := "checked in"
+		if res.Published {
+			verb = "published"
+		}
+		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, len(res.Changes), s.min, verb, res.NewVersion)
+	default:
+		line.Result = "unchanged"
+		s.unchanged++
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
+	}
+	return line
+}
+
+func changeLines(res *client.UpdateResult) []changeLine {
+	out := []changeLine{}
+	for _, ch := range res.Changes {
+		was := "literal"
+		if ch.Node.UseSuggested {
+			was = "suggested"
+		} else if ch.Node.TimeoutKind.String() == "unset" {
+			was = "unset"
+		}
+		out = append(out, changeLine{ch.Node.ID, ch.Node.Name, ch.From.Milliseconds(), ch.To.Milliseconds(), was})
+	}
+	return out
+}
+
+// print writes the closing summary.
+func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
+	mode, verb := "dry run, nothing written: ", "would raise"
+	if s.apply {
+		mode, verb = "", "raised"
+	}
+	if stopped {
+		mode = "stopped before the end (flows not started are not counted); no lock of this run left; " + mode
+	}
+	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
+		mode, s.total, verb, s.nodes, s.raised, s.unchanged, len(s.skipped), s.failed)
+	for _, f := range s.skipped {
+		fmt.Fprintf(stdout, "skipped: %s\n", f)
+	}
+	if s.duplicates > 0 {
+		fmt.Fprintf(stdout, "%d flow(s) got a second, identical version: another run with the same OAuth client changed them at the same moment\n", s.duplicates)
+	}
+	if dir != nil && dir.Count() > 0 {
+		fmt.Fprintf(stdout, "backups of the originals: %s (examples/restore puts them back)\n", dir.Path)
+	}
 }

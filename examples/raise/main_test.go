@@ -47,9 +47,9 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	code, out, errOut := raise(t, connect)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
-	assert.Contains(t, out, "+++ flows/demo-flow-01 (raised)")
+	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
 	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s\n`, out, "each change is listed by node")
-	assert.Contains(t, errOut, "skipped: client: unpublished draft pending")
+	assert.Contains(t, errOut, "skipped: update of flow demo-flow-08 (Collections Outbound 1): client: unpublished draft pending")
 	for _, r := range srv.Requests() {
 		assert.Equal(t, "GET", r.Method, "a dry run only reads")
 	}
@@ -67,8 +67,11 @@ func TestRaiseApplyBackupLog(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `40 flows: raised \d+ Data Action\(s\) in 36, 2 unchanged, 2 skipped`, out)
 
-	backups, err := filepath.Glob(filepath.Join(dir, "b", "*.json"))
+	backups, err := filepath.Glob(filepath.Join(dir, "b", "demo-flow-??.json"))
 	require.NoError(t, err)
+	manifests, err := filepath.Glob(filepath.Join(dir, "b", "*.manifest.json"))
+	require.NoError(t, err)
+	assert.Len(t, manifests, 36, "each backup has its manifest")
 	assert.Len(t, backups, 36, "one backup per changed flow")
 	for _, b := range backups {
 		id := strings.TrimSuffix(filepath.Base(b), ".json")
@@ -125,7 +128,9 @@ func TestRaiseCancelled(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(ctx, []string{"-publish", "-backup-dir", t.TempDir(), "-concurrency", "1"}, &out, &errOut, connect)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out.String(), "cancelled, no lock of ours left")
+	assert.Contains(t, out.String(), "stopped before the end (flows not started are not counted); no lock of this run left;")
+	assert.Contains(t, errOut.String(), "raise: cancelled: update of flow demo-flow-10 (Onboarding Workflow 1) stopped: context canceled\n")
+	assert.NotContains(t, errOut.String(), "retry:", "one plain line per flow, no nested retry text")
 	for _, id := range srv.FlowIDs() {
 		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), id)
 	}

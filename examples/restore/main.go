@@ -8,9 +8,17 @@
 //	go run ./examples/restore -file backups/20261126T101500Z/1a2b.json -apply
 //
 // A backup file is named <flow id>.json and holds the configuration's exact
-// bytes. Credentials and permissions are as for examples/raise.
+// bytes; <flow id>.manifest.json beside it names the flow, its type, the
+// version backed up and the bytes' sha256. Before writing anything, restore
+// reads every target flow and refuses the whole restore (exit 1) when a
+// file has no manifest, or its bytes, flow id or type do not match the flow
+// it would write, unless -force. Credentials and permissions are as for
+// examples/raise. A dry run connects read-only and labels its diff's sides
+// "now" and "backup". Locked flows are skipped, as in raise; signals are
+// handled as in raise.
 //
-// Exit codes: 0 success, 1 a flow failed, 2 usage.
+// Exit codes: 0 success (locked flows skipped), 1 a flow failed or a backup
+// was refused, 2 usage.
 package main
 
 import (
@@ -19,14 +27,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"os/signal"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -34,105 +38,151 @@ import (
 const permissions = "architect:flow:view, architect:flow:edit and architect:flow:publish"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.WithSignals(context.Background(), "restore", os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.Connect)
 	stop()
 	os.Exit(code)
 }
 
+type options struct {
+	files              []string
+	update             client.UpdateOptions
+	apply, force, demo bool
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "a backup folder written by examples/raise")
-	file := fs.String("file", "", "one backup file (<flow id>.json)")
-	apply := fs.Bool("apply", false, "write (check in); without it, a dry run")
-	publish := fs.Bool("publish", false, "publish (implies -apply)")
-	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft")
-	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
-	demo := fs.Bool("demo", false, "restore into an in-process demo organisation")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: restore (-dir DIR | -file FILE) [flags]\n\nSaves each backed-up configuration as a new version of its flow.")
-		fs.PrintDefaults()
+	o, code := parseArgs(args, stderr)
+	if o == nil {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.ExitOK
-		}
-		return cli.ExitUsage
-	}
-	if fs.NArg() > 0 || (*dir == "") == (*file == "") {
-		fmt.Fprintln(stderr, "restore: give exactly one of -dir and -file; see restore -h")
-		return cli.ExitUsage
-	}
-	if *publish {
-		*apply = true
-	}
-	files := []string{*file}
-	if *dir != "" {
-		var err error
-		if files, err = filepath.Glob(filepath.Join(*dir, "*.json")); err != nil || len(files) == 0 {
-			fmt.Fprintf(stderr, "restore: no backup files (*.json) in %s\n", *dir)
-			return cli.ExitFailure
-		}
-		sort.Strings(files)
-	}
-	// Read and check every backup before writing anything.
-	type backup struct {
-		flowID string
-		config []byte
-	}
-	var backups []backup
-	for _, path := range files {
-		id, err := url.PathUnescape(strings.TrimSuffix(filepath.Base(path), ".json"))
-		if err != nil || id == "" || !strings.HasSuffix(path, ".json") {
-			fmt.Fprintf(stderr, "restore: %s is not named <flow id>.json\n", path)
-			return cli.ExitFailure
-		}
-		b, err := os.ReadFile(path)
+	// Read and check every backup file before anything is sent.
+	var backups []*backup.Backup
+	for _, path := range o.files {
+		b, err := backup.Read(path)
 		if err != nil {
 			fmt.Fprintln(stderr, "restore:", err)
 			return cli.ExitFailure
 		}
-		if _, err := flow.Parse(b); err != nil {
+		if _, err := flow.Parse(b.Config); err != nil {
 			fmt.Fprintf(stderr, "restore: %s: %s\n", path, cli.Explain(err, permissions))
 			return cli.ExitFailure
 		}
-		backups = append(backups, backup{id, b})
+		backups = append(backups, b)
 	}
-
-	c, closeFn, err := connect(*demo)
+	c, closeFn, err := connect(o.demo)
 	if err != nil {
 		fmt.Fprintln(stderr, "restore:", cli.Explain(err, permissions))
 		return cli.ExitFailure
 	}
 	defer closeFn()
-	failed, restored, same := 0, 0, 0
+	if !o.apply {
+		c = c.ReadOnly() // a dry run cannot write, whatever happens below
+	}
+	if !checkIdentities(ctx, c, backups, o.force, stderr) {
+		return cli.ExitFailure
+	}
+	return restoreAll(ctx, c, backups, o, stdout, stderr)
+}
+
+func parseArgs(args []string, stderr io.Writer) (*options, int) {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	dir := fs.String("dir", "", "a backup folder written by examples/raise")
+	file := fs.String("file", "", "one backup file (<flow id>.json, with its <flow id>.manifest.json beside it)")
+	apply := fs.Bool("apply", false, "write (check in); without it, a dry run")
+	publish := fs.Bool("publish", false, "publish (implies -apply)")
+	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft")
+	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
+	releaseStale := fs.Bool("release-stale-locks", false, "release locks held by this OAuth client that no running process holds, discarding what was saved under them; use it after a crashed run")
+	force := fs.Bool("force", false, "restore a file whose manifest is missing, or whose bytes, flow id or type do not match the flow")
+	demo := fs.Bool("demo", false, "restore into an in-process demo organisation")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: restore (-dir DIR | -file FILE) [flags]\n\nSaves each backed-up configuration as a new version of its flow.")
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+	}
+	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
+		return nil, code
+	}
+	if (*dir == "") == (*file == "") {
+		return nil, cli.Usagef(stderr, "restore", "give exactly one of -dir and -file")
+	}
+	o := &options{apply: *apply || *publish, force: *force, demo: *demo, files: []string{*file}}
+	o.update = client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
+		ReleaseStaleLocks: *releaseStale, DryRun: !o.apply, DiffLabel: "backup"}
+	if *dir != "" {
+		files, err := backup.Files(*dir)
+		if err != nil || len(files) == 0 {
+			fmt.Fprintf(stderr, "restore: no backup files (*.json) in %s\n", *dir)
+			return nil, cli.ExitFailure
+		}
+		o.files = files
+	}
+	return o, cli.ExitOK
+}
+
+// checkIdentities reads each backup's flow and checks the backup belongs to
+// it. Any refusal refuses the whole restore: nothing is written.
+func checkIdentities(ctx context.Context, c *client.Client, backups []*backup.Backup, force bool, stderr io.Writer) bool {
+	ok := true
+	for _, b := range backups {
+		f, err := c.Flow(ctx, b.FlowID)
+		if err != nil {
+			fmt.Fprintf(stderr, "restore: %s: flow %s: %s\n", b.Path, b.FlowID, cli.Explain(err, permissions))
+			ok = false
+			continue
+		}
+		if err := b.Check(f); err != nil {
+			if force {
+				fmt.Fprintf(stderr, "restore: warning: %v; restoring anyway (-force)\n", err)
+				continue
+			}
+			fmt.Fprintf(stderr, "restore: refused: %v (-force restores it anyway)\n", err)
+			ok = false
+		}
+	}
+	if !ok {
+		fmt.Fprintln(stderr, "restore: nothing restored")
+	}
+	return ok
+}
+
+func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup, o *options, stdout, stderr io.Writer) int {
+	failed, restored, same, skipped := 0, 0, 0, 0
 	for _, b := range backups {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := c.UpdateFlow(ctx, b.flowID, func(d *flow.Document) ([]flow.Change, error) { return d.Replace(b.config) },
-			&client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock, DryRun: !*apply})
+		res, err := c.UpdateFlow(ctx, b.FlowID, func(d *flow.Document) ([]flow.Change, error) { return d.Replace(b.Config) }, &o.update)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(stderr, "restore: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
+		}
 		switch {
+		case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
+			skipped++
+			fmt.Fprintf(stderr, "restore: skipped: %s\n", cli.Explain(err, permissions))
 		case err != nil:
 			failed++
 			fmt.Fprintf(stderr, "restore: %s\n", cli.Explain(err, permissions))
 		case res.DryRun && res.Diff != "":
 			restored++
-			fmt.Fprintf(stdout, "== %s (%s): would restore %d timeout(s)\n%s", res.FlowName, b.flowID, len(res.Changes), res.Diff)
+			fmt.Fprintf(stdout, "== %s (%s): would restore %d timeout(s)\n%s", res.FlowName, b.FlowID, len(res.Changes), res.Diff)
 		case res.Changed:
 			restored++
-			fmt.Fprintf(stdout, "%s (%s): restored as version %s\n", res.FlowName, b.flowID, res.NewVersion)
+			fmt.Fprintf(stdout, "%s (%s): restored as version %s\n", res.FlowName, b.FlowID, res.NewVersion)
 		default:
 			same++
-			fmt.Fprintf(stdout, "%s (%s): already as backed up\n", res.FlowName, b.flowID)
+			fmt.Fprintf(stdout, "%s (%s): already as backed up\n", res.FlowName, b.FlowID)
 		}
 	}
-	mode := ""
-	if !*apply {
-		mode = "dry run, nothing written: "
+	mode, verb := "", "restored"
+	if !o.apply {
+		mode, verb = "dry run, nothing written: ", "would restore"
 	}
-	fmt.Fprintf(stdout, "%s%d backups: %d restored, %d already as backed up, %d failed\n", mode, len(backups), restored, same, failed)
+	if ctx.Err() != nil {
+		mode = "stopped before the end; no lock of this run left; " + mode
+	}
+	fmt.Fprintf(stdout, "%s%d backups: %s %d, %d already as backed up, %d skipped (locked or draft pending), %d failed\n",
+		mode, len(backups), verb, restored, same, skipped, failed)
 	if failed > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}

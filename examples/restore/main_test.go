@@ -14,6 +14,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/retry"
 )
@@ -37,8 +38,8 @@ func TestRestoreByteIdentical(t *testing.T) {
 		originals[id] = srv.Published(id)
 		_, err := c.UpdateFlow(context.Background(), id, func(d *flow.Document) ([]flow.Change, error) {
 			return d.RaiseTimeouts(9*time.Second, &flow.RaiseOptions{OverrideSuggested: true, IncludeHTTP: true})
-		}, &client.UpdateOptions{Publish: true, Backup: func(_ context.Context, flowID, _ string, original []byte) error {
-			return os.WriteFile(filepath.Join(dir, flowID+".json"), original, 0o644)
+		}, &client.UpdateOptions{Publish: true, Backup: func(_ context.Context, o *client.Original) error {
+			return (&backup.Dir{Path: dir}).Write(o)
 		}})
 		require.NoError(t, err)
 		require.NotEqual(t, originals[id], srv.Published(id))
@@ -47,7 +48,7 @@ func TestRestoreByteIdentical(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-dir", dir}, &out, &errOut, connect)
 	require.Equal(t, 0, code, errOut.String())
-	assert.Contains(t, out.String(), "dry run, nothing written: 3 backups: 3 restored")
+	assert.Contains(t, out.String(), "dry run, nothing written: 3 backups: would restore 3,")
 	assert.Contains(t, out.String(), "-                \"text\": \"P0D0H0M9S0F\"")
 	for _, id := range ids {
 		assert.NotEqual(t, originals[id], srv.Published(id), "a dry run writes nothing")

@@ -6,11 +6,16 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -31,6 +36,11 @@ const (
 // them a client for an organisation the test looks into.
 type ConnectFunc func(demo bool) (*client.Client, func(), error)
 
+// EnvRequestsPerMinute paces the commands' requests (default
+// client.DefaultRequestsPerMinute; negative: no pacing, for a local fake
+// organisation).
+const EnvRequestsPerMinute = "GENESYS_CLOUD_REQUESTS_PER_MINUTE"
+
 // Connect returns a client for the organisation named by the GENESYS_CLOUD_*
 // environment variables, or, with demo, for an in-process demo organisation
 // (no credentials, no network). close releases what Connect started.
@@ -50,11 +60,180 @@ func Connect(demo bool) (c *client.Client, closeFn func(), err error) {
 		}
 		return c, srv.Close, nil
 	}
-	c, err = client.New(client.ConfigFromEnv())
+	cfg := client.ConfigFromEnv()
+	if v := os.Getenv(EnvRequestsPerMinute); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n == 0 {
+			return nil, nil, fmt.Errorf("%w: %s=%q is not a non-zero whole number", client.ErrConfig, EnvRequestsPerMinute, v)
+		}
+		cfg.RequestsPerMinute = n
+	}
+	c, err = client.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return c, func() {}, nil
+}
+
+// WithSignals returns a context that ends on the first SIGINT (Ctrl-C),
+// SIGTERM (what CI runners, systemd and Kubernetes send) or SIGHUP, so that
+// the command stops taking new flows, finishes or releases what it holds,
+// says what happened and exits by itself. A second signal exits at once
+// with ExitFailure. stop undoes it.
+func WithSignals(parent context.Context, name string, stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "%s: %v: stopping; finishing or releasing the flows in hand (signal again to exit at once)\n", name, sig)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "%s: %v again: exiting at once; a flow in hand may stay locked (-release-stale-locks releases it)\n", name, sig)
+			os.Exit(ExitFailure)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+// Parse parses args into fs. It returns ExitOK and false after -h (the
+// usage printed), ExitUsage and false after a bad flag or, unless
+// positional, an argument that is not a flag (one line on stderr naming the
+// flag and the value), and true when the command may go on.
+func Parse(fs *flag.FlagSet, args []string, positional bool, stderr io.Writer) (int, bool) {
+	usage := fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return ExitOK, false
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v (see %s -h)\n", fs.Name(), err, fs.Name())
+		return ExitUsage, false
+	case fs.NArg() > 0 && !positional:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q (flags only; see %s -h)\n", fs.Name(), fs.Arg(0), fs.Name())
+		return ExitUsage, false
+	}
+	return ExitOK, true
+}
+
+// Usagef writes one usage line, "name: message", and returns ExitUsage.
+func Usagef(stderr io.Writer, name, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s\n", name, fmt.Sprintf(format, args...))
+	return ExitUsage
+}
+
+// Duration is a flag.Value for a timeout: it keeps the text as given, so
+// that an error can quote it.
+type Duration struct {
+	D   time.Duration
+	Raw string
+	// Given is set once the flag was given.
+	Given bool
+}
+
+// NewDuration returns a Duration flag value with a default.
+func NewDuration(d time.Duration) *Duration { return &Duration{D: d, Raw: d.String()} }
+
+func (v *Duration) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.Raw
+}
+
+// Set parses a duration such as 5s or 1500ms.
+func (v *Duration) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("not a duration such as 5s or 1500ms")
+	}
+	v.D, v.Raw, v.Given = d, s, true
+	return nil
+}
+
+// CheckTimeout checks a Data Action timeout given as flag -name: above
+// zero, a whole number of milliseconds, at most 60 s. The error names the
+// flag and the value as given.
+func CheckTimeout(name string, v *Duration) error {
+	return checkTimeout("-"+name+" "+v.Raw, v.D)
+}
+
+func checkTimeout(what string, d time.Duration) error {
+	switch {
+	case d <= 0:
+		return fmt.Errorf("%s: must be above zero", what)
+	case d%time.Millisecond != 0:
+		return fmt.Errorf("%s: not a whole number of milliseconds", what)
+	case d > client.MaxDataActionTimeout:
+		return fmt.Errorf("%s: above %v, the longest any data action waits: the action would give up first", what, client.MaxDataActionTimeout)
+	}
+	return nil
+}
+
+// TimeoutFromEnv reads a timeout in milliseconds from the environment
+// variable env (the tutorial's TARGET_TIMEOUT_MS), checked as CheckTimeout
+// checks a flag. ok is false when the variable is not set.
+func TimeoutFromEnv(env string) (d time.Duration, ok bool, err error) {
+	v, set := os.LookupEnv(env)
+	if !set {
+		return 0, false, nil
+	}
+	what := env + "=" + strconv.Quote(v)
+	n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if perr != nil {
+		return 0, true, fmt.Errorf("%s: not a whole number of milliseconds", what)
+	}
+	if n <= 0 || n > client.MaxDataActionTimeout.Milliseconds() {
+		return 0, true, checkTimeout(what, time.Duration(n)*time.Millisecond)
+	}
+	return time.Duration(n) * time.Millisecond, true, nil
+}
+
+// FlowIDs splits a comma-separated list of flow ids given in what (a flag
+// or a variable). A list that is empty once trimmed is an error: it never
+// means every flow.
+func FlowIDs(what, raw string) ([]string, error) {
+	ids := SplitList(raw)
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s %q: no flow id in the list; name at least one, or leave it out to select flows by -type and -name", what, raw)
+	}
+	return ids, nil
+}
+
+// FlowTypes splits and checks a -type value. An empty value selects every
+// type; an unknown type is an error that lists the known ones.
+func FlowTypes(raw string) ([]string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	types := SplitList(raw)
+	if len(types) == 0 {
+		return nil, fmt.Errorf("-type %q: no flow type in the list", raw)
+	}
+	known := client.FlowTypes()
+	for i, t := range types {
+		types[i] = strings.ToLower(t)
+		if !slices.Contains(known, types[i]) {
+			return nil, fmt.Errorf("-type %s: unknown flow type; known types: %s", t, strings.Join(known, ", "))
+		}
+	}
+	return types, nil
 }
 
 // SplitList splits a comma-separated flag value, dropping empty items.
@@ -73,15 +252,22 @@ func SplitList(s string) []string {
 func Explain(err error, permissions string) string {
 	msg := err.Error()
 	var ae *client.APIError
+	var le *client.LockError
+	place := client.EnvRegion
+	if os.Getenv(client.EnvAPIURL) != "" {
+		place = client.EnvAPIURL + " (set, so it replaces " + client.EnvRegion + ")"
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "cancelled: " + msg
 	case errors.Is(err, client.ErrConfig):
-		return msg + " (set GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID and GENESYS_CLOUD_CLIENT_SECRET, or try -demo)"
+		return msg + " (set " + client.EnvClientID + ", " + client.EnvClientSecret + " and " + place + ", or try -demo)"
 	case errors.Is(err, client.ErrUnauthorized):
-		return msg + " (check GENESYS_CLOUD_CLIENT_ID, GENESYS_CLOUD_CLIENT_SECRET and GENESYS_CLOUD_REGION)"
+		return msg + " (check " + client.EnvClientID + ", " + client.EnvClientSecret + " and " + place + ")"
 	case errors.Is(err, client.ErrForbidden):
 		return msg + " (give the OAuth client's role " + permissions + ")"
+	case errors.As(err, &le) && le.SameClient:
+		return msg + " (if no other run is working on it, a crashed run left it: run again with -release-stale-locks)"
 	case errors.Is(err, client.ErrLocked):
 		return msg + " (ask them to check it in or publish, or use -force-unlock, which checks in their saved work)"
 	case errors.Is(err, client.ErrDraftPending):
