@@ -215,3 +215,81 @@ func TestSoakCancelled(t *testing.T) {
 		assert.Equal(t, string(want), string(srv.Published(id)))
 	}
 }
+
+// TestSoakTwoRunsSameCredentials raises one organisation with two Clients
+// that share one set of credentials (to the platform, one holder), at once,
+// under faults. Neither may break the other's work: no verification alarm,
+// no original published over a raise, no lock or draft left, and every flow
+// that needed it published with the raise.
+func TestSoakTwoRunsSameCredentials(t *testing.T) {
+	for _, seed := range []int64{99, 7, 2026} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { twoRunsSameCredentials(t, seed) })
+	}
+}
+
+func twoRunsSameCredentials(t *testing.T, seed int64) {
+	srv, ids, originals := soakOrg(t, 120, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
+		Faults: clienttest.Faults{Seed: seed, ServerErrors: 0.05, RateLimited: 0.02, RetryAfter: time.Second, Dropped: 0.01}})
+	runs := [2]map[string]client.UpdateResult{{}, {}}
+	done := make(chan int)
+	for r := range runs {
+		c := soakClient(t, srv)
+		go func() {
+			for res := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+				runs[r][res.FlowID] = res
+			}
+			done <- r
+		}()
+	}
+	<-done
+	<-done
+	t.Logf("two runs: %d requests, %d faults", srv.Counters().Requests, srv.Counters().Faults)
+	duplicates, reported, bothFailed := 0, 0, 0
+	for _, id := range ids {
+		a, b := runs[0][id], runs[1][id]
+		for _, res := range []client.UpdateResult{a, b} {
+			assert.NotErrorIs(t, res.Err, client.ErrVerify, "%s: no verification alarm", id)
+			if res.Err != nil {
+				assert.ErrorIs(t, res.Err, client.ErrLocked, "%s: the only failure allowed is the other run's lock", id)
+			}
+			if res.DuplicateOf != "" {
+				reported++
+			}
+		}
+		want, n := locallyRaised(t, originals[id], 5*time.Second)
+		// describe says what happened to a flow, when an assertion fails.
+		describe := func() string {
+			var sb strings.Builder
+			for r, res := range []client.UpdateResult{a, b} {
+				fmt.Fprintf(&sb, "\nrun %d: changed=%v new=%s dup=%s attempts=%d err=%v warnings=%q", r, res.Changed, res.NewVersion, res.DuplicateOf, res.Attempts, res.Err, res.Warnings)
+			}
+			for _, v := range srv.Versions(id) {
+				fmt.Fprintf(&sb, "\nversion %s %s by %q: raised=%v original=%v", v.ID, v.Type, v.ByClient, bytes.Equal(v.Config, want), bytes.Equal(v.Config, originals[id]))
+			}
+			return sb.String()
+		}
+		if a.Err != nil && b.Err != nil {
+			bothFailed++
+			assert.True(t, bytes.Equal(originals[id], srv.Published(id)), "%s: wholly old when both runs skipped it%s", id, describe())
+		} else {
+			assert.True(t, bytes.Equal(want, srv.Published(id)), "%s: published with the raise, every other byte as it was%s", id, describe())
+		}
+		assert.Empty(t, srv.LockHolder(id), "%s: no lock left%s", id, describe())
+		assert.True(t, bytes.Equal(srv.Published(id), srv.Latest(id)), "%s: no draft left%s", id, describe())
+		ours := 0
+		for _, v := range srv.Versions(id) {
+			if v.ByClient == clienttest.DefaultClientID {
+				ours++
+				assert.True(t, bytes.Equal(want, v.Config), "%s: every version we made holds the raise, never the original%s", id, describe())
+			}
+		}
+		if n == 0 {
+			assert.Zero(t, ours, "%s needed nothing", id)
+		}
+		if ours > 1 {
+			duplicates += ours - 1
+		}
+	}
+	t.Logf("two runs: %d second versions made, %d reported as duplicates, %d flows skipped by both", duplicates, reported, bothFailed)
+	assert.LessOrEqual(t, bothFailed, 2, "nearly every flow gets done by one run or the other")
+}

@@ -220,6 +220,10 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 		}
 		return retry.Permanent(err)
 	})
+	if err != nil && st.held {
+		// Gave up (or was cancelled) between passes, holding the lock.
+		err = c.releaseAfter(ctx, flowID, err, &o, res, &st)
+	}
 	res.Duration = time.Since(start)
 	if err != nil {
 		res.Err = c.updateError(ctx, flowID, res, err)
@@ -253,8 +257,9 @@ type updateState struct {
 	// held: this update sent a check-out whose lock it has not released
 	// yet. Only then is a lock of this client id this update's own.
 	held bool
-	// saved is what this update saved under its lock, if anything: a
-	// saved draft with other bytes is another run's.
+	// saved is what this update saved (or sent to be saved, its answer
+	// lost) under its lock: a saved draft with other bytes is another
+	// run's.
 	saved []byte
 	// uncertain: a write was sent whose outcome is unknown (its answer was
 	// lost, or a 5xx): the next pass may find it done.
@@ -276,6 +281,12 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return readFailed(err)
 	}
 	res.FlowName = f.Name
+	if st.held && !c.holds(f) {
+		st.held = false // the lock ended meanwhile (the commit went through, say)
+	}
+	if st.held {
+		return c.resume(ctx, f, edit, o, res, st)
+	}
 	if f, err = c.clearLock(ctx, f, o, res, st); err != nil {
 		return err
 	}
@@ -308,11 +319,6 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 	}
 	ours := c.holds(f)
 	switch {
-	case ours && st.held:
-		// Taken by this update, whose release failed: try again.
-		if err := c.releaseOwn(ctx, f.ID, res, st); err != nil {
-			return nil, err
-		}
 	case ours && o.ReleaseStaleLocks && o.DryRun:
 		res.Warnings = append(res.Warnings, "a lock of this OAuth client that this run did not take is on the flow; an apply run with stale locks released would discard what was saved under it")
 		return f, nil
@@ -373,26 +379,71 @@ func tooLarge(n int) error {
 }
 
 // writeLocked checks the flow out, edits it again under the lock, saves,
-// publishes or checks in, and verifies. From the check-out on, any failure
-// releases the lock this update took.
-func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) (err error) {
-	flowID := f.ID
+// publishes or checks in, and verifies. A failure that a fresh pass may cure
+// keeps the lock for the next pass to resume with; any other failure
+// releases it.
+func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
 	st.held, st.saved = true, nil
-	defer func() {
-		if err != nil && st.held {
-			err = c.releaseAfter(ctx, flowID, err, o, res, st)
+	return c.holding(ctx, f.ID, o, res, st, func() error {
+		locked, err := c.Checkout(ctx, f.ID)
+		if err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Status < 500 {
+				st.held = false // refused: the lock, if any, is somebody else's
+			}
+			return c.writeFailed(err, st)
 		}
-	}()
-	locked, err := c.Checkout(ctx, flowID)
-	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status < 500 {
-			st.held = false // refused: the lock, if any, is somebody else's
+		res.FromVersion = latestVersionID(locked)
+		return c.editAndCommit(ctx, f, edit, o, res, st)
+	})
+}
+
+// resume goes on with an update that a conflict or a lost answer
+// interrupted while it held the lock, rather than discard what it saved: a
+// saved draft with exactly the bytes this update sent is published (or
+// checked in) as it is, whoever saved it, since it is this update's change;
+// no saved draft means nothing was saved yet, so it reads, edits and saves
+// under the lock it holds. A draft with other bytes is another run's: the
+// lock is no longer this update's.
+func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
+	return c.holding(ctx, f.ID, o, res, st, func() error {
+		if !hasSavedDraft(f) {
+			st.saved = nil // an earlier save of ours did not land
+			return c.editAndCommit(ctx, f, edit, o, res, st)
 		}
-		return c.writeFailed(err, st)
+		cur, err := c.latestBytes(ctx, f.ID)
+		if err != nil {
+			return readFailed(err)
+		}
+		if st.saved == nil || !bytes.Equal(cur, st.saved) {
+			st.held = false
+			return &errRetryUpdate{&LockError{Holder: f.LockHolder(), SameClient: true}}
+		}
+		doc, err := flow.Parse(cur)
+		if err != nil {
+			return fmt.Errorf("%w: the saved draft: %w", ErrInvalidResponse, err)
+		}
+		res.Changes = st.changes
+		return c.commit(ctx, f.ID, doc, o, res, st)
+	})
+}
+
+// holding runs fn, which works under this update's lock. A failure that a
+// fresh pass may cure keeps the lock for resume; any other failure, and
+// errNothingLeft, releases it.
+func (c *Client) holding(ctx context.Context, flowID string, o *UpdateOptions, res *UpdateResult, st *updateState, fn func() error) error {
+	err := fn()
+	var again *errRetryUpdate
+	if err != nil && st.held && !errors.As(err, &again) {
+		err = c.releaseAfter(ctx, flowID, err, o, res, st)
 	}
-	res.FromVersion = latestVersionID(locked)
-	doc, original, err := c.readAndEdit(ctx, flowID, edit, res)
+	return err
+}
+
+// editAndCommit reads the latest configuration under the lock, edits it,
+// hands the original to the backup, saves, and commits.
+func (c *Client) editAndCommit(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
+	doc, original, err := c.readAndEdit(ctx, f.ID, edit, res)
 	if err != nil {
 		return err
 	}
@@ -400,18 +451,32 @@ func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *Upd
 		return errNothingLeft // someone made the change meanwhile: release the lock
 	}
 	if o.Backup != nil {
-		orig := &Original{FlowID: flowID, FlowName: f.Name, FlowType: f.Type, VersionID: res.FromVersion, Config: original}
+		orig := &Original{FlowID: f.ID, FlowName: f.Name, FlowType: f.Type, VersionID: res.FromVersion, Config: original}
 		if err := o.Backup(ctx, orig); err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
 	}
 	st.changes = res.Changes
-	saved, err := c.SaveVersion(ctx, flowID, doc)
+	// What was sent counts as saved until refused: a save whose answer was
+	// lost may have landed, and resume must recognise it.
+	st.saved = bytes.Clone(doc.Bytes())
+	saved, err := c.SaveVersion(ctx, f.ID, doc)
 	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests {
+			st.saved = nil
+		}
 		return c.writeFailed(err, st)
 	}
-	st.saved = bytes.Clone(doc.Bytes())
 	res.SavedVersion = saved.ID
+	return c.commit(ctx, f.ID, doc, o, res, st)
+}
+
+// commit publishes or checks in the saved draft, which releases the lock,
+// and verifies the version it makes.
+func (c *Client) commit(ctx context.Context, flowID string, doc *flow.Document, o *UpdateOptions, res *UpdateResult, st *updateState) error {
+	var f *Flow
+	var err error
 	if o.Publish {
 		f, err = c.Publish(ctx, flowID)
 	} else {
