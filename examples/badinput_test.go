@@ -1,0 +1,117 @@
+package examples_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBadInputCommands runs each command with bad input, as a user would,
+// against fakeorg, and checks the exit code, the one line that says what was
+// wrong, and, through the organisation's HTTP API, that nothing was written.
+func TestBadInputCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the commands as processes")
+	}
+	t.Parallel()
+	o := startOrg(t, 0)
+	// Backups to restore from: a flow of each type.
+	backups := t.TempDir()
+	r := o.run(t, nil, "raise", "-publish", "-flows", "demo-flow-01,demo-flow-06", "-backup-dir", backups)
+	require.Equal(t, 0, r.code, r.stderr)
+	copyFile := func(from, to string) {
+		t.Helper()
+		b, err := os.ReadFile(from)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(to, b, 0o644))
+	}
+	folder := func(files map[string]string) string { // name in the folder -> file in backups
+		dir := t.TempDir()
+		for name, from := range files {
+			copyFile(filepath.Join(backups, from), filepath.Join(dir, name))
+		}
+		return dir
+	}
+	// demo-flow-01's backup under demo-flow-02's name, manifest and all.
+	renamed := folder(map[string]string{"demo-flow-02.json": "demo-flow-01.json", "demo-flow-02.manifest.json": "demo-flow-01.manifest.json"})
+	// demo-flow-01's backup with one byte changed.
+	altered := folder(map[string]string{"demo-flow-01.json": "demo-flow-01.json", "demo-flow-01.manifest.json": "demo-flow-01.manifest.json"})
+	b, err := os.ReadFile(filepath.Join(altered, "demo-flow-01.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(altered, "demo-flow-01.json"), []byte(strings.Replace(string(b), "Demo flow", "Demo flaw", 1)), 0o644))
+	// demo-flow-01's backup without its manifest.
+	bare := folder(map[string]string{"demo-flow-01.json": "demo-flow-01.json"})
+	// demo-flow-06 (a workflow) put over demo-flow-01 (an inbound call
+	// flow), its manifest edited to claim demo-flow-01.
+	retyped := folder(map[string]string{"demo-flow-01.json": "demo-flow-06.json"})
+	m, err := os.ReadFile(filepath.Join(backups, "demo-flow-06.manifest.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(retyped, "demo-flow-01.manifest.json"), []byte(strings.Replace(string(m), "demo-flow-06", "demo-flow-01", 1)), 0o644))
+
+	before := o.state(t)
+	versions := o.versionsByUs(t)
+	noBackups := filepath.Join(t.TempDir(), "never-made")
+	for _, c := range []struct {
+		name    string
+		env     []string
+		command string
+		args    []string
+		code    int
+		says    string
+	}{
+		{"an empty -flows", nil, "raise", []string{"-apply", "-flows", ","}, 2, `raise: -flows ",": no flow id in the list`},
+		{"an empty TARGET_FLOW_IDS", []string{"TARGET_FLOW_IDS= , "}, "raise", []string{"-apply"}, 2, `raise: TARGET_FLOW_IDS " , ": no flow id in the list`},
+		{"a flow that does not exist", nil, "raise", []string{"-apply", "-flows", "does-not-exist"}, 1, "raise: client: not found: flow does-not-exist does not exist, or this OAuth client cannot see it\n"},
+		{"an unknown -type", nil, "raise", []string{"-type", "nosuchtype"}, 2, "raise: -type nosuchtype: unknown flow type; known types: bot, commonmodule,"},
+		{"-min below a millisecond's step", nil, "raise", []string{"-min", "1500us"}, 2, "raise: -min 1500us: not a whole number of milliseconds"},
+		{"-min zero", nil, "raise", []string{"-min", "0s"}, 2, "raise: -min 0s: must be above zero"},
+		{"-min negative", nil, "raise", []string{"-min", "-1s"}, 2, "raise: -min -1s: must be above zero"},
+		{"-min above 60 s", nil, "raise", []string{"-min", "61s"}, 2, "raise: -min 61s: above 1m0s, the longest any data action waits"},
+		{"-min not a duration", nil, "raise", []string{"-min", "soon"}, 2, `raise: invalid value "soon" for flag -min: not a duration such as 5s or 1500ms`},
+		{"TARGET_TIMEOUT_MS not a number", []string{"TARGET_TIMEOUT_MS=5s"}, "raise", nil, 2, `raise: TARGET_TIMEOUT_MS="5s": not a whole number of milliseconds`},
+		{"TARGET_TIMEOUT_MS zero", []string{"TARGET_TIMEOUT_MS=0"}, "raise", nil, 2, `raise: TARGET_TIMEOUT_MS="0": must be above zero`},
+		{"an unknown flag", nil, "raise", []string{"-publsh"}, 2, "raise: flag provided but not defined: -publsh"},
+		{"an argument that is not a flag", nil, "raise", []string{"demo-flow-01"}, 2, `raise: unexpected argument "demo-flow-01"`},
+		{"-below zero", nil, "audit", []string{"-below", "0s"}, 2, "audit: -below 0s: must be above zero"},
+		{"-below not whole milliseconds", nil, "audit", []string{"-below", "2.0005s"}, 2, "audit: -below 2.0005s: not a whole number of milliseconds"},
+		{"-below above 60 s", nil, "audit", []string{"-below", "2m"}, 2, "audit: -below 2m: above 1m0s"},
+		{"an unknown audit -type", nil, "audit", []string{"-type", "inboundcall,ivr"}, 2, "audit: -type ivr: unknown flow type"},
+		{"an unknown -format", nil, "audit", []string{"-format", "xml"}, 2, "audit: -format xml: not one of text, json and csv"},
+		{"fileaudit -min zero", nil, "fileaudit", []string{"-min", "0ms", "x.json"}, 2, "fileaudit: -min 0ms: must be above zero"},
+		{"a wrong secret", []string{"GENESYS_CLOUD_CLIENT_SECRET=wrong"}, "raise", []string{"-publish", "-backup-dir", noBackups}, 1,
+			"(check GENESYS_CLOUD_CLIENT_ID, GENESYS_CLOUD_CLIENT_SECRET and GENESYS_CLOUD_API_URL (set, so it replaces GENESYS_CLOUD_REGION))"},
+		{"a backup under another flow's name", nil, "restore", []string{"-dir", renamed, "-publish"}, 1,
+			"restore: refused: " + filepath.Join(renamed, "demo-flow-02.json") + " holds flow demo-flow-01 (Main IVR Inbound 1), not flow demo-flow-02 (Billing Inbound 1) (-force restores it anyway)"},
+		{"a backup whose bytes changed", nil, "restore", []string{"-dir", altered, "-publish"}, 1, "demo-flow-01.json: its bytes are not the ones backed up"},
+		{"a backup without a manifest", nil, "restore", []string{"-dir", bare, "-publish"}, 1, "demo-flow-01.json has no manifest (demo-flow-01.manifest.json)"},
+		{"a backup of another type", nil, "restore", []string{"-dir", retyped, "-publish"}, 1, "holds a workflow flow, but flow demo-flow-01 (Main IVR Inbound 1) is a inboundcall flow"},
+		{"nothing to raise makes no backup folder", nil, "raise", []string{"-publish", "-flows", "demo-flow-01", "-backup-dir", noBackups}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := o.run(t, c.env, c.command, c.args...)
+			assert.Equal(t, c.code, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			assert.Contains(t, r.stderr, c.says)
+			if c.code == 2 {
+				assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "a usage error is one line: %q", r.stderr)
+			}
+			assert.Equal(t, before, o.state(t), "nothing written")
+			assert.NoDirExists(t, noBackups, "no empty backup folder")
+		})
+	}
+	assert.Equal(t, versions, o.versionsByUs(t), "no version made by the bad runs")
+
+	// Named flows that exist still run beside one that does not.
+	r = o.run(t, nil, "raise", "-publish", "-flows", "does-not-exist,demo-flow-02", "-backup-dir", t.TempDir())
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "flow does-not-exist does not exist")
+	assert.Contains(t, r.stdout, "Billing Inbound 1 (demo-flow-02): raised 1 Data Action(s) to 5s, published as version 2.0")
+	assert.Contains(t, r.stdout, "2 flows: raised 1 Data Action(s) in 1, 0 unchanged, 0 skipped (locked or draft pending), 1 failed")
+	// And -force restores what the checks refuse.
+	r = o.run(t, nil, "restore", "-dir", renamed, "-publish", "-force")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "restoring anyway (-force)")
+}
