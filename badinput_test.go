@@ -189,6 +189,66 @@ func TestBadInputCatalogue(t *testing.T) {
 		}},
 		{"permission missing on save", update(goodFlow, func(o *org) { o.srv.FailNext("POST", "/api/v2/flows/"+o.id+"/versions", 1, 403) }, "403 Forbidden")},
 		{"flow locked by another user", update(goodFlow, func(o *org) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "flow locked by user Jane Doe")},
+		{"flow locked by this OAuth client, not by this run", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			other, err := client.New(o.srv.ClientConfig())
+			require.NoError(t, err)
+			_, err = other.Checkout(ctx, o.id)
+			require.NoError(t, err)
+			_, err = o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{Publish: true})
+			assert.ErrorIs(t, err, client.ErrLocked)
+			assert.ErrorContains(t, err, "the OAuth client this run uses, but not by this run")
+			cn := o.srv.Counters()
+			assert.Zero(t, cn.Saves+cn.Reverts+cn.Unlocks+cn.Checkins+cn.Publishes, "never reverted, unlocked or written")
+			assert.Equal(t, "client "+clienttest.DefaultClientID, o.srv.LockHolder(o.id), "the other run's lock stays")
+			assert.Equal(t, goodFlow, string(o.srv.Latest(o.id)))
+		}},
+		{"a write asked of a read-only client", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			_, err := o.c.ReadOnly().Checkout(ctx, o.id)
+			assert.ErrorIs(t, err, client.ErrReadOnly)
+			assert.ErrorContains(t, err, "client: read-only client refuses to write: POST /api/v2/flows/actions/checkout was not sent")
+			assert.Zero(t, o.srv.Counters().Checkouts)
+			o.nothingWritten(t, goodFlow)
+		}},
+		{"a dry run of a flow with a crashed run's lock", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			other, err := client.New(o.srv.ClientConfig())
+			require.NoError(t, err)
+			_, err = other.Checkout(ctx, o.id)
+			require.NoError(t, err)
+			saves := o.srv.Counters().Checkouts
+			_, err = o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{DryRun: true, Publish: true})
+			assert.ErrorIs(t, err, client.ErrLocked)
+			cn := o.srv.Counters()
+			assert.Equal(t, saves, cn.Checkouts)
+			assert.Zero(t, cn.Saves+cn.Reverts+cn.Unlocks+cn.Checkins+cn.Publishes, "a dry run reverts, unlocks and writes nothing")
+			assert.Equal(t, "client "+clienttest.DefaultClientID, o.srv.LockHolder(o.id), "the lock stays")
+		}},
+		{"an empty list of flow ids", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{}, Min: 5 * time.Second, Publish: true}) {
+				assert.ErrorIs(t, err, client.ErrConfig)
+				assert.ErrorContains(t, err, "the list of flow ids is empty (nil selects every flow; an empty list selects none)")
+			}
+			o.nothingWritten(t, goodFlow)
+		}},
+		{"an empty flow id in the list", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{o.id, " "}, Min: 5 * time.Second, Publish: true}) {
+				assert.ErrorContains(t, err, "flow id 2 of 2 is empty")
+			}
+			o.nothingWritten(t, goodFlow)
+		}},
+		{"a named flow that does not exist", func(t *testing.T) {
+			o := newOrg(t, goodFlow)
+			for res, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{"no-such-flow"}, Min: 5 * time.Second, Publish: true}) {
+				assert.Equal(t, "no-such-flow", res.FlowID)
+				assert.ErrorIs(t, err, client.ErrNotFound)
+				assert.ErrorContains(t, err, "flow no-such-flow does not exist")
+			}
+			o.nothingWritten(t, goodFlow)
+		}},
 		{"unknown region", config(with(func(c *client.Config) { c.Region = "eu-west-9" }), `unknown region "eu-west-9"; use one of`)},
 		{"empty region", config(with(func(c *client.Config) { c.Region = "" }), "no region (set GENESYS_CLOUD_REGION")},
 		{"empty client id", config(with(func(c *client.Config) { c.ClientID = " " }), "no client id")},
@@ -248,7 +308,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			assert.Equal(t, 1, calls, "no shorter wait, no repeat")
 		}},
 	}
-	require.GreaterOrEqual(t, len(cases), 25)
+	require.GreaterOrEqual(t, len(cases), 39)
 	for _, tc := range cases {
 		t.Run(tc.name, tc.run)
 	}

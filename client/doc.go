@@ -28,6 +28,14 @@
 // and ErrGone. Bodies are read with a size cap. The client secret and the
 // bearer token never appear in an error or a log line.
 //
+// Writes are safe to run twice. UpdateFlow and RaiseTimeouts run a dry run
+// on ReadOnly, a view that refuses every request but GET before it is sent.
+// The platform knows a lock's holder only as a user or an OAuth client, so
+// every process with the same credentials is one holder: a lock of this
+// client's id is this update's only if this update took it; any other is
+// another run's, or a crashed run's, and is waited for and reported
+// (*LockError), or released only with UpdateOptions.ReleaseStaleLocks.
+//
 // The parts of the API that could not be confirmed from a first-party source
 // are in modelled.go, one constant each.
 //

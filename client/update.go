@@ -52,7 +52,7 @@ type LockError struct {
 
 func (e *LockError) Error() string {
 	if e.SameClient {
-		return "client: flow locked by " + e.Holder + ", the OAuth client this run uses, but not by this run: another run with the same credentials is changing it, or a crashed run left the lock"
+		return "client: flow locked by " + e.Holder + ", the OAuth client this run uses, but not by this run: another run with the same credentials is working on it, or a crashed run left it"
 	}
 	return "client: flow locked by " + e.Holder
 }

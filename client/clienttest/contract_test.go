@@ -410,3 +410,27 @@ func TestContractFaults(t *testing.T) {
 	assert.Equal(t, 200, log[len(log)-1].Status)
 	assert.Equal(t, clienttest.DefaultClientID, log[len(log)-1].ClientID)
 }
+
+// TestContractOneHolderPerClient: the platform knows a lock's holder only as
+// an OAuth client, so two tokens of the same client are one holder: the
+// second may check out again and save (modelled), and both see the lock as
+// their client's.
+func TestContractOneHolderPerClient(t *testing.T) {
+	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 1})
+	defer srv.Close()
+	seedFlows(t, srv)
+	first, second := bearer(t, srv.URL), bearer(t, srv.URL)
+	require.NotEqual(t, first, second, "two processes, two tokens")
+	action := func(tok, name string) answer {
+		return send(t, "POST", srv.URL+"/api/v2/flows/actions/"+name+"?flow=f0", tok, nil)
+	}
+	require.Equal(t, 200, action(first, "checkout").status)
+	again := action(second, "checkout")
+	require.Equal(t, 200, again.status, "a check-out by the holder while locked succeeds (modelled)")
+	assert.Equal(t, clienttest.DefaultClientID, again.json(t)["lockedClient"].(map[string]any)["id"])
+	newConfig := []byte(strings.Replace(archConfig, "P0D0H0M3S0F", "P0D0H0M5S0F", 2))
+	sv := send(t, "POST", srv.URL+"/api/v2/flows/f0/versions", second, newConfig)
+	require.Equal(t, 200, sv.status, "a save by any process of the holder is accepted")
+	assert.Equal(t, newConfig, send(t, "GET", srv.URL+"/api/v2/flows/f0/latestconfiguration", first, nil).body, "and the first process reads it")
+	assert.Equal(t, "client "+clienttest.DefaultClientID, srv.LockHolder("f0"))
+}

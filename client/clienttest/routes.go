@@ -337,6 +337,10 @@ func (o *Org) lockedByOther(w http.ResponseWriter, f *flowState, caller string) 
 	return true
 }
 
+// checkout locks f to the caller's OAuth client. A lock names a client, not
+// a process: a check-out by the holder while it already holds the lock
+// succeeds (modelled: unconfirmed; Genesys' own code checks the holder
+// first), and any process of the holder may then save.
 func (o *Org) checkout(w http.ResponseWriter, f *flowState, caller string) {
 	if o.lockedByOther(w, f, caller) {
 		return

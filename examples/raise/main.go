@@ -242,7 +242,7 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
 		// Refused as asked: not a failure of the run.
 		line.Result = "skipped"
-		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s)", res.FlowName, res.FlowID))
+		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, cli.SkipReason(err)))
 		fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
 	case err != nil && res.Changed:
 		// Written, but the update did not finish (cancelled before its

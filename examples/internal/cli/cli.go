@@ -267,7 +267,7 @@ func Explain(err error, permissions string) string {
 	case errors.Is(err, client.ErrForbidden):
 		return msg + " (give the OAuth client's role " + permissions + ")"
 	case errors.As(err, &le) && le.SameClient:
-		return msg + " (if no other run is working on it, a crashed run left it: run again with -release-stale-locks)"
+		return msg + " (if no other run is working on it, run again with -release-stale-locks)"
 	case errors.Is(err, client.ErrLocked):
 		return msg + " (ask them to check it in or publish, or use -force-unlock, which checks in their saved work)"
 	case errors.Is(err, client.ErrDraftPending):
@@ -280,6 +280,21 @@ func Explain(err error, permissions string) string {
 		return msg + " (Genesys Cloud is failing; try again later, and quote the correlation id to Genesys support if it persists)"
 	}
 	return msg
+}
+
+// SkipReason says in a few words why a flow was skipped: who holds its lock,
+// or that it has a draft pending.
+func SkipReason(err error) string {
+	var le *client.LockError
+	switch {
+	case errors.As(err, &le) && le.SameClient:
+		return "locked by another run of this OAuth client, or a crashed one"
+	case errors.As(err, &le):
+		return "locked by " + le.Holder
+	case errors.Is(err, client.ErrDraftPending):
+		return "unpublished draft pending"
+	}
+	return "locked"
 }
 
 // IsTerminal reports whether w is a terminal.
