@@ -189,7 +189,7 @@ func (c *Client) auditFlow(ctx context.Context, f Flow, o *AuditOptions, actions
 		doc, err = c.Configuration(ctx, f.ID, f.PublishedVersion.ID)
 	}
 	if err != nil {
-		a.Err = fmt.Errorf("client: audit of flow %s (%s): %w", f.ID, f.Name, err)
+		a.Err = fmt.Errorf("audit of flow %s (%s): %w", f.ID, f.Name, err)
 		return a
 	}
 	for _, n := range doc.DataActions() {

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,18 +42,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	latency := fs.Duration("latency", 0, "delay every API answer by this much (to watch or interrupt a run mid-way)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fakeorg [-addr 127.0.0.1:8089]\n\nServes the demo organisation and prints the GENESYS_CLOUD_* variables for it.")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.ExitOK
-		}
-		return cli.ExitUsage
+	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
+		return code
 	}
 	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "fakeorg: bad arguments; see fakeorg -h")
-		return cli.ExitUsage
+	if err != nil {
+		return cli.Usagef(stderr, "fakeorg", "-addr %s: not host:port (%v)", *addr, err)
+	}
+	if *latency < 0 {
+		return cli.Usagef(stderr, "fakeorg", "-latency %v: must not be negative", *latency)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		fmt.Fprintf(stderr, "fakeorg: %s is not a loopback address; the fake organisation serves this machine only\n", host)
