@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,12 @@ func seedDocuments(f *testing.F, add func(data []byte)) {
 	} {
 		add([]byte(s))
 	}
+	// Wide objects: the shapes where the duplicate check was quadratic,
+	// with a duplicate key among the members, and many small nodes.
+	add(wideDoc(300, true))
+	add(wideDoc(2000, false))
+	add([]byte(strings.Replace(string(wideDoc(50, true)), `"k7":`, `"k3":`, 1)))
+	add(smallNodesDoc(8 << 10))
 }
 
 // FuzzParse checks that Parse never panics and agrees with encoding/json on
