@@ -227,7 +227,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		}},
 		{"an empty list of flow ids", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{}, Min: 5 * time.Second, Publish: true}) {
+			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 				assert.ErrorIs(t, err, client.ErrConfig)
 				assert.ErrorContains(t, err, "the list of flow ids is empty (nil selects every flow; an empty list selects none)")
 			}
@@ -235,14 +235,14 @@ func TestBadInputCatalogue(t *testing.T) {
 		}},
 		{"an empty flow id in the list", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{o.id, " "}, Min: 5 * time.Second, Publish: true}) {
+			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{o.id, " "}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 				assert.ErrorContains(t, err, "flow id 2 of 2 is empty")
 			}
 			o.nothingWritten(t, goodFlow)
 		}},
 		{"a named flow that does not exist", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for res, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{"no-such-flow"}, Min: 5 * time.Second, Publish: true}) {
+			for res, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{"no-such-flow"}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 				assert.Equal(t, "no-such-flow", res.FlowID)
 				assert.ErrorIs(t, err, client.ErrNotFound)
 				assert.ErrorContains(t, err, "flow no-such-flow does not exist")

@@ -28,7 +28,8 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true}) {
+//	opts := &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}
+//	for res, err := range c.RaiseTimeouts(ctx, opts) {
 //		if err != nil {
 //			log.Printf("%s: %v", res.FlowID, err) // locked, draft pending, ...: the run goes on
 //			continue

@@ -23,8 +23,9 @@ type ListFlowsOptions struct {
 	Name string
 	// LockedBy keeps flows locked by this user id.
 	LockedBy string
-	// IDs lists these flows only; Genesys then ignores the other filters.
-	IDs []string
+	// FlowIDs lists these flows only; Genesys then ignores the other
+	// filters.
+	FlowIDs []string
 	// PageSize is the number of flows a request asks for, up to MaxPageSize.
 	PageSize int
 }
@@ -50,7 +51,7 @@ func (o *ListFlowsOptions) query() (url.Values, int, error) {
 	if o.LockedBy != "" {
 		q.Set("lockedBy", o.LockedBy)
 	}
-	for _, id := range o.IDs {
+	for _, id := range o.FlowIDs {
 		q.Add("id", id)
 	}
 	return q, size, nil

@@ -19,6 +19,12 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
+// outcome is one flow's result and error, as RaiseTimeouts yields them.
+type outcome struct {
+	client.UpdateResult
+	Err error
+}
+
 // demoConfigs returns the demo organisation's flow documents.
 func demoConfigs(t testing.TB) [][]byte {
 	t.Helper()
@@ -106,12 +112,12 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 	}
 	c := soakClient(t, srv)
 	start := time.Now()
-	results := map[string]client.UpdateResult{}
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+	results := map[string]outcome{}
+	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 		require.NotEmpty(t, res.FlowID, "a listing failure: %v", err)
 		_, twice := results[res.FlowID]
 		require.False(t, twice, "one result per flow")
-		results[res.FlowID] = res
+		results[res.FlowID] = outcome{res, err}
 	}
 	t.Logf("soak: 300 flows in %v, %d requests, %d faults injected", time.Since(start), srv.Counters().Requests, srv.Counters().Faults)
 	require.Len(t, results, 300, "no flow skipped silently")
@@ -187,7 +193,7 @@ func TestSoakCancelled(t *testing.T) {
 			publishedBefore[id] = string(srv.Published(id))
 		}
 		reported := map[string]bool{}
-		for res := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
+		for res := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 			if res.Changed {
 				reported[res.FlowID] = true
 			}
@@ -207,7 +213,7 @@ func TestSoakCancelled(t *testing.T) {
 		}
 	}
 	// A last run without cancellation finishes the job.
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true}) {
+	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err, res.FlowID)
 	}
 	for _, id := range ids {
@@ -230,13 +236,13 @@ func TestSoakTwoRunsSameCredentials(t *testing.T) {
 func twoRunsSameCredentials(t *testing.T, seed int64) {
 	srv, ids, originals := soakOrg(t, 120, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
 		Faults: clienttest.Faults{Seed: seed, ServerErrors: 0.05, RateLimited: 0.02, RetryAfter: time.Second, Dropped: 0.01}})
-	runs := [2]map[string]client.UpdateResult{{}, {}}
+	runs := [2]map[string]outcome{{}, {}}
 	done := make(chan int)
 	for r := range runs {
 		c := soakClient(t, srv)
 		go func() {
-			for res := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Publish: true, Concurrency: 4}) {
-				runs[r][res.FlowID] = res
+			for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+				runs[r][res.FlowID] = outcome{res, err}
 			}
 			done <- r
 		}()
@@ -247,7 +253,7 @@ func twoRunsSameCredentials(t *testing.T, seed int64) {
 	duplicates, reported, bothFailed := 0, 0, 0
 	for _, id := range ids {
 		a, b := runs[0][id], runs[1][id]
-		for _, res := range []client.UpdateResult{a, b} {
+		for _, res := range []outcome{a, b} {
 			assert.NotErrorIs(t, res.Err, client.ErrVerify, "%s: no verification alarm", id)
 			if res.Err != nil {
 				assert.ErrorIs(t, res.Err, client.ErrLocked, "%s: the only failure allowed is the other run's lock", id)
@@ -260,7 +266,7 @@ func twoRunsSameCredentials(t *testing.T, seed int64) {
 		// describe says what happened to a flow, when an assertion fails.
 		describe := func() string {
 			var sb strings.Builder
-			for r, res := range []client.UpdateResult{a, b} {
+			for r, res := range []outcome{a, b} {
 				fmt.Fprintf(&sb, "\nrun %d: changed=%v new=%s dup=%s attempts=%d err=%v warnings=%q", r, res.Changed, res.NewVersion, res.DuplicateOf, res.Attempts, res.Err, res.Warnings)
 			}
 			for _, v := range srv.Versions(id) {

@@ -142,8 +142,6 @@ type UpdateResult struct {
 	Duration time.Duration
 	// Warnings are things the caller should know (a lock broken).
 	Warnings []string
-	// Err is the update's error, in the result streams of RaiseTimeouts.
-	Err error
 }
 
 // errRetryUpdate marks a failure after which the whole update starts again
@@ -198,8 +196,7 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	start := time.Now()
 	res := &UpdateResult{FlowID: flowID, DryRun: o.DryRun}
 	if strings.TrimSpace(flowID) == "" || edit == nil {
-		res.Err = fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrConfig)
-		return res, res.Err
+		return res, fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrConfig)
 	}
 	if o.DryRun {
 		c = c.ReadOnly() // structural: nothing below can write
@@ -226,8 +223,7 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	}
 	res.Duration = time.Since(start)
 	if err != nil {
-		res.Err = c.updateError(ctx, flowID, res, err)
-		return res, res.Err
+		return res, c.updateError(ctx, flowID, res, err)
 	}
 	return res, nil
 }

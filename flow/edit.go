@@ -38,8 +38,8 @@ type Change struct {
 // RaiseOptions narrows RaiseTimeouts. A nil *RaiseOptions means the zero value.
 type RaiseOptions struct {
 	// OverrideSuggested gives nodes that use their action's suggested timeout
-	// a custom timeout of min. flow cannot know what the action waits, so
-	// every such node counts as below min; use Filter to pick only the nodes
+	// a custom timeout of the target. flow cannot know what the action
+	// waits, so every such node counts as below it; use Filter to pick only the nodes
 	// whose action waits less (the client package does).
 	OverrideSuggested bool
 	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
@@ -96,14 +96,14 @@ func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 	return d.apply(plans)
 }
 
-// RaiseTimeouts sets every Data Action whose timeout is below min to min, in
+// RaiseTimeouts sets every Data Action whose timeout is below target to target, in
 // one splice, all or nothing. An unset tutorial timeout counts as below.
 // Nodes that use the suggested timeout are left alone unless
 // opts.OverrideSuggested. Expression timeouts, and Architect nodes without a
 // literal, are never touched. A node that would be considered but whose
 // timeout cannot be read (Node.Err) fails the whole call.
-func (d *Document) RaiseTimeouts(min time.Duration, opts *RaiseOptions) ([]Change, error) {
-	if err := checkTarget(min); err != nil {
+func (d *Document) RaiseTimeouts(target time.Duration, opts *RaiseOptions) ([]Change, error) {
+	if err := checkTarget(target); err != nil {
 		return nil, err
 	}
 	var o RaiseOptions
@@ -124,10 +124,10 @@ func (d *Document) RaiseTimeouts(min time.Duration, opts *RaiseOptions) ([]Chang
 		case r.TimeoutKind == TimeoutUnset && d.shape == ShapeArchitect:
 		case r.UseSuggested:
 			if o.OverrideSuggested {
-				plans = append(plans, plan{node: i, to: min})
+				plans = append(plans, plan{node: i, to: target})
 			}
-		case r.TimeoutKind == TimeoutUnset || r.Timeout < min:
-			plans = append(plans, plan{node: i, to: min})
+		case r.TimeoutKind == TimeoutUnset || r.Timeout < target:
+			plans = append(plans, plan{node: i, to: target})
 		}
 	}
 	return d.apply(plans)

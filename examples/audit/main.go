@@ -121,14 +121,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	failed := false
 	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Types: typeList, Name: *name, Latest: *latest,
 		Below: below.D, Concurrency: *concurrency, Progress: progress.Update}) {
-		if err != nil {
+		switch {
+		case err != nil && a.Flow.ID == "": // the listing failed
 			progress.Done()
 			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
 			return cli.ExitFailure
-		}
-		if a.Err != nil {
+		case err != nil:
 			progress.Done()
-			fmt.Fprintln(stderr, "audit:", cli.Explain(a.Err, permissions))
+			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
 			failed = true
 			continue
 		}

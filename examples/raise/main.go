@@ -196,9 +196,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	o.raise = client.RaiseOptions{
 		FlowIDs: ids, Types: typeList, Name: *name, Min: minimum.D,
-		OverrideSuggested: *override, IncludeHTTP: *includeHTTP,
-		Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock, ReleaseStaleLocks: *releaseStale,
-		DryRun: !o.apply, Concurrency: *concurrency,
+		OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Concurrency: *concurrency,
+		UpdateOptions: client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
+			ReleaseStaleLocks: *releaseStale, DryRun: !o.apply},
 	}
 	if o.apply {
 		dir := *backupDir
