@@ -13,17 +13,21 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// tokens fetches client-credentials tokens and reuses each until shortly
-// before it expires. One fetch is in flight at a time: callers wait on the
-// mutex and then use the token it brought.
+// tokens fetches client-credentials tokens (or asks the caller's
+// TokenSource) and reuses each until shortly before it expires. One fetch
+// is in flight at a time, and no lock is held while it runs: the callers
+// that need a token meanwhile wait for it, each until its own context ends.
 type tokens struct {
 	cfg    clientcredentials.Config
+	source oauth2.TokenSource // the caller's, or nil
 	http   *http.Client
 	region string
+	now    func() time.Time
 
-	mu  sync.Mutex
-	tok *oauth2.Token
-	now func() time.Time
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	fetching chan struct{} // closed when the fetch in flight ends; nil if none
+	refused  error         // the last fetch's refusal (bad credentials), kept for those who waited on it
 }
 
 func newTokens(c Config, ep endpoints, hc *http.Client) *tokens {
@@ -34,24 +38,73 @@ func newTokens(c Config, ep endpoints, hc *http.Client) *tokens {
 			TokenURL:     ep.tokenURL,
 			AuthStyle:    oauth2.AuthStyleInHeader, // Basic base64(id:secret); form body grant_type only
 		},
+		source: c.TokenSource,
 		http:   hc,
 		region: ep.region,
 		now:    time.Now,
 	}
 }
 
+func (t *tokens) valid(tok *oauth2.Token) bool {
+	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || t.now().Add(tokenExpiryMargin).Before(tok.Expiry))
+}
+
 // token returns a valid access token, fetching one if needed.
 func (t *tokens) token(ctx context.Context) (*oauth2.Token, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.tok != nil && t.tok.AccessToken != "" && (t.tok.Expiry.IsZero() || t.now().Add(tokenExpiryMargin).Before(t.tok.Expiry)) {
-		return t.tok, nil
+	for {
+		t.mu.Lock()
+		if t.valid(t.tok) {
+			tok := t.tok
+			t.mu.Unlock()
+			return tok, nil
+		}
+		if t.fetching == nil {
+			done := make(chan struct{})
+			t.fetching, t.refused = done, nil
+			t.mu.Unlock()
+			tok, err := t.fetch(ctx)
+			t.mu.Lock()
+			t.fetching = nil
+			if err == nil {
+				t.tok = tok
+			} else if errors.Is(err, ErrUnauthorized) {
+				t.refused = err
+			}
+			t.mu.Unlock()
+			close(done)
+			return tok, err
+		}
+		wait := t.fetching
+		t.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, &AuthError{TokenURL: t.cfg.TokenURL, Region: t.region, err: ctx.Err()}
+		}
+		t.mu.Lock()
+		refused := t.refused
+		t.mu.Unlock()
+		if refused != nil {
+			return nil, refused // the credentials were refused: asking again cannot help
+		}
+		// Otherwise the fetch got a token (taken on the next turn) or
+		// failed for a reason of its own (its caller's context): try again.
+	}
+}
+
+// fetch asks the token endpoint, or the caller's TokenSource, for a token.
+func (t *tokens) fetch(ctx context.Context) (*oauth2.Token, error) {
+	if t.source != nil {
+		tok, err := t.source.Token() // a TokenSource takes no context
+		if err != nil {
+			return nil, t.explain(ctx, err)
+		}
+		return tok, nil
 	}
 	tok, err := t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
 	if err != nil {
 		return nil, t.explain(ctx, err)
 	}
-	t.tok = tok
 	return tok, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,8 +19,25 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
-// defaultUserAgent is sent when Config.UserAgent is empty.
-const defaultUserAgent = "gcflow-timeouts/0 (+https://github.com/gcflow/timeouts)"
+// modulePath is this module's path, as the build info names it.
+const modulePath = "github.com/gcflow/timeouts"
+
+// defaultUserAgent is sent when Config.UserAgent is empty: the module and
+// its version, as the build info of the program that uses it says.
+func defaultUserAgent() string {
+	version := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == modulePath && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == modulePath && d.Version != "" {
+				version = d.Version
+			}
+		}
+	}
+	return "gcflow-timeouts/" + version + " (+https://" + modulePath + ")"
+}
 
 // Read caps: a configuration can be large (real bot flows reach 600 KB, the
 // save limit is 512,000 bytes, a read is not bound by it); an error body is
@@ -55,13 +74,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg}
 	if c.userAgent == "" {
-		c.userAgent = defaultUserAgent
+		c.userAgent = defaultUserAgent()
 	}
 	rpm := cfg.RequestsPerMinute
 	if rpm == 0 {
 		rpm = DefaultRequestsPerMinute
 	}
-	if rpm > 0 {
+	switch {
+	case cfg.Limiter != nil:
+		c.limiter = cfg.Limiter
+	case rpm > 0:
 		// A burst of one spaces requests evenly, so no window of a minute
 		// ever sees more than the limit.
 		c.limiter = rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
@@ -95,8 +117,6 @@ type call struct {
 	path   string // under the API base, starting with /api/v2/
 	query  url.Values
 	body   []byte // sent as application/json when non-nil
-	// status is set to the final HTTP status (for tests and logs).
-	status int
 }
 
 // idempotent reports whether repeating the request cannot do its action twice.
@@ -110,8 +130,10 @@ func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s %s was not sent", ErrReadOnly, r.method, r.path)
 	}
 	var out []byte
+	n := 0
 	err := retry.Do(ctx, c.policy, func(ctx context.Context) error {
-		body, err := c.attempt(ctx, r)
+		n++
+		body, err := c.attempt(ctx, r, n)
 		if err == nil {
 			out = body
 		}
@@ -122,7 +144,7 @@ func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
 
 // attempt sends r once, or twice when the first answer is a 401: the token
 // may have expired or been revoked, so one fresh token and one repeat.
-func (c *Client) attempt(ctx context.Context, r *call) ([]byte, error) {
+func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
 	for try := 0; ; try++ {
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
@@ -172,7 +194,7 @@ func (c *Client) attempt(ctx context.Context, r *call) ([]byte, error) {
 		start := time.Now()
 		resp, err := c.http.Do(req)
 		if err != nil {
-			c.log(ctx, r, 0, start, err)
+			c.report(ctx, r, n, nil, start, err)
 			err = fmt.Errorf("client: %s %s: %w", r.method, r.path, scrub(err))
 			// A POST is repeated only when it provably never reached the
 			// server: a publish repeated is a second version.
@@ -187,8 +209,7 @@ func (c *Client) attempt(ctx context.Context, r *call) ([]byte, error) {
 		}
 		body, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		resp.Body.Close()
-		r.status = resp.StatusCode
-		c.log(ctx, r, resp.StatusCode, start, rerr)
+		c.report(ctx, r, n, resp, start, rerr)
 		if rerr != nil {
 			err := fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, scrub(rerr))
 			if r.idempotent() {
@@ -230,15 +251,49 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
-func (c *Client) log(ctx context.Context, r *call, status int, start time.Time, err error) {
-	if c.cfg.Logger == nil {
+// report tells Config.OnRequest and Config.Logger about one attempt.
+func (c *Client) report(ctx context.Context, r *call, n int, resp *http.Response, start time.Time, err error) {
+	if c.cfg.Logger == nil && c.cfg.OnRequest == nil {
 		return
 	}
-	attrs := []any{"method", r.method, "path", r.path, "status", status, "duration", time.Since(start)}
-	if err != nil {
-		attrs = append(attrs, "error", scrub(err).Error())
+	info := RequestInfo{Method: r.method, Route: route(r.path), Path: r.path, Attempt: n, Duration: time.Since(start)}
+	if resp != nil {
+		info.Status, info.CorrelationID = resp.StatusCode, resp.Header.Get("Inin-Correlation-Id")
 	}
-	c.cfg.Logger.DebugContext(ctx, "genesys cloud request", attrs...)
+	if err != nil {
+		info.Err = scrub(err)
+	}
+	if c.cfg.OnRequest != nil {
+		c.cfg.OnRequest(info)
+	}
+	if c.cfg.Logger != nil {
+		attrs := []any{"method", info.Method, "route", info.Route, "path", info.Path, "status", info.Status,
+			"attempt", info.Attempt, "duration", info.Duration}
+		if info.CorrelationID != "" {
+			attrs = append(attrs, "correlation_id", info.CorrelationID)
+		}
+		if info.Err != nil {
+			attrs = append(attrs, "error", info.Err.Error())
+		}
+		c.cfg.Logger.DebugContext(ctx, "genesys cloud request", attrs...)
+	}
+}
+
+// route is a path's route template: the ids of flows, versions and actions
+// replaced by their names, so that requests group in metrics.
+func route(path string) string {
+	segs := strings.Split(path, "/")
+	for i := 1; i < len(segs); i++ {
+		switch prev := segs[i-1]; {
+		case prev == "flows" && segs[i] != "actions":
+			segs[i] = "{flowId}"
+		case prev == "versions":
+			segs[i] = "{versionId}"
+		case prev == "actions" && i >= 2 && segs[i-2] == "integrations":
+			segs[i] = "{actionId}"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // redact replaces every occurrence of the secrets in b.

@@ -3,6 +3,11 @@ package client
 import (
 	"fmt"
 	"log/slog"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+
 	"net"
 	"net/http"
 	"net/url"
@@ -35,9 +40,42 @@ type Config struct {
 	RequestsPerMinute int
 	// UserAgent is sent with every request; empty means the module's.
 	UserAgent string
-	// Logger, when set, gets one debug line per request: method, path,
-	// status, duration. Never a header, a token or a secret.
+	// Logger, when set, gets one debug line per request attempt with the
+	// attributes of RequestInfo. Never a header, a token or a secret.
 	Logger *slog.Logger
+	// OnRequest, when set, is called after each request attempt, from the
+	// goroutine that made it: for metrics and traces.
+	OnRequest func(RequestInfo)
+	// TokenSource, when set, supplies the bearer tokens instead of the
+	// client-credentials grant (a service that already holds one). The
+	// Client still needs ClientID: it is how the Client knows which locks
+	// are held by its OAuth client. ClientSecret is then not needed. A
+	// TokenSource takes no context, so a fetch in flight cannot be
+	// cancelled; callers that wait for it can.
+	TokenSource oauth2.TokenSource
+	// Limiter, when set, paces the requests instead of RequestsPerMinute.
+	// The platform's budget is per OAuth client, so every Client of one
+	// OAuth client in a process should share one Limiter.
+	Limiter *rate.Limiter
+}
+
+// RequestInfo describes one request attempt, for Config.OnRequest and the
+// Logger.
+type RequestInfo struct {
+	// Method and Route are the request's method and route template
+	// ("/api/v2/flows/{flowId}/latestconfiguration"): no ids, so they group
+	// well in metrics. Path is the path with the ids.
+	Method, Route, Path string
+	// Status is the answer's HTTP status, zero when none came.
+	Status int
+	// Attempt counts the attempts of one request from 1.
+	Attempt int
+	// Duration is the time the attempt took.
+	Duration time.Duration
+	// CorrelationID is Genesys' Inin-Correlation-Id, what its support asks for.
+	CorrelationID string
+	// Err is the transport error, if any. It never holds a secret.
+	Err error
 }
 
 // Environment variables that ConfigFromEnv reads.
@@ -71,7 +109,7 @@ func (c Config) endpoints() (endpoints, error) {
 	if strings.TrimSpace(c.ClientID) == "" {
 		return endpoints{}, fmt.Errorf("%w: no client id (set %s)", ErrConfig, EnvClientID)
 	}
-	if c.ClientSecret == "" {
+	if c.ClientSecret == "" && c.TokenSource == nil {
 		return endpoints{}, fmt.Errorf("%w: no client secret (set %s)", ErrConfig, EnvClientSecret)
 	}
 	if c.BaseURL != "" {
