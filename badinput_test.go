@@ -36,11 +36,16 @@ func newOrg(t *testing.T, config string) *org {
 	t.Cleanup(srv.Close)
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main", Type: "inboundcall", Config: []byte(config)})
 	require.NoError(t, err)
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 3}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
+	c := srv.Client(t, func(cfg *client.Config) { cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 3} })
 	return &org{srv, c, id}
+}
+
+// lockedByAnotherRun checks the flow out with a second Client of the same
+// credentials: another run's lock, to the platform the same holder.
+func (o *org) lockedByAnotherRun(t *testing.T) {
+	t.Helper()
+	_, err := o.srv.Client(t).Checkout(context.Background(), o.id)
+	require.NoError(t, err)
 }
 
 // nothingWritten: no save, check-in or publish, no lock of ours, and the
@@ -191,11 +196,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"flow locked by another user", update(goodFlow, func(o *org) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "flow locked by user Jane Doe")},
 		{"flow locked by this OAuth client, not by this run", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			other, err := client.New(o.srv.ClientConfig())
-			require.NoError(t, err)
-			_, err = other.Checkout(ctx, o.id)
-			require.NoError(t, err)
-			_, err = o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{Publish: true})
+			o.lockedByAnotherRun(t)
+			_, err := o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{Publish: true})
 			assert.ErrorIs(t, err, client.ErrLocked)
 			assert.ErrorContains(t, err, "the OAuth client this run uses, but not by this run")
 			cn := o.srv.Counters()
@@ -213,12 +215,9 @@ func TestBadInputCatalogue(t *testing.T) {
 		}},
 		{"a dry run of a flow with a crashed run's lock", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			other, err := client.New(o.srv.ClientConfig())
-			require.NoError(t, err)
-			_, err = other.Checkout(ctx, o.id)
-			require.NoError(t, err)
+			o.lockedByAnotherRun(t)
 			saves := o.srv.Counters().Checkouts
-			_, err = o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{DryRun: true, Publish: true})
+			_, err := o.c.UpdateFlow(ctx, o.id, raise, &client.UpdateOptions{DryRun: true, Publish: true})
 			assert.ErrorIs(t, err, client.ErrLocked)
 			cn := o.srv.Counters()
 			assert.Equal(t, saves, cn.Checkouts)

@@ -11,14 +11,15 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
-func flowAction(action, flowID string) *call {
+// flowActionCall is the request of POST /api/v2/flows/actions/{action}?flow={flowId}.
+func flowActionCall(action, flowID string) *call {
 	return &call{method: http.MethodPost, path: "/api/v2/flows/actions/" + action, query: url.Values{"flow": {flowID}}}
 }
 
-// flowAction runs a synchronous flow action, whose answer is the Flow.
-func (c *Client) flowAction(ctx context.Context, action, flowID string) (*Flow, error) {
+// syncFlowAction runs a synchronous flow action, whose answer is the Flow.
+func (c *Client) syncFlowAction(ctx context.Context, action, flowID string) (*Flow, error) {
 	var f Flow
-	if err := c.callJSON(ctx, flowAction(action, flowID), &f); err != nil {
+	if err := c.callJSON(ctx, flowActionCall(action, flowID), &f); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -30,7 +31,7 @@ func (c *Client) flowAction(ctx context.Context, action, flowID string) (*Flow, 
 //
 // POST /api/v2/flows/actions/checkout?flow={flowId}
 func (c *Client) Checkout(ctx context.Context, flowID string) (*Flow, error) {
-	return c.flowAction(ctx, "checkout", flowID)
+	return c.syncFlowAction(ctx, "checkout", flowID)
 }
 
 // SaveVersion saves doc as the flow's newest configuration. The client must
@@ -58,7 +59,7 @@ func (c *Client) SaveVersion(ctx context.Context, flowID string, doc *flow.Docum
 //
 // POST /api/v2/flows/actions/checkin?flow={flowId}
 func (c *Client) Checkin(ctx context.Context, flowID string) (*Flow, error) {
-	return c.operation(ctx, flowID, flowAction("checkin", flowID))
+	return c.operation(ctx, flowID, flowActionCall("checkin", flowID))
 }
 
 // Publish publishes the flow's latest saved configuration, which also
@@ -66,7 +67,7 @@ func (c *Client) Checkin(ctx context.Context, flowID string) (*Flow, error) {
 //
 // POST /api/v2/flows/actions/publish?flow={flowId}
 func (c *Client) Publish(ctx context.Context, flowID string) (*Flow, error) {
-	return c.operation(ctx, flowID, flowAction("publish", flowID))
+	return c.operation(ctx, flowID, flowActionCall("publish", flowID))
 }
 
 // Unlock breaks a flow's lock, whoever holds it. Genesys checks in what the
@@ -74,14 +75,14 @@ func (c *Client) Publish(ctx context.Context, flowID string) (*Flow, error) {
 //
 // POST /api/v2/flows/actions/unlock?flow={flowId}
 func (c *Client) Unlock(ctx context.Context, flowID string) (*Flow, error) {
-	return c.flowAction(ctx, "unlock", flowID)
+	return c.syncFlowAction(ctx, "unlock", flowID)
 }
 
 // Revert discards the flow's saved draft.
 //
 // POST /api/v2/flows/actions/revert?flow={flowId}
 func (c *Client) Revert(ctx context.Context, flowID string) (*Flow, error) {
-	return c.flowAction(ctx, "revert", flowID)
+	return c.syncFlowAction(ctx, "revert", flowID)
 }
 
 // operation starts an asynchronous action and polls the flow, with backoff,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
-	"github.com/gcflow/timeouts/retry"
 )
 
 // bigOrg is an organisation of n flows made from the demo's documents.
@@ -28,11 +27,7 @@ func bigOrg(b *testing.B, n int, opts *clienttest.Options) (*clienttest.Server, 
 		_, err := srv.AddFlow(clienttest.FlowSeed{ID: fmt.Sprintf("bench-%04d", i), Name: fmt.Sprintf("Bench %04d", i), Type: "inboundcall", Config: srv.Published(src)})
 		require.NoError(b, err)
 	}
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxAttempts: 3}
-	c, err := client.New(cfg)
-	require.NoError(b, err)
-	return srv, c
+	return srv, srv.Client(b)
 }
 
 // BenchmarkAuditRequests counts the requests of an audit of 500 flows.

@@ -83,7 +83,9 @@ const (
 	EnvRegion       = "GENESYS_CLOUD_REGION"
 	EnvClientID     = "GENESYS_CLOUD_CLIENT_ID"
 	EnvClientSecret = "GENESYS_CLOUD_CLIENT_SECRET"
-	EnvAPIURL       = "GENESYS_CLOUD_API_URL"
+	// EnvAPIURL is Config.BaseURL: it replaces the login host as well as
+	// the API host (the token endpoint is then BaseURL/oauth/token).
+	EnvAPIURL = "GENESYS_CLOUD_API_URL"
 )
 
 // ConfigFromEnv reads GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID,

@@ -15,18 +15,23 @@
 //		...
 //	}
 //
-// Every request goes through one place that paces the client under the
-// per-token rate limit (Config.RequestsPerMinute), authenticates (a token is
-// reused until shortly before it expires; a 401 gets one fresh token and one
-// repeat), retries what is safe to retry (GETs on transport errors, 429 and
-// 5xx; POSTs only on 429 and on connections refused, because a publish
-// repeated is a second version), waits out Retry-After without capping it,
-// sees every write it has sent through to its answer even when ctx ends
-// meanwhile (so that no outcome is left unknown), and turns every non-2xx
-// answer into an *APIError that errors.Is maps to
-// ErrNotFound, ErrConflict, ErrRateLimited, ErrUnauthorized, ErrForbidden
-// and ErrGone. Bodies are read with a size cap. The client secret and the
-// bearer token never appear in an error or a log line.
+// Every request goes through one place, which does five things:
+//
+//   - It paces the client under the per-token rate limit
+//     (Config.RequestsPerMinute, or a shared Config.Limiter).
+//   - It authenticates: a token is reused until shortly before it expires,
+//     and a 401 gets one fresh token and one repeat.
+//   - It retries what is safe to retry: GETs on transport errors, 429 and
+//     5xx; POSTs only on 429 and refused connections, because a publish
+//     repeated is a second version. Retry-After is waited out, never capped.
+//   - It sees every write it has sent through to its answer, even when ctx
+//     ends meanwhile, so that no outcome is left unknown.
+//   - It turns every non-2xx answer into an *APIError, which errors.Is maps
+//     to ErrNotFound, ErrConflict, ErrRateLimited, ErrUnauthorized,
+//     ErrForbidden and ErrGone.
+//
+// Bodies are read with a size cap. The client secret and the bearer token
+// never appear in an error or a log line.
 //
 // Writes are safe to run twice. UpdateFlow and RaiseTimeouts run a dry run
 // on ReadOnly, a view that refuses every request but GET before it is sent.

@@ -29,7 +29,8 @@ var (
 	// ErrConfig: the Config is not usable.
 	ErrConfig = errors.New("client: invalid configuration")
 	// ErrTooLarge: a configuration above MaxRequestBytes, refused before
-	// anything is sent.
+	// anything is sent; an *APIError with status 413 (request.bytes.max)
+	// matches it too.
 	ErrTooLarge = errors.New("client: configuration too large")
 	// ErrOperationFailed: an asynchronous check-in or publish ended in FAILURE.
 	ErrOperationFailed = errors.New("client: operation failed")
@@ -53,8 +54,8 @@ type APIError struct {
 	CorrelationID string
 	// Method and Path say which request failed.
 	Method, Path string
-	// RetryAfterWait is the Retry-After the server sent, zero if none.
-	RetryAfterWait time.Duration
+	// Delay is the Retry-After the server sent, zero if none.
+	Delay time.Duration
 	// Details are the body's details, when present.
 	Details []ErrorDetail
 }
@@ -108,7 +109,7 @@ func (e *APIError) Is(target error) bool {
 
 // RetryAfter reports the wait the server asked for; it lets retry.Do honour it.
 func (e *APIError) RetryAfter() (time.Duration, bool) {
-	return e.RetryAfterWait, e.RetryAfterWait > 0
+	return e.Delay, e.Delay > 0
 }
 
 // errorBody is the platform's error body.
@@ -131,7 +132,7 @@ func newAPIError(resp *http.Response, body []byte, method, path string, now time
 	if e.CorrelationID == "" {
 		e.CorrelationID = resp.Header.Get("Inin-Correlation-Id")
 	}
-	e.RetryAfterWait = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	e.Delay = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	return e
 }
 

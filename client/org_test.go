@@ -13,7 +13,6 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/flow"
-	"github.com/gcflow/timeouts/retry"
 )
 
 func demo(t testing.TB, opts *clienttest.Options) (*clienttest.Server, *client.Client) {
@@ -21,11 +20,7 @@ func demo(t testing.TB, opts *clienttest.Options) (*clienttest.Server, *client.C
 	srv, err := clienttest.NewDemoServer(opts)
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 3}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
-	return srv, c
+	return srv, srv.Client(t)
 }
 
 // locallyRaised is what raising a flow's original bytes with flow gives:

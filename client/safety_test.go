@@ -20,11 +20,7 @@ import (
 // first: another process of the same OAuth client, to the platform.
 func sameCredentials(t *testing.T, srv *clienttest.Server) *client.Client {
 	t.Helper()
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 4}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
-	return c
+	return srv.Client(t)
 }
 
 // raisedBytes is shortFlow with its Data Actions raised to 5 s.

@@ -61,16 +61,14 @@ func soakOrg(t testing.TB, n int, opts *clienttest.Options) (*clienttest.Server,
 
 func soakClient(t testing.TB, srv *clienttest.Server) *client.Client {
 	t.Helper()
-	cfg := srv.ClientConfig()
 	// Waits pass at once on a fake clock; attempts and Retry-After still count.
 	// 15 attempts: with 15% of requests failing, an update whose three
 	// writes all must pass fails an attempt about a third of the time.
 	// The fake clock is shared by every worker, so it runs four times as
 	// fast as any one of them: bound attempts, not elapsed time.
-	cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 15, MaxElapsedTime: 24 * time.Hour}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
-	return c
+	return srv.Client(t, func(cfg *client.Config) {
+		cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 15, MaxElapsedTime: 24 * time.Hour}
+	})
 }
 
 // TestSoakRaiseUnderFaults raises 300 flows with faults on and checks that
@@ -85,10 +83,10 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 		base[id] = originals[id]
 		switch {
 		case i%10 == 3 && i%20 == 3: // locked by another client for the whole run
-			srv.LockDuringByClient(id, "other-client", 0, 1<<30)
+			srv.LockByClientDuring(id, "other-client", 0, 1<<30)
 			lockedAll[id] = true
 		case i%10 == 3: // for part of it
-			srv.LockDuringByClient(id, "other-client", 0, 200+i*7)
+			srv.LockByClientDuring(id, "other-client", 0, 200+i*7)
 			lockedSome[id] = true
 		case i%25 == 7 && needsRaise(t, originals[id]): // another user publishes a change between our first read and our check-out
 			theirs := bytes.Replace(originals[id], []byte(`"description":"Demo flow"`), []byte(`"description":"Changed by another user"`), 1)

@@ -144,12 +144,12 @@ type UpdateResult struct {
 	Warnings []string
 }
 
-// errRetryUpdate marks a failure after which the whole update starts again
+// retryUpdateError marks a failure after which the whole update starts again
 // from a fresh read.
-type errRetryUpdate struct{ err error }
+type retryUpdateError struct{ err error }
 
-func (e *errRetryUpdate) Error() string { return e.err.Error() }
-func (e *errRetryUpdate) Unwrap() error { return e.err }
+func (e *retryUpdateError) Error() string { return e.err.Error() }
+func (e *retryUpdateError) Unwrap() error { return e.err }
 
 // UpdateFlow reads a flow, applies edit and writes the result as a new
 // version, safely:
@@ -207,7 +207,7 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	err := retry.Do(ctx, policy, func(ctx context.Context) error {
 		res.Attempts++
 		err := c.updateOnce(ctx, flowID, edit, &o, res, &st)
-		var again *errRetryUpdate
+		var again *retryUpdateError
 		switch {
 		case err == errNothingLeft:
 			res.Changes = nil
@@ -235,7 +235,7 @@ func (c *Client) updateError(ctx context.Context, flowID string, res *UpdateResu
 	if res.FlowName != "" {
 		name = flowID + " (" + res.FlowName + ")"
 	}
-	var again *errRetryUpdate
+	var again *retryUpdateError
 	var re *retry.Error
 	switch {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()) && !strings.Contains(err.Error(), "releasing the lock"):
@@ -268,7 +268,7 @@ type updateState struct {
 	last *Flow
 }
 
-// updateOnce is one pass of UpdateFlow. It returns *errRetryUpdate for what
+// updateOnce is one pass of UpdateFlow. It returns *retryUpdateError for what
 // a fresh start may cure.
 func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
 	res.Changes, res.Diff = nil, ""
@@ -335,14 +335,14 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 		if o.DryRun {
 			return nil, lerr // reading needs no lock: nothing to wait for
 		}
-		return nil, &errRetryUpdate{lerr}
+		return nil, &retryUpdateError{lerr}
 	}
 	f, err := c.Flow(ctx, f.ID)
 	if err != nil {
 		return nil, readFailed(err)
 	}
 	if f.Locked() {
-		return nil, &errRetryUpdate{&LockError{Holder: f.LockHolder(), SameClient: c.holds(f)}}
+		return nil, &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: c.holds(f)}}
 	}
 	return f, nil
 }
@@ -413,7 +413,7 @@ func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOp
 		}
 		if st.saved == nil || !bytes.Equal(cur, st.saved) {
 			st.held = false
-			return &errRetryUpdate{&LockError{Holder: f.LockHolder(), SameClient: true}}
+			return &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: true}}
 		}
 		doc, err := flow.Parse(cur)
 		if err != nil {
@@ -429,7 +429,7 @@ func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOp
 // errNothingLeft, releases it.
 func (c *Client) holding(ctx context.Context, flowID string, o *UpdateOptions, res *UpdateResult, st *updateState, fn func() error) error {
 	err := fn()
-	var again *errRetryUpdate
+	var again *retryUpdateError
 	if err != nil && st.held && !errors.As(err, &again) {
 		err = c.releaseAfter(ctx, flowID, err, o, res, st)
 	}
@@ -613,7 +613,7 @@ var errNothingLeft = errors.New("nothing left to change")
 // repeated what was worth repeating, so only a conflict starts again.
 func readFailed(err error) error {
 	if errors.Is(err, ErrConflict) {
-		return &errRetryUpdate{err}
+		return &retryUpdateError{err}
 	}
 	return err
 }
@@ -627,7 +627,7 @@ func (c *Client) writeFailed(err error, st *updateState) error {
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Status == http.StatusConflict:
-		return &errRetryUpdate{err}
+		return &retryUpdateError{err}
 	case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
 		return err
 	case errors.Is(err, ErrReadOnly), errors.Is(err, ErrTooLarge), errors.Is(err, ErrOperationFailed), errors.Is(err, ErrInvalidResponse):
@@ -637,7 +637,7 @@ func (c *Client) writeFailed(err error, st *updateState) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return &errRetryUpdate{err}
+	return &retryUpdateError{err}
 }
 
 // confirmEarlierWrite reports a write whose answer was lost as done when

@@ -13,7 +13,6 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/flow"
-	"github.com/gcflow/timeouts/retry"
 )
 
 const shortFlow = `{"name":"Main","type":"inboundcall","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[
@@ -40,11 +39,7 @@ func setup(t *testing.T, opts *clienttest.Options, seed clienttest.FlowSeed) (*c
 	require.NoError(t, err)
 	srv.AddDataAction("custom_-_crm", "CRM", 8)
 	srv.AddDataAction("custom_-_pay", "Pay", 3)
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 4}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
-	return srv, c, id
+	return srv, srv.Client(t), id
 }
 
 func posts(srv *clienttest.Server) int {
@@ -198,7 +193,7 @@ func TestUpdateFlowConflicts(t *testing.T) {
 		srv, c, id := setup(t, nil, clienttest.FlowSeed{})
 		srv.Before("POST", "/api/v2/flows/actions/checkout", func(o *clienttest.Org) {
 			n := o.Counters().Requests
-			o.LockDuring(id, "Jane Doe", n, n+3) // taken now, released three requests later
+			o.LockByUserDuring(id, "Jane Doe", n, n+3) // taken now, released three requests later
 		})
 		res, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true})
 		require.NoError(t, err)

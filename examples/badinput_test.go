@@ -14,10 +14,7 @@ import (
 // against fakeorg, and checks the exit code, the one line that says what was
 // wrong, and, through the organisation's HTTP API, that nothing was written.
 func TestBadInputCommands(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the commands as processes")
-	}
-	t.Parallel()
+	processTest(t)
 	o := startOrg(t, 0)
 	// Backups to restore from: a flow of each type.
 	backups := t.TempDir()

@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/internal/syncbuf"
 )
 
 // bin is the folder of the commands TestMain builds.
@@ -45,6 +44,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// processTest marks a test that runs the commands as processes: skipped
+// with -short, and run in parallel with the others (they mostly wait).
+func processTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the commands as processes")
+	}
+	t.Parallel()
+}
+
 // org is a fakeorg process and a client that reads its state through its
 // HTTP API.
 type org struct {
@@ -60,7 +69,7 @@ func startOrg(t *testing.T, latency time.Duration) *org {
 	cmd := exec.Command(filepath.Join(bin, "fakeorg"), "-addr", "127.0.0.1:0", "-rpm", "-1", "-latency", latency.String())
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -112,29 +121,10 @@ type result struct {
 // proc is a command running.
 type proc struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr syncbuf.Buffer
 }
 
-// syncBuffer is a bytes.Buffer that a test may read while the process
-// writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitOutput waits until the process's stderr contains text.
+// waitStderr waits until the process's stderr contains text.
 func (p *proc) waitStderr(t *testing.T, text string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -291,10 +281,7 @@ func count(re *regexp.Regexp, s string) int {
 // is lost, everything is raised and no lock is left; second versions are
 // reported exactly.
 func TestTwoApplyRunsAtOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the commands as processes")
-	}
-	t.Parallel()
+	processTest(t)
 	o := startOrg(t, 5*time.Millisecond)
 	before := o.state(t)
 	a := o.start(t, nil, "raise", "-publish", "-backup-dir", t.TempDir())
@@ -326,10 +313,7 @@ func TestTwoApplyRunsAtOnce(t *testing.T) {
 // writes nothing, reports those flows as locked at once, and the apply run
 // finishes untroubled.
 func TestDryRunDuringApply(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the commands as processes")
-	}
-	t.Parallel()
+	processTest(t)
 	o := startOrg(t, 20*time.Millisecond)
 	before := o.state(t)
 	apply := o.start(t, nil, "raise", "-publish", "-backup-dir", t.TempDir())
@@ -356,10 +340,7 @@ func TestDryRunDuringApply(t *testing.T) {
 // them, names the flag, and exits 0; an apply run with
 // -release-stale-locks releases them and finishes the job.
 func TestKillThenRecover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the commands as processes")
-	}
-	t.Parallel()
+	processTest(t)
 	o := startOrg(t, 40*time.Millisecond)
 	before := o.state(t)
 	var crashed map[string]flowState
@@ -409,21 +390,26 @@ func TestKillThenRecover(t *testing.T) {
 	o.nothingLeft(t)
 }
 
+// startHolding starts a slow organisation and an apply run, and returns
+// once the run holds a lock: the moment to interrupt it.
+func startHolding(t *testing.T) (*org, map[string]flowState, *proc) {
+	t.Helper()
+	o := startOrg(t, 40*time.Millisecond)
+	before := o.state(t)
+	apply := o.start(t, nil, "raise", "-publish", "-backup-dir", t.TempDir())
+	o.waitFor(t, "a lock of the run", func(s map[string]flowState) bool { return len(ourLocks(s)) > 0 })
+	return o, before, apply
+}
+
 // TestSignalsStopCleanly: SIGTERM and SIGHUP stop a run like Ctrl-C: the
 // flows in hand are finished or released, the summary is printed, and the
 // process exits 1 by itself. A second signal exits at once.
 func TestSignalsStopCleanly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the commands as processes")
-	}
-	t.Parallel()
+	processTest(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			o := startOrg(t, 40*time.Millisecond)
-			before := o.state(t)
-			apply := o.start(t, nil, "raise", "-publish", "-backup-dir", t.TempDir())
-			o.waitFor(t, "a lock of the run", func(s map[string]flowState) bool { return len(ourLocks(s)) > 0 })
+			o, before, apply := startHolding(t)
 			require.NoError(t, apply.cmd.Process.Signal(sig))
 			r := apply.wait(t)
 			assert.False(t, r.signaled, "it exits by itself")
@@ -442,9 +428,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 	}
 	t.Run("twice", func(t *testing.T) {
 		t.Parallel()
-		o := startOrg(t, 40*time.Millisecond)
-		apply := o.start(t, nil, "raise", "-publish", "-backup-dir", t.TempDir())
-		o.waitFor(t, "a lock of the run", func(s map[string]flowState) bool { return len(ourLocks(s)) > 0 })
+		_, _, apply := startHolding(t)
 		require.NoError(t, apply.cmd.Process.Signal(syscall.SIGTERM))
 		// The kernel merges a signal sent before the first is taken.
 		apply.waitStderr(t, "stopping;")

@@ -303,7 +303,8 @@ func (d *Document) replaceExpression(r *nodeRec, to time.Duration, asked bool) (
 	return reps, true, nil
 }
 
-var (
+// The JSON literals of the booleans an edit flips.
+const (
 	litFalse = "false"
 	litTrue  = "true"
 )

@@ -86,8 +86,6 @@ func typeName(v gjson.Result) string {
 	}
 }
 
-func isObject(v gjson.Result) bool { return v.IsObject() }
-
 // architectNode reads the Architect node object at data[start:end].
 func architectNode(data []byte, start, end int, pointer, ambiguous string, nm nodeMembers) nodeRec {
 	r := nodeRec{start: start, end: end}
@@ -96,7 +94,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 		r.fail(sentinel, format, args...)
 		return r
 	}
-	var v [len(nodeKeys)]gjson.Result
+	var v [nodeKeyCount]gjson.Result
 	for k, sp := range nm.spans {
 		if sp.ok() {
 			v[k] = gjson.Parse(view(data, start+sp.start, start+sp.end))
@@ -104,8 +102,9 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 		}
 	}
 	dup := nm.dup
-	typ, id, timeout := v[0], v[1], v[6]
-	r.Type, r.ID, r.Name, r.ActionID, r.ActionName = typ.Str, id.Str, v[2].Str, v[3].Str, v[4].Str
+	typ, id, timeout := v[keyIndexType], v[keyIndexID], v[keyIndexTimeout]
+	r.Type, r.ID, r.Name = typ.Str, id.Str, v[keyIndexName].Str
+	r.ActionID, r.ActionName = v[keyIndexActionID].Str, v[keyIndexActionName].Str
 	if ambiguous != "" {
 		fail(ErrAmbiguous, "%s", ambiguous)
 	}
@@ -116,7 +115,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 		fail(ErrInvalidTimeout, "the node has no string id, so it cannot be named in an edit")
 	}
 	var ok bool
-	switch us := v[5]; us.Type {
+	switch us := v[keyIndexSuggested]; us.Type {
 	case gjson.True, gjson.False:
 		r.UseSuggested = us.Type == gjson.True
 		if r.suggested, ok = spanOf(data, start, us); !ok {
@@ -132,7 +131,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 	if !timeout.Exists() {
 		return r // unset
 	}
-	if !isObject(timeout) {
+	if !timeout.IsObject() {
 		return fail(ErrInvalidTimeout, "timeout is %s, want an expression object", typeName(timeout))
 	}
 	var t [3]gjson.Result
@@ -157,7 +156,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 			return fail(ErrAmbiguous, "timeout.outOfService is not where gjson reports it")
 		}
 	}
-	if !isObject(config) {
+	if !config.IsObject() {
 		if !config.Exists() {
 			return fail(ErrInvalidTimeout, "the timeout has no config")
 		}
@@ -183,7 +182,7 @@ func architectNode(data []byte, start, end int, pointer, ambiguous string, nm no
 		return r
 	}
 	lit := ops[0]
-	if !isObject(lit) {
+	if !lit.IsObject() {
 		return fail(ErrInvalidTimeout, "timeout.config.lit is %s, want an object", typeName(lit))
 	}
 	var l [1]gjson.Result
@@ -220,7 +219,7 @@ func (d *Document) tutorialNodes(fvStart, fvEnd int) error {
 		return fmt.Errorf("%w: flowVersion has two \"nodes\" members", ErrAmbiguous)
 	}
 	nodes := v[0]
-	if !isObject(nodes) {
+	if !nodes.IsObject() {
 		if !nodes.Exists() {
 			return fmt.Errorf("%w: flowVersion has no nodes object", ErrUnknownShape)
 		}
@@ -231,7 +230,7 @@ func (d *Document) tutorialNodes(fvStart, fvEnd int) error {
 	count := map[string]int{}
 	nodes.ForEach(func(k, _ gjson.Result) bool { count[k.Str]++; return true })
 	nodes.ForEach(func(k, n gjson.Result) bool {
-		if !isObject(n) {
+		if !n.IsObject() {
 			return true
 		}
 		start := fvStart + n.Index
@@ -281,7 +280,7 @@ func tutorialNode(data []byte, id string, start, end int) (r nodeRec, ok bool) {
 		r.insertFmt = `,"settings":{"timeout":%d}`
 		return r, true
 	}
-	if !isObject(settings) {
+	if !settings.IsObject() {
 		return fail(ErrInvalidTimeout, "settings is %s, want an object", typeName(settings))
 	}
 	var s [1]gjson.Result

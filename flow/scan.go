@@ -30,15 +30,36 @@ type candidate struct {
 	members   nodeMembers
 }
 
-// nodeKeys are the members an Architect node is read from.
-var nodeKeys = [...]string{"__type", "id", "name", "actionId", "actionName", "useSuggestedTimeout", "timeout"}
+// The members an Architect node is read from, by index into nodeKeys.
+const (
+	keyIndexType = iota
+	keyIndexID
+	keyIndexName
+	keyIndexActionID
+	keyIndexActionName
+	keyIndexSuggested
+	keyIndexTimeout
+	nodeKeyCount
+)
+
+// nodeKeys are the keys of the members an Architect node is read from,
+// indexed by the keyIndex constants.
+var nodeKeys = [nodeKeyCount]string{
+	keyIndexType:       "__type",
+	keyIndexID:         "id",
+	keyIndexName:       "name",
+	keyIndexActionID:   "actionId",
+	keyIndexActionName: "actionName",
+	keyIndexSuggested:  "useSuggestedTimeout",
+	keyIndexTimeout:    "timeout",
+}
 
 // nodeMembers are the value spans of a node's nodeKeys members, relative to
 // the node, with the first of them that appears twice. The scanner records
 // them for every object it passes, so reading a node does not walk its
 // members again.
 type nodeMembers struct {
-	spans [len(nodeKeys)]span
+	spans [nodeKeyCount]span
 	dup   string
 }
 
@@ -64,29 +85,25 @@ func nodeKeyIndex(key []byte, esc bool) int {
 		}
 		return -1
 	}
-	var k int
-	switch len(key) {
-	case 2:
-		k = 1
-	case 4:
-		k = 2
-	case 6:
-		k = 0
-	case 7:
-		k = 6
-	case 8:
-		k = 3
-	case 10:
-		k = 4
-	case 19:
-		k = 5
-	default:
-		return -1
+	// A switch on the string compiles to length and byte comparisons and
+	// allocates nothing.
+	switch string(key) {
+	case "__type":
+		return keyIndexType
+	case "id":
+		return keyIndexID
+	case "name":
+		return keyIndexName
+	case "actionId":
+		return keyIndexActionID
+	case "actionName":
+		return keyIndexActionName
+	case "useSuggestedTimeout":
+		return keyIndexSuggested
+	case "timeout":
+		return keyIndexTimeout
 	}
-	if string(key) != nodeKeys[k] {
-		return -1
-	}
-	return k
+	return -1
 }
 
 // memberRec is one member of an object being scanned, kept so that a
@@ -287,8 +304,9 @@ func (s *scanner) str(i int) (int, bool) {
 	esc := false
 	i++
 	for {
-		// Eight bytes at a time while none of them ends the string or
-		// needs a check: strings are most of an Architect document.
+		// A tight loop over the bytes that neither end the string nor
+		// need a check (one table lookup each): strings are most of an
+		// Architect document.
 		for i < len(d) && strSafe[d[i]] {
 			i++
 		}

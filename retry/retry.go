@@ -39,7 +39,7 @@ type Policy struct {
 	// after it.
 	MaxElapsedTime time.Duration
 	// MaxRetryAfter is the longest wait Do honours when a failure asks for
-	// one (RetryAfter). A failure that asks for more ends Do with an error
+	// one (Waiter). A failure that asks for more ends Do with an error
 	// that says so: Do never waits less than it was asked.
 	MaxRetryAfter time.Duration
 	// Notify, when set, is called before each wait with the failure, the
@@ -57,9 +57,9 @@ type Clock interface {
 	After(d time.Duration) <-chan time.Time
 }
 
-// RetryAfter is implemented by errors that know how long to wait before the
+// Waiter is implemented by errors that know how long to wait before the
 // next attempt, such as an HTTP 429 with a Retry-After header.
-type RetryAfter interface {
+type Waiter interface {
 	RetryAfter() (time.Duration, bool)
 }
 
@@ -80,18 +80,18 @@ type Error struct {
 	Attempts int
 	// Err is the last failure.
 	Err error
-	// Ctx is the context's error when cancellation ended Do.
-	Ctx error
+	// ContextErr is the context's error when cancellation ended Do.
+	ContextErr error
 	// Wait is the wait that was asked for, when it was above MaxRetryAfter.
 	Wait, MaxRetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
 	switch {
-	case e.Ctx != nil && errors.Is(e.Err, e.Ctx):
-		return fmt.Sprintf("retry: %v after %d attempt(s)", e.Ctx, e.Attempts)
-	case e.Ctx != nil:
-		return fmt.Sprintf("retry: %v after %d attempt(s); last error: %v", e.Ctx, e.Attempts, e.Err)
+	case e.ContextErr != nil && errors.Is(e.Err, e.ContextErr):
+		return fmt.Sprintf("retry: %v after %d attempt(s)", e.ContextErr, e.Attempts)
+	case e.ContextErr != nil:
+		return fmt.Sprintf("retry: %v after %d attempt(s); last error: %v", e.ContextErr, e.Attempts, e.Err)
 	case e.Wait > 0:
 		return fmt.Sprintf("retry: asked to wait %v before trying again, more than the %v this policy allows (Policy.MaxRetryAfter); gave up after %d attempt(s): %v",
 			e.Wait, e.MaxRetryAfter, e.Attempts, e.Err)
@@ -103,8 +103,8 @@ func (e *Error) Error() string {
 // Unwrap returns the last failure and, when cancellation ended Do, the
 // context's error, so errors.Is matches either.
 func (e *Error) Unwrap() []error {
-	if e.Ctx != nil {
-		return []error{e.Ctx, e.Err}
+	if e.ContextErr != nil {
+		return []error{e.ContextErr, e.Err}
 	}
 	return []error{e.Err}
 }
@@ -177,7 +177,7 @@ func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 		if errors.As(err, &perm) {
 			return err
 		}
-		var asks RetryAfter
+		var asks Waiter
 		if errors.As(err, &asks) {
 			if wait, ok := asks.RetryAfter(); ok && wait > 0 {
 				if wait > p.MaxRetryAfter {
@@ -204,10 +204,10 @@ func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 		return err
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		var inner *Error
-		if errors.As(last, &inner) && inner.Ctx != nil {
+		if errors.As(last, &inner) && inner.ContextErr != nil {
 			return last // a nested Do already said it: do not say it twice
 		}
-		return &Error{Attempts: attempts, Err: last, Ctx: ctx.Err()}
+		return &Error{Attempts: attempts, Err: last, ContextErr: ctx.Err()}
 	case errors.Is(err, last) && !isPermanent(last):
 		return &Error{Attempts: attempts, Err: last}
 	default:

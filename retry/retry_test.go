@@ -179,15 +179,33 @@ func TestDoJitterBounds(t *testing.T) {
 	}
 }
 
+// busyErr is a failure that asks for a wait, as an HTTP 429 does.
+type busyErr struct{}
+
+func (busyErr) Error() string                     { return "busy" }
+func (busyErr) RetryAfter() (time.Duration, bool) { return 3 * time.Second, true }
+
+// Repeat an operation that fails twice, the first time asking for a wait
+// of its own. The fake clock makes the waits pass at once; Notify sees each.
 func ExampleDo() {
-	attempts := 0
-	err := retry.Do(context.Background(), retry.Policy{InitialInterval: time.Millisecond}, func(context.Context) error {
-		attempts++
-		if attempts < 3 {
-			return errors.New("503 service unavailable")
+	p := retry.Policy{InitialInterval: time.Second, Jitter: retry.NoJitter, Clock: fakeclock.New(),
+		Notify: func(err error, wait time.Duration, attempt int) {
+			fmt.Printf("attempt %d failed (%v); waiting %v\n", attempt, err, wait)
+		}}
+	calls := 0
+	err := retry.Do(context.Background(), p, func(context.Context) error {
+		calls++
+		switch calls {
+		case 1:
+			return busyErr{}
+		case 2:
+			return errors.New("connection reset")
 		}
 		return nil
 	})
-	fmt.Println(attempts, err)
-	// Output: 3 <nil>
+	fmt.Println("done after", calls, "attempts; error:", err)
+	// Output:
+	// attempt 1 failed (busy); waiting 3s
+	// attempt 2 failed (connection reset); waiting 2s
+	// done after 3 attempts; error: <nil>
 }

@@ -390,7 +390,7 @@ func TestContractFaults(t *testing.T) {
 	assert.True(t, ran)
 
 	n := srv2.Counters().Requests
-	srv2.LockDuring("f4", "Scheduled User", n+2, n+4)
+	srv2.LockByUserDuring("f4", "Scheduled User", n+2, n+4)
 	assert.Empty(t, srv2.LockHolder("f4"))
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
@@ -399,7 +399,7 @@ func TestContractFaults(t *testing.T) {
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)
 	assert.Empty(t, srv2.LockHolder("f4"))
 	n = srv2.Counters().Requests
-	srv2.LockDuringByClient("f4", "other", n+1, n+2)
+	srv2.LockByClientDuring("f4", "other", n+1, n+2)
 	f4 := send(t, "GET", srv2.URL+"/api/v2/flows/f4", tok, nil).json(t)
 	assert.Equal(t, "other", f4["lockedClient"].(map[string]any)["id"], "another OAuth client holds it")
 	send(t, "GET", srv2.URL+"/api/v2/flows", tok, nil)

@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/retry"
 )
 
 // The credentials every Org accepts, for an OAuth client named DefaultClientName.
@@ -180,6 +182,25 @@ func NewServer(opts *Options) *Server {
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
+// Client returns a client for this server, like httptest.Server.Client: the
+// default credentials, no client-side pacing, and retries fast enough for
+// tests (1 ms growing to 5 ms, 4 attempts). configure, when given, edits the
+// configuration first (a fake clock, other credentials). It fails tb when
+// the configuration is refused.
+func (s *Server) Client(tb testing.TB, configure ...func(*client.Config)) *client.Client {
+	tb.Helper()
+	cfg := s.ClientConfig()
+	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 4}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		tb.Fatalf("clienttest: %v", err)
+	}
+	return c
+}
+
 // ClientConfig returns a client.Config for this server with the default
 // credentials and no client-side pacing (the Org's own limit still applies).
 func (s *Server) ClientConfig() client.Config {
@@ -232,17 +253,17 @@ func (o *Org) Before(method, path string, fn func(*Org)) {
 	o.hooks = append(o.hooks, &hook{method, path, fn})
 }
 
-// LockDuring makes another user hold flowID's lock while the Org's API
+// LockByUserDuring makes another user hold flowID's lock while the Org's API
 // request count is in [from, to): taken, if free, when the count reaches
 // from, and released (nothing checked in) when it reaches to.
-func (o *Org) LockDuring(flowID, userName string, from, to int) {
+func (o *Org) LockByUserDuring(flowID, userName string, from, to int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, user: userName, from: from, to: to})
 }
 
-// LockDuringByClient is LockDuring with another OAuth client as the holder.
-func (o *Org) LockDuringByClient(flowID, clientID string, from, to int) {
+// LockByClientDuring is LockByUserDuring with another OAuth client as the holder.
+func (o *Org) LockByClientDuring(flowID, clientID string, from, to int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, client: clientID, from: from, to: to})

@@ -106,15 +106,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		defer f.Close()
 		logW = f
 	}
-	c, closeFn, err := connect(o.demo)
-	if err != nil {
-		fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
+	c, closeFn := cli.Open(connect, o.demo, o.apply, "raise", permissions, stderr)
+	if c == nil {
 		return cli.ExitFailure
 	}
 	defer closeFn()
-	if !o.apply {
-		c = c.ReadOnly() // a dry run cannot write, whatever happens below
-	}
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
 	sum := summary{apply: o.apply, min: o.raise.Min}

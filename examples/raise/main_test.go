@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +16,6 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/examples/internal/cli"
-	"github.com/gcflow/timeouts/retry"
 )
 
 // demoOrg is a demo organisation the test can look into, and a connect
@@ -27,12 +25,7 @@ func demoOrg(t *testing.T) (*clienttest.Server, cli.ConnectFunc) {
 	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	return srv, func(bool) (*client.Client, func(), error) {
-		cfg := srv.ClientConfig()
-		cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxAttempts: 2}
-		c, err := client.New(cfg)
-		return c, func() {}, err
-	}
+	return srv, func(bool) (*client.Client, func(), error) { return srv.Client(t), func() {}, nil }
 }
 
 func raise(t *testing.T, connect cli.ConnectFunc, args ...string) (int, string, string) {

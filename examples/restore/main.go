@@ -69,15 +69,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		}
 		backups = append(backups, b)
 	}
-	c, closeFn, err := connect(o.demo)
-	if err != nil {
-		fmt.Fprintln(stderr, "restore:", cli.Explain(err, permissions))
+	c, closeFn := cli.Open(connect, o.demo, o.apply, "restore", permissions, stderr)
+	if c == nil {
 		return cli.ExitFailure
 	}
 	defer closeFn()
-	if !o.apply {
-		c = c.ReadOnly() // a dry run cannot write, whatever happens below
-	}
 	if !checkIdentities(ctx, c, backups, o.force, stderr) {
 		return cli.ExitFailure
 	}

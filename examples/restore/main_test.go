@@ -16,7 +16,6 @@ import (
 	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/flow"
-	"github.com/gcflow/timeouts/retry"
 )
 
 // TestRestoreByteIdentical raises flows the way examples/raise does, with
@@ -25,10 +24,7 @@ func TestRestoreByteIdentical(t *testing.T) {
 	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
 	require.NoError(t, err)
 	defer srv.Close()
-	cfg := srv.ClientConfig()
-	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxAttempts: 2}
-	c, err := client.New(cfg)
-	require.NoError(t, err)
+	c := srv.Client(t)
 	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
 
 	dir := t.TempDir()

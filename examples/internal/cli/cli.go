@@ -75,6 +75,21 @@ func Connect(demo bool) (c *client.Client, closeFn func(), err error) {
 	return c, func() {}, nil
 }
 
+// Open connects through connect and, unless write, returns the client's
+// ReadOnly view: a dry run cannot write, whatever happens after. On failure
+// it writes one line, "name: what to do", and returns a nil client.
+func Open(connect ConnectFunc, demo, write bool, name, permissions string, stderr io.Writer) (*client.Client, func()) {
+	c, closeFn, err := connect(demo)
+	if err != nil {
+		fmt.Fprintln(stderr, name+":", Explain(err, permissions))
+		return nil, nil
+	}
+	if !write {
+		c = c.ReadOnly()
+	}
+	return c, closeFn
+}
+
 // WithSignals returns a context that ends on the first SIGINT (Ctrl-C),
 // SIGTERM (what CI runners, systemd and Kubernetes send) or SIGHUP, so that
 // the command stops taking new flows, finishes or releases what it holds,
