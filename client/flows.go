@@ -120,14 +120,39 @@ func (c *Client) Flow(ctx context.Context, flowID string) (*Flow, error) {
 //
 // GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
 func (c *Client) Configuration(ctx context.Context, flowID, versionID string) (*flow.Document, error) {
-	return c.document(ctx, "/api/v2/flows/"+url.PathEscape(flowID)+"/versions/"+url.PathEscape(versionID)+"/configuration")
+	return c.document(ctx, configurationPath(flowID, versionID))
 }
 
 // LatestConfiguration reads the newest saved configuration of a flow.
 //
 // GET /api/v2/flows/{flowId}/latestconfiguration
 func (c *Client) LatestConfiguration(ctx context.Context, flowID string) (*flow.Document, error) {
-	return c.document(ctx, "/api/v2/flows/"+url.PathEscape(flowID)+"/latestconfiguration")
+	return c.document(ctx, latestConfigurationPath(flowID))
+}
+
+// ConfigurationBytes reads one version's configuration as the exact bytes
+// the platform serves, without parsing them: a flow of a shape package flow
+// does not read can still be backed up byte for byte.
+//
+// GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
+func (c *Client) ConfigurationBytes(ctx context.Context, flowID, versionID string) ([]byte, error) {
+	return c.do(ctx, &call{method: http.MethodGet, path: configurationPath(flowID, versionID)})
+}
+
+// LatestConfigurationBytes reads the newest saved configuration as its
+// exact bytes, without parsing them.
+//
+// GET /api/v2/flows/{flowId}/latestconfiguration
+func (c *Client) LatestConfigurationBytes(ctx context.Context, flowID string) ([]byte, error) {
+	return c.do(ctx, &call{method: http.MethodGet, path: latestConfigurationPath(flowID)})
+}
+
+func configurationPath(flowID, versionID string) string {
+	return "/api/v2/flows/" + url.PathEscape(flowID) + "/versions/" + url.PathEscape(versionID) + "/configuration"
+}
+
+func latestConfigurationPath(flowID string) string {
+	return "/api/v2/flows/" + url.PathEscape(flowID) + "/latestconfiguration"
 }
 
 func (c *Client) document(ctx context.Context, path string) (*flow.Document, error) {

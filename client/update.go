@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -407,7 +406,7 @@ func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOp
 			st.saved = nil // an earlier save of ours did not land
 			return c.editAndCommit(ctx, f, edit, o, res, st)
 		}
-		cur, err := c.latestBytes(ctx, f.ID)
+		cur, err := c.LatestConfigurationBytes(ctx, f.ID)
 		if err != nil {
 			return readFailed(err)
 		}
@@ -567,7 +566,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 			return err
 		}
 		if mine != nil && hasSavedDraft(last) {
-			cur, err := c.latestBytes(ctx, flowID)
+			cur, err := c.LatestConfigurationBytes(ctx, flowID)
 			if err != nil {
 				return err
 			}
@@ -598,11 +597,6 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 func hasSavedDraft(f *Flow) bool {
 	s := f.SavedVersion
 	return s != nil && s.newerThan(f.CheckedInVersion) && s.newerThan(f.PublishedVersion)
-}
-
-// latestBytes reads the latest configuration's bytes without parsing them.
-func (c *Client) latestBytes(ctx context.Context, flowID string) ([]byte, error) {
-	return c.do(ctx, &call{method: http.MethodGet, path: "/api/v2/flows/" + url.PathEscape(flowID) + "/latestconfiguration"})
 }
 
 // errNothingLeft ends an update whose edit found nothing to change once the

@@ -246,3 +246,21 @@ func TestUpdateFlowCancelled(t *testing.T) {
 	assert.Equal(t, shortFlow, string(srv.Latest(id)))
 	assert.True(t, bytes.Equal([]byte(shortFlow), srv.Published(id)))
 }
+
+// TestConfigurationBytes reads a configuration that package flow cannot
+// parse: its bytes can still be backed up.
+func TestConfigurationBytes(t *testing.T) {
+	odd := []byte(`{"someOtherShape": [1, 2, 3]}`)
+	srv, c, id := setup(t, nil, clienttest.FlowSeed{Config: odd})
+	_, err := c.LatestConfiguration(context.Background(), id)
+	require.ErrorIs(t, err, flow.ErrUnknownShape)
+	got, err := c.LatestConfigurationBytes(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, odd, got)
+	got, err = c.ConfigurationBytes(context.Background(), id, "1.0")
+	require.NoError(t, err)
+	assert.Equal(t, odd, got)
+	_, err = c.ConfigurationBytes(context.Background(), id, "9.0")
+	require.ErrorIs(t, err, client.ErrNotFound)
+	assert.Zero(t, writes(srv))
+}

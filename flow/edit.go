@@ -100,8 +100,11 @@ func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 // one splice, all or nothing. An unset tutorial timeout counts as below.
 // Nodes that use the suggested timeout are left alone unless
 // opts.OverrideSuggested. Expression timeouts, and Architect nodes without a
-// literal, are never touched. A node that would be considered but whose
-// timeout cannot be read (Node.Err) fails the whole call.
+// literal, are never touched. Only a node this call would edit can fail it:
+// one that opts select (IncludeHTTP, Filter, OverrideSuggested for a node
+// that uses the suggested timeout) whose timeout cannot be read (Node.Err)
+// fails the whole call; a node it would leave alone is left alone, readable
+// or not.
 func (d *Document) RaiseTimeouts(target time.Duration, opts *RaiseOptions) ([]Change, error) {
 	if err := checkTarget(target); err != nil {
 		return nil, err
@@ -116,6 +119,9 @@ func (d *Document) RaiseTimeouts(target time.Duration, opts *RaiseOptions) ([]Ch
 		if (r.http && !o.IncludeHTTP) || (o.Filter != nil && !o.Filter(r.Node)) {
 			continue
 		}
+		if r.UseSuggested && !o.OverrideSuggested {
+			continue // not this call's to edit, readable or not
+		}
 		if r.Err != nil {
 			return nil, r.Err
 		}
@@ -123,9 +129,7 @@ func (d *Document) RaiseTimeouts(target time.Duration, opts *RaiseOptions) ([]Ch
 		case r.TimeoutKind == TimeoutExpression:
 		case r.TimeoutKind == TimeoutUnset && d.shape == ShapeArchitect:
 		case r.UseSuggested:
-			if o.OverrideSuggested {
-				plans = append(plans, plan{node: i, to: target})
-			}
+			plans = append(plans, plan{node: i, to: target})
 		case r.TimeoutKind == TimeoutUnset || r.Timeout < target:
 			plans = append(plans, plan{node: i, to: target})
 		}
@@ -364,27 +368,31 @@ func (d *Document) replacements(r *nodeRec, to time.Duration, replaceExpression 
 	return reps, true, nil
 }
 
-// Replace makes data the whole document, as restoring a backup does, and
-// reports the timeouts that differ between the two, matched by node id: a
-// Change for each node whose literal, kind or use of the suggested timeout
-// changes (To is the new literal). The bytes may change where no timeout
-// does; compare Bytes to tell. On error the document is unchanged.
-func (d *Document) Replace(data []byte) ([]Change, error) {
-	nd, err := Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	old := map[string]Node{}
-	for _, n := range d.Nodes() {
+// TimeoutChanges compares two documents' timeouts, matched by node id, and
+// reports a Change for each node whose literal, kind or use of the suggested
+// timeout differs (Node as in from, To the literal in to). It changes
+// neither document; nodes found in only one of them are not reported.
+func TimeoutChanges(from, to *Document) []Change {
+	old := make(map[string]Node, len(from.nodes))
+	for _, n := range from.Nodes() {
 		old[n.ID] = n
 	}
 	var changes []Change
-	for _, n := range nd.Nodes() {
+	for _, n := range to.Nodes() {
 		o, ok := old[n.ID]
 		if ok && (o.Timeout != n.Timeout || o.TimeoutKind != n.TimeoutKind || o.UseSuggested != n.UseSuggested) {
 			changes = append(changes, Change{Node: o, From: o.Timeout, To: n.Timeout})
 		}
 	}
-	*d = *nd
-	return changes, nil
+	return changes
+}
+
+// Overwrite makes d hold a copy of with, every byte of it, as restoring a
+// backup does, and returns TimeoutChanges(d, with) as they were before. The
+// bytes may change where no timeout does: compare Bytes to tell.
+func (d *Document) Overwrite(with *Document) []Change {
+	changes := TimeoutChanges(d, with)
+	d.data, d.shape = with.data, with.shape // never written again: safe to share
+	d.nodes = append([]nodeRec(nil), with.nodes...)
+	return changes
 }

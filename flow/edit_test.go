@@ -214,7 +214,7 @@ func TestKeysAreData(t *testing.T) {
 	}
 }
 
-func TestReplace(t *testing.T) {
+func TestTimeoutChangesAndOverwrite(t *testing.T) {
 	data := readFile(t, "testdata/architect-mixed.json")
 	d, err := flow.Parse(data)
 	require.NoError(t, err)
@@ -223,21 +223,24 @@ func TestReplace(t *testing.T) {
 	_, err = raised.RaiseTimeouts(5*time.Second, &flow.RaiseOptions{OverrideSuggested: true})
 	require.NoError(t, err)
 
-	changes, err := raised.Replace(data)
-	require.NoError(t, err)
-	assert.Len(t, changes, 4, "back from 5 s to the original timeouts")
+	raisedBytes := string(raised.Bytes())
+	compared := flow.TimeoutChanges(raised, d)
+	assert.Len(t, compared, 4, "back from 5 s to the original timeouts")
+	assert.Equal(t, raisedBytes, string(raised.Bytes()), "comparing changes neither document")
+	assert.Equal(t, string(data), string(d.Bytes()))
+
+	changes := raised.Overwrite(d)
+	assert.Equal(t, compared, changes)
 	assert.Equal(t, data, raised.Bytes())
 	assert.Equal(t, d.Nodes(), raised.Nodes())
 	for _, c := range changes {
 		assert.Equal(t, 5*time.Second, c.From)
 	}
 
-	_, err = raised.Replace([]byte(`{"nope":`))
-	require.ErrorIs(t, err, flow.ErrInvalidJSON)
-	assert.Equal(t, data, raised.Bytes(), "unchanged on error")
-	changes, err = raised.Replace(append([]byte(" "), data...))
+	spaced, err := flow.Parse(append([]byte(" "), data...))
 	require.NoError(t, err)
-	assert.Empty(t, changes, "bytes changed, no timeout did")
+	assert.Empty(t, raised.Overwrite(spaced), "bytes changed, no timeout did")
+	assert.Equal(t, " "+string(data), string(raised.Bytes()))
 }
 
 func TestSetTimeoutsReplaceExpression(t *testing.T) {
@@ -278,4 +281,29 @@ func TestSetTimeoutsReplaceExpression(t *testing.T) {
 	_, err = d2.SetTimeouts(flow.Edit{NodeID: "bare", Timeout: time.Second, ReplaceExpression: true})
 	require.ErrorIs(t, err, flow.ErrInvalidTimeout)
 	assert.ErrorContains(t, err, "no timeout expression to replace")
+}
+
+// TestRaiseFailsOnlyOnNodesItWouldEdit: a node that uses the suggested
+// timeout, whose timeout text was anonymised to a word (seen in real
+// configurations), does not fail a call that leaves such nodes alone; it
+// fails a call that would override it.
+func TestRaiseFailsOnlyOnNodesItWouldEdit(t *testing.T) {
+	doc := `{"flowSequenceItemList":[{"__type":"Task","actionList":[` +
+		`{"__type":"DataAction","id":"anon","useSuggestedTimeout":true,"timeout":{"config":{"lit":{"text":"REDACTED"}},"text":"REDACTED"}},` +
+		`{"__type":"DataAction","id":"short","useSuggestedTimeout":false,"timeout":{"config":{"lit":{"text":"P0D0H0M2S0F"}},"text":"P0D0H0M2S0F"}}]}]}`
+	d, err := flow.Parse([]byte(doc))
+	require.NoError(t, err)
+	require.Error(t, d.DataActions()[0].Err, "the anonymised node cannot be read")
+
+	changes, err := d.RaiseTimeouts(5*time.Second, nil)
+	require.NoError(t, err, "the default call does not consider suggested-timeout nodes")
+	require.Len(t, changes, 1)
+	assert.Equal(t, "short", changes[0].Node.ID)
+
+	d, err = flow.Parse([]byte(doc))
+	require.NoError(t, err)
+	_, err = d.RaiseTimeouts(5*time.Second, &flow.RaiseOptions{OverrideSuggested: true})
+	require.ErrorIs(t, err, flow.ErrInvalidTimeout, "overriding would edit it")
+	assert.Contains(t, err.Error(), `node "anon"`)
+	assert.Equal(t, doc, string(d.Bytes()), "all or nothing")
 }

@@ -57,17 +57,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	}
 	// Read and check every backup file before anything is sent.
 	var backups []*backup.Backup
+	var docs []*flow.Document
 	for _, path := range o.files {
 		b, err := backup.Read(path)
 		if err != nil {
 			fmt.Fprintln(stderr, "restore:", err)
 			return cli.ExitFailure
 		}
-		if _, err := flow.Parse(b.Config); err != nil {
+		doc, err := flow.Parse(b.Config)
+		if err != nil {
 			fmt.Fprintf(stderr, "restore: %s: %s\n", path, cli.Explain(err, permissions))
 			return cli.ExitFailure
 		}
 		backups = append(backups, b)
+		docs = append(docs, doc)
 	}
 	c, closeFn := cli.Open(connect, o.demo, o.apply, "restore", permissions, stderr)
 	if c == nil {
@@ -77,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	if !checkIdentities(ctx, c, backups, o.force, stderr) {
 		return cli.ExitFailure
 	}
-	return restoreAll(ctx, c, backups, o, stdout, stderr)
+	return restoreAll(ctx, c, backups, docs, o, stdout, stderr)
 }
 
 func parseArgs(args []string, stderr io.Writer) (*options, int) {
@@ -142,13 +145,13 @@ func checkIdentities(ctx context.Context, c *client.Client, backups []*backup.Ba
 	return ok
 }
 
-func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup, o *options, stdout, stderr io.Writer) int {
+func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup, docs []*flow.Document, o *options, stdout, stderr io.Writer) int {
 	failed, restored, same, skipped := 0, 0, 0, 0
-	for _, b := range backups {
+	for i, b := range backups {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := c.UpdateFlow(ctx, b.FlowID, func(d *flow.Document) ([]flow.Change, error) { return d.Replace(b.Config) }, &o.update)
+		res, err := c.UpdateFlow(ctx, b.FlowID, func(d *flow.Document) ([]flow.Change, error) { return d.Overwrite(docs[i]), nil }, &o.update)
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "restore: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
 		}
