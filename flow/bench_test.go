@@ -292,7 +292,41 @@ func wideDoc(n int, nodes bool) []byte {
 	return []byte(b.String())
 }
 
-// smallNodesDoc is about size bytes of tasks of twenty small Data Actions.
+// smallMixDoc is generate's document with small (230-byte) Data Actions:
+// tasks of twenty actions, a quarter of them Data Actions.
+func smallMixDoc(size int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"name":"Small mix","flowSequenceItemList":[`)
+	for task, n := 0, 0; b.Len() < size; task++ {
+		if task > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"__type":"Task","id":"t%d","actionList":[`, task)
+		for i := range 20 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			id := "a" + strconv.Itoa(n)
+			switch n % 4 {
+			case 0:
+				b.WriteString(smallNode(id, n/4%10+1))
+			case 1:
+				fmt.Fprintf(&b, `{"__type":"DecisionAction","id":"%s","name":"Decision","condition":{"config":{"fnc":{"pos":1,"text":"IsSet(Flow.x)","name":"IsSet","type":"bool","operands":[{"ref":{"text":"Flow.x","type":"str"}}]}},"text":"IsSet(Flow.x)","type":"bool","version":2},"paths":[{"outputId":"__YES__"},{"outputId":"__NO__"}]}`, id)
+			case 2:
+				fmt.Fprintf(&b, `{"__type":"SetConversationDataAction","id":"%s","name":"Set data","inputs":[{"name":"key","value":{"config":{"emp":{"pos":1,"text":"","type":"str"}},"text":"","type":"str","version":2}}]}`, id)
+			default:
+				fmt.Fprintf(&b, `{"__type":"TransferToAcdAction","id":"%s","name":"Transfer","timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M40S0F","type":"dur"}},"text":"P0D0H0M40S0F","type":"dur"}}`, id)
+			}
+			n++
+		}
+		b.WriteString(`]}`)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// smallNodesDoc is about size bytes of tasks of twenty small Data Actions:
+// the extreme of many nodes.
 func smallNodesDoc(size int) []byte {
 	var b strings.Builder
 	b.WriteString(`{"name":"Small nodes","flowSequenceItemList":[`)
@@ -327,6 +361,7 @@ func shapes() []struct {
 		{"ordinary-1MB", generate(1 << 20)},
 		{"wide-10k-nodes", wideDoc(10_000, true)},
 		{"wide-50k-members", wideDoc(50_000, false)},
+		{"small-mix-1MB", smallMixDoc(1 << 20)},
 		{"small-nodes-1MB", smallNodesDoc(1 << 20)},
 	}
 }

@@ -162,54 +162,18 @@ type replacement struct {
 	old, text  string
 }
 
-// apply makes the plans' edits in one splice and updates the node table,
-// re-reading only the nodes that hold an edit.
+// apply makes the plans' edits in one splice and updates the node table in
+// place, re-reading only the nodes that hold an edit. Every check that can
+// fail runs before the table or the bytes change: all or nothing.
 func (d *Document) apply(plans []plan) ([]Change, error) {
-	var reps []replacement
-	var changes []Change
-	for _, p := range plans {
-		r := &d.nodes[p.node]
-		rs, changed, err := d.replacements(r, p.to, p.replaceExpression)
-		if err != nil {
-			return nil, err
-		}
-		if changed {
-			reps = append(reps, rs...)
-			changes = append(changes, Change{Node: r.Node, From: r.Timeout, To: p.to})
-		}
+	reps, changes, err := d.planReplacements(plans)
+	if err != nil || len(reps) == 0 {
+		return nil, err
 	}
-	if len(reps) == 0 {
-		return nil, nil
+	out, shifts, err := d.splice(reps)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(reps, func(i, j int) bool { return reps[i].start < reps[j].start })
-	size := len(d.data)
-	for i, rp := range reps {
-		if i > 0 && rp.start < reps[i-1].end {
-			return nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
-		}
-		if view(d.data, rp.start, rp.end) != rp.old {
-			return nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
-		}
-		size += len(rp.text) - (rp.end - rp.start)
-	}
-	// strings.Builder allocates without zeroing what the splice overwrites
-	// anyway; the result is read-only, as d.data always is.
-	var sb strings.Builder
-	sb.Grow(size)
-	prev := 0
-	// shifts[i] is how far a position after reps[i] moves.
-	shifts := make([]int, len(reps))
-	shift := 0
-	for i, rp := range reps {
-		sb.Write(d.data[prev:rp.start])
-		sb.WriteString(rp.text)
-		prev = rp.end
-		shift += len(rp.text) - (rp.end - rp.start)
-		shifts[i] = shift
-	}
-	sb.Write(d.data[prev:])
-	spliced := sb.String()
-	out := unsafe.Slice(unsafe.StringData(spliced), len(spliced))
 	moved := func(pos int) int {
 		// the number of replacements that start before pos
 		n := sort.Search(len(reps), func(i int) bool { return reps[i].start >= pos })
@@ -222,58 +186,129 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	for _, p := range plans {
 		want[p.node] = p.to
 	}
-	nodes := make([]nodeRec, len(d.nodes))
-	for i, r := range d.nodes {
+	holdsEdit := func(r *nodeRec) bool {
 		first := sort.Search(len(reps), func(k int) bool { return reps[k].start >= r.start })
-		start, end := moved(r.start), moved(r.end)
-		if first == len(reps) || reps[first].start >= r.end {
-			r.start, r.end = start, end
-			nodes[i] = r
+		return first < len(reps) && reps[first].start < r.end
+	}
+	// Check every edited node first; keeping the re-read records until the
+	// commit would cost a copy of each, so the commit reads them again (the
+	// same computation: it cannot fail then).
+	for i := range d.nodes {
+		if holdsEdit(&d.nodes[i]) {
+			if _, err := d.rereadEdited(out, i, reps, moved, want); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range d.nodes {
+		r := &d.nodes[i]
+		if holdsEdit(r) {
+			nr, _ := d.rereadEdited(out, i, reps, moved, want)
+			*r = nr
 			continue
 		}
-		// The node holds an edit. A tutorial node is small: read it again
-		// from the new bytes. An Architect node can be kilobytes: move its
-		// spans past the replacements instead, and check the bytes there.
-		to, edited := want[i]
-		var nr nodeRec
-		if d.shape == ShapeTutorial {
-			nr, _ = tutorialNode(out, r.ID, start, end)
-			nr.http = r.http
-		} else if edited && r.TimeoutKind != TimeoutLiteral {
-			// An expression made a literal: its spans are new; read the
-			// node again (a scan of the node alone).
-			nr = rescanNode(out, start, end, r)
-		} else {
-			nr = r
-			nr.start, nr.end = start, end
-			for _, sp := range []*span{&nr.lit, &nr.text, &nr.suggested, &nr.outOfService} {
-				if !sp.ok() {
-					continue
-				}
-				abs := r.start + sp.start
-				size := sp.end - sp.start
-				if k := sort.Search(len(reps), func(k int) bool { return reps[k].start >= abs }); k < len(reps) && reps[k].start == abs {
-					size = len(reps[k].text)
-				}
-				sp.start = moved(abs) - start
-				sp.end = sp.start + size
-			}
-			if edited {
-				nr.Timeout, nr.TimeoutKind, nr.UseSuggested = to, TimeoutLiteral, false
-				nr.TimeoutText = FormatDuration(to)
-				if view(out, start+nr.lit.start, start+nr.lit.end) != `"`+nr.TimeoutText+`"` ||
-					(nr.suggested.ok() && view(out, start+nr.suggested.start, start+nr.suggested.end) != litFalse) {
-					nr.Err = errors.New("the edited bytes are not where they were written")
-				}
-			}
-		}
-		if edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
-			return nil, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.ID, r.Pointer, to, nr.Err)
-		}
-		nodes[i] = nr
+		r.start, r.end = moved(r.start), moved(r.end)
 	}
-	d.data, d.nodes = out, nodes
+	d.data = out
 	return changes, nil
+}
+
+// planReplacements lists the byte replacements of the plans, sorted, and
+// the changes they make.
+func (d *Document) planReplacements(plans []plan) ([]replacement, []Change, error) {
+	reps := make([]replacement, 0, 2*len(plans))
+	changes := make([]Change, 0, len(plans))
+	for _, p := range plans {
+		r := &d.nodes[p.node]
+		rs, changed, err := d.replacements(r, p.to, p.replaceExpression)
+		if err != nil {
+			return nil, nil, err
+		}
+		if changed {
+			reps = append(reps, rs...)
+			changes = append(changes, Change{Node: r.Node, From: r.Timeout, To: p.to})
+		}
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].start < reps[j].start })
+	return reps, changes, nil
+}
+
+// splice checks each replacement's span and makes them all in one new
+// buffer. shifts[i] is how far a position after reps[i] moves.
+func (d *Document) splice(reps []replacement) (out []byte, shifts []int, err error) {
+	size := len(d.data)
+	for i, rp := range reps {
+		if i > 0 && rp.start < reps[i-1].end {
+			return nil, nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
+		}
+		if view(d.data, rp.start, rp.end) != rp.old {
+			return nil, nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
+		}
+		size += len(rp.text) - (rp.end - rp.start)
+	}
+	// strings.Builder allocates without zeroing what the splice overwrites
+	// anyway; the result is read-only, as d.data always is.
+	var sb strings.Builder
+	sb.Grow(size)
+	prev, shift := 0, 0
+	shifts = make([]int, len(reps))
+	for i, rp := range reps {
+		sb.Write(d.data[prev:rp.start])
+		sb.WriteString(rp.text)
+		prev = rp.end
+		shift += len(rp.text) - (rp.end - rp.start)
+		shifts[i] = shift
+	}
+	sb.Write(d.data[prev:])
+	spliced := sb.String()
+	return unsafe.Slice(unsafe.StringData(spliced), len(spliced)), shifts, nil
+}
+
+// rereadEdited is node i as it stands in out after the replacements. A
+// tutorial node is small: read it again from the new bytes. An Architect
+// node can be kilobytes: move its spans past the replacements instead, and
+// check the bytes there.
+func (d *Document) rereadEdited(out []byte, i int, reps []replacement, moved func(int) int, want map[int]time.Duration) (nodeRec, error) {
+	r := &d.nodes[i]
+	start, end := moved(r.start), moved(r.end)
+	to, edited := want[i]
+	var nr nodeRec
+	switch {
+	case d.shape == ShapeTutorial:
+		nr, _ = tutorialNode(out, r.ID, start, end)
+		nr.http = r.http
+	case edited && r.TimeoutKind != TimeoutLiteral:
+		// An expression made a literal: its spans are new; read the node
+		// again (a scan of the node alone).
+		nr = rescanNode(out, start, end, *r)
+	default:
+		nr = *r
+		nr.start, nr.end = start, end
+		for _, sp := range []*span{&nr.lit, &nr.text, &nr.suggested, &nr.outOfService} {
+			if !sp.ok() {
+				continue
+			}
+			abs := r.start + sp.start
+			size := sp.end - sp.start
+			if k := sort.Search(len(reps), func(k int) bool { return reps[k].start >= abs }); k < len(reps) && reps[k].start == abs {
+				size = len(reps[k].text)
+			}
+			sp.start = moved(abs) - start
+			sp.end = sp.start + size
+		}
+		if edited {
+			nr.Timeout, nr.TimeoutKind, nr.UseSuggested = to, TimeoutLiteral, false
+			nr.TimeoutText = FormatDuration(to)
+			if view(out, start+nr.lit.start, start+nr.lit.end) != `"`+nr.TimeoutText+`"` ||
+				(nr.suggested.ok() && view(out, start+nr.suggested.start, start+nr.suggested.end) != litFalse) {
+				nr.Err = errors.New("the edited bytes are not where they were written")
+			}
+		}
+	}
+	if edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
+		return nodeRec{}, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.ID, r.Pointer, to, nr.Err)
+	}
+	return nr, nil
 }
 
 // at is the absolute span of r's relative span s, and the bytes there.

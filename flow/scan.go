@@ -160,7 +160,10 @@ type scanError struct {
 // scanDocument validates data as JSON and returns what the shape detection
 // and node search need. Errors are *SyntaxError.
 func scanDocument(data []byte) (s *scanner, err error) {
-	s = &scanner{data: data}
+	// One candidate per "DataAction" or "CallDataAction" string at most
+	// (escaped spellings aside): a count over the bytes sizes the table
+	// once, where growing it by appends allocated twice its size.
+	s = &scanner{data: data, cands: make([]candidate, 0, bytes.Count(data, dataActionSuffix)+1)}
 	if len(data) > math.MaxInt32 {
 		return nil, &SyntaxError{Offset: 0, Msg: "documents of 2 GiB and more are not read"}
 	}
@@ -385,6 +388,7 @@ func (s *scanner) array(i int) int {
 }
 
 var (
+	dataActionSuffix   = []byte(`DataAction"`)
 	keyType            = []byte("__type")
 	keySequences       = []byte("flowSequenceItemList")
 	keyFlowVersion     = []byte("flowVersion")
@@ -443,6 +447,11 @@ func (s *scanner) object(start int) int {
 		}
 		if len(s.cands) > before {
 			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.cands)})
+		}
+		if len(s.members) == cap(s.members) {
+			// Double: append grows a large slice by a quarter, which on an
+			// object of 50,000 members allocated five times its size.
+			s.members = append(make([]memberRec, 0, 2*cap(s.members)+16), s.members...)
 		}
 		s.members = append(s.members, memberRec{off: int32(keyOff), keyEnd: int32(kend - 1), vstart: int32(vstart), vend: int32(i)})
 		i = s.ws(i)
@@ -607,6 +616,7 @@ func keyText(raw []byte, esc bool) string {
 // pointer is the RFC 6901 JSON Pointer of the value being scanned.
 func (s *scanner) pointer() string {
 	var b strings.Builder
+	b.Grow(8 * len(s.path)) // one allocation for most paths
 	for _, p := range s.path {
 		b.WriteByte('/')
 		if p.array {
