@@ -1,11 +1,11 @@
 package flow
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
-	"unsafe"
-
-	"github.com/tidwall/gjson"
 )
 
 // Shape says which of the two known document shapes a Document holds.
@@ -93,29 +93,53 @@ type Node struct {
 
 // span is a byte range relative to the start of its node object. A zero end
 // means absent.
-type span struct{ start, end int }
+type span struct{ start, end int32 }
 
 func (s span) ok() bool { return s.end > 0 }
 
-// nodeRec is a node with the offsets its edits need.
+// insertKind says what a tutorial edit inserts when settings.timeout is missing.
+type insertKind uint8
+
+const (
+	insertNothing  insertKind = iota
+	insertSettings            // the node has no settings object
+	insertTimeout             // settings has no timeout member
+)
+
+// nodeRec is a node as the Document keeps it: offsets into Document.data and
+// what was read there, and no strings that alias the document. A Node, with
+// strings of its own, is built from it when one is handed out (see node).
 type nodeRec struct {
-	Node
 	start, end int // the node object's span in Document.data
-	http       bool
-	// Architect: the value spans of timeout.config.lit.text, timeout.text,
-	// useSuggestedTimeout and timeout.outOfService.
-	lit, text, suggested, outOfService span
-	// config is the value span of timeout.config, which ReplaceExpression
-	// replaces whole.
-	config span
-	// Tutorial: the value span of settings.timeout, or where to insert it.
+	pointer    string
+	err        error // a *NodeError: why the node cannot be read or edited
+	timeout    time.Duration
+	kind       TimeoutKind
+	// useSuggested is useSuggestedTimeout; http marks a tutorial HTTP node.
+	useSuggested, http bool
+	// Architect: the value spans of the node's own members (by keyIndex),
+	// and within the timeout those of timeout.config, timeout.text,
+	// timeout.config.lit.text and timeout.outOfService. Tutorial: type and
+	// name use their keyIndex slots.
+	members                [nodeKeyCount]span
+	config, text, lit, oos span
+	// What the scanner found wrong on the path to the node or in it.
+	ambiguous, dup string
+	// Tutorial: the node's key (its id, decoded and owned), the value span
+	// of settings.timeout, or what an edit must insert and where.
+	key       string
 	msTimeout span
-	insertAt  int    // relative offset at which to insert
-	insertFmt string // fmt pattern of the inserted text, %d the milliseconds
+	// insertAt is where the last member's value of the object that gets
+	// the new member ends, and closeAt where that object's brace is.
+	insertAt, closeAt int32
+	insert            insertKind
 }
 
 // Document is one flow configuration held as raw JSON. It reads and edits
 // Data Action timeouts and leaves every other byte as it was.
+//
+// The Nodes it hands out own their strings: keeping them does not keep the
+// document.
 //
 // A Document is not safe for concurrent use while it is being edited;
 // concurrent reads (Shape, Bytes, DataActions) are safe.
@@ -149,9 +173,9 @@ func Parse(data []byte) (*Document, error) {
 			return nil, fmt.Errorf("%w: flowSequenceItemList appears %d times at the top level", ErrAmbiguous, sc.sequences.count)
 		}
 		d.shape = ShapeArchitect
-		d.nodes = make([]nodeRec, 0, len(sc.cands))
-		for _, c := range sc.cands {
-			d.nodes = append(d.nodes, architectNode(d.data, c.start, c.end, c.pointer, c.ambiguous, c.members))
+		d.nodes = sc.nodes
+		for i := range d.nodes {
+			readArchitect(d.data, &d.nodes[i])
 		}
 		sortByStart(d.nodes)
 	case tut:
@@ -196,7 +220,7 @@ func (d *Document) DataActions() []Node {
 	out := make([]Node, 0, len(d.nodes))
 	for i := range d.nodes {
 		if !d.nodes[i].http {
-			out = append(out, d.nodes[i].Node)
+			out = append(out, d.node(i))
 		}
 	}
 	return out
@@ -207,22 +231,76 @@ func (d *Document) DataActions() []Node {
 func (d *Document) Nodes() []Node {
 	out := make([]Node, len(d.nodes))
 	for i := range d.nodes {
-		out[i] = d.nodes[i].Node
+		out[i] = d.node(i)
 	}
 	return out
 }
 
-// view returns data[start:end] as a string without copying. d.data is never
-// written after it is built, so the string stays valid.
-func view(data []byte, start, end int) string {
-	if end <= start {
-		return ""
+// node builds node i's Node. Its strings are copied out of the document
+// into one allocation of their own.
+func (d *Document) node(i int) Node {
+	r := &d.nodes[i]
+	n := Node{Pointer: r.pointer, Timeout: r.timeout, TimeoutKind: r.kind, UseSuggested: r.useSuggested, Err: r.err}
+	raw := func(s span) []byte {
+		if !s.ok() {
+			return nil
+		}
+		return d.data[r.start+int(s.start) : r.start+int(s.end)]
 	}
-	return unsafe.String(&data[start], end-start)
+	var timeoutText []byte
+	switch {
+	case d.shape == ShapeTutorial:
+		timeoutText = raw(r.msTimeout)
+	case r.lit.ok():
+		timeoutText = raw(r.lit)
+	case r.kind == TimeoutExpression:
+		timeoutText = raw(r.text)
+	}
+	fields := [...][]byte{raw(r.members[keyIndexID]), raw(r.members[keyIndexName]), raw(r.members[keyIndexType]),
+		raw(r.members[keyIndexActionID]), raw(r.members[keyIndexActionName]), timeoutText}
+	var texts [len(fields)]string
+	if d.shape == ShapeTutorial {
+		fields[0] = nil                // the id is the key, kept decoded
+		texts[5] = string(timeoutText) // a number, not a string
+		fields[5] = nil
+	}
+	packStrings(fields[:], texts[:])
+	n.ID, n.Name, n.Type, n.ActionID, n.ActionName = texts[0], texts[1], texts[2], texts[3], texts[4]
+	if texts[5] != "" {
+		n.TimeoutText = texts[5]
+	}
+	if d.shape == ShapeTutorial {
+		n.ID = r.key
+	}
+	return n
 }
 
-// object returns a gjson result over data[start:end] whose Index values are
-// relative to start.
-func object(data []byte, start, end int) gjson.Result {
-	return gjson.Result{Type: gjson.JSON, Raw: view(data, start, end)}
+// packStrings decodes each raw JSON string in raws (nil, or not a string:
+// "") into texts, all of them sharing one new allocation.
+func packStrings(raws [][]byte, texts []string) {
+	var b strings.Builder
+	size := 0
+	for _, r := range raws {
+		size += len(r)
+	}
+	b.Grow(size)
+	bounds := make([]int, 0, 2*len(raws))
+	for _, r := range raws {
+		from := b.Len()
+		if len(r) >= 2 && r[0] == '"' {
+			if bytes.IndexByte(r, '\\') < 0 {
+				b.Write(r[1 : len(r)-1])
+			} else {
+				var v string
+				if json.Unmarshal(r, &v) == nil {
+					b.WriteString(v)
+				}
+			}
+		}
+		bounds = append(bounds, from, b.Len())
+	}
+	all := b.String()
+	for i := range raws {
+		texts[i] = all[bounds[2*i]:bounds[2*i+1]]
+	}
 }

@@ -62,6 +62,35 @@ func ParseDuration(s string) (time.Duration, error) {
 	return total, nil
 }
 
+// durationOf reads valid duration text from raw bytes without allocating; ok
+// is false for any text ParseDuration would refuse (then ask it, for the
+// error).
+func durationOf(b []byte) (d time.Duration, ok bool) {
+	if len(b) == 0 || b[0] != 'P' {
+		return 0, false
+	}
+	i := 1
+	for _, f := range durationFields {
+		var n time.Duration
+		j := i
+		for ; j < len(b) && b[j] >= '0' && b[j] <= '9'; j++ {
+			if n > (math.MaxInt64/f.unit-9)/10 {
+				return 0, false // large: let ParseDuration decide and say why
+			}
+			n = n*10 + time.Duration(b[j]-'0')
+		}
+		if j == i || j == len(b) || b[j] != f.designator {
+			return 0, false
+		}
+		if d > math.MaxInt64-n*f.unit {
+			return 0, false
+		}
+		d += n * f.unit
+		i = j + 1
+	}
+	return d, i == len(b)
+}
+
 // FormatDuration formats d as normalised Architect duration text with all five
 // fields: 5 s is "P0D0H0M5S0F", 90 s is "P0D0H1M30S0F". d is truncated to
 // whole milliseconds, Architect's resolution; a negative d formats as zero

@@ -1,14 +1,14 @@
 package flow
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
-	"unsafe"
+
+	"github.com/tidwall/sjson"
 )
 
 // Edit asks for one node's timeout to be set.
@@ -65,11 +65,11 @@ type RaiseOptions struct {
 func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 	byID := make(map[string][]int, len(d.nodes))
 	for i := range d.nodes {
-		byID[d.nodes[i].ID] = append(byID[d.nodes[i].ID], i)
+		id := d.nodes[i].id(d.data)
+		byID[id] = append(byID[id], i)
 	}
 	plans := make([]plan, 0, len(edits))
-	planned := make(map[int]time.Duration, len(edits))
-	replace := map[int]bool{}
+	planned := make(map[int]plan, len(edits))
 	for _, e := range edits {
 		if err := checkTarget(e.Timeout); err != nil {
 			return nil, fmt.Errorf("%w (edit of node %q)", err, e.NodeID)
@@ -80,17 +80,17 @@ func (d *Document) SetTimeouts(edits ...Edit) ([]Change, error) {
 			return nil, fmt.Errorf("%w: no Data Action or HTTP node has id %q", ErrNodeNotFound, e.NodeID)
 		case len(idx) > 1:
 			return nil, fmt.Errorf("%w: %d nodes have id %q (at %s and %s)", ErrAmbiguous, len(idx), e.NodeID,
-				d.nodes[idx[0]].Pointer, d.nodes[idx[1]].Pointer)
+				d.nodes[idx[0]].pointer, d.nodes[idx[1]].pointer)
 		}
-		if prev, ok := planned[idx[0]]; ok {
-			if prev != e.Timeout || replace[idx[0]] != e.ReplaceExpression {
-				return nil, fmt.Errorf("%w: two edits of node %q disagree (%v and %v)", ErrAmbiguous, e.NodeID, prev, e.Timeout)
+		p := plan{node: idx[0], to: e.Timeout, replaceExpression: e.ReplaceExpression}
+		if prev, ok := planned[p.node]; ok {
+			if prev != p {
+				return nil, fmt.Errorf("%w: two edits of node %q disagree (%v and %v)", ErrAmbiguous, e.NodeID, prev.to, e.Timeout)
 			}
 			continue
 		}
-		planned[idx[0]] = e.Timeout
-		plans = append(plans, plan{node: idx[0], to: e.Timeout, replaceExpression: e.ReplaceExpression})
-		replace[idx[0]] = e.ReplaceExpression
+		planned[p.node] = p
+		plans = append(plans, p)
 	}
 	slices.SortFunc(plans, func(a, b plan) int { return a.node - b.node })
 	return d.apply(plans)
@@ -116,21 +116,21 @@ func (d *Document) RaiseTimeouts(target time.Duration, opts *RaiseOptions) ([]Ch
 	var plans []plan
 	for i := range d.nodes {
 		r := &d.nodes[i]
-		if (r.http && !o.IncludeHTTP) || (o.Filter != nil && !o.Filter(r.Node)) {
+		if (r.http && !o.IncludeHTTP) || (o.Filter != nil && !o.Filter(d.node(i))) {
 			continue
 		}
-		if r.UseSuggested && !o.OverrideSuggested {
+		if r.useSuggested && !o.OverrideSuggested {
 			continue // not this call's to edit, readable or not
 		}
-		if r.Err != nil {
-			return nil, r.Err
+		if r.err != nil {
+			return nil, r.err
 		}
 		switch {
-		case r.TimeoutKind == TimeoutExpression:
-		case r.TimeoutKind == TimeoutUnset && d.shape == ShapeArchitect:
-		case r.UseSuggested:
+		case r.kind == TimeoutExpression:
+		case r.kind == TimeoutUnset && d.shape == ShapeArchitect:
+		case r.useSuggested:
 			plans = append(plans, plan{node: i, to: target})
-		case r.TimeoutKind == TimeoutUnset || r.Timeout < target:
+		case r.kind == TimeoutUnset || r.timeout < target:
 			plans = append(plans, plan{node: i, to: target})
 		}
 	}
@@ -156,15 +156,16 @@ type plan struct {
 	replaceExpression bool
 }
 
-// replacement swaps data[start:end], which must hold old, for text.
+// replacement swaps the bytes data[start:end], which must be old, for text.
 type replacement struct {
 	start, end int
-	old, text  string
+	old, text  []byte
 }
 
-// apply makes the plans' edits in one splice and updates the node table in
-// place, re-reading only the nodes that hold an edit. Every check that can
-// fail runs before the table or the bytes change: all or nothing.
+// apply makes the plans' edits, each made by sjson on its node's own bytes,
+// in one splice of the document, and updates the node table in place,
+// reading again only the nodes that hold an edit. Every check that can fail
+// runs before the table or the bytes change: all or nothing.
 func (d *Document) apply(plans []plan) ([]Change, error) {
 	reps, changes, err := d.planReplacements(plans)
 	if err != nil || len(reps) == 0 {
@@ -195,7 +196,7 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	// same computation: it cannot fail then).
 	for i := range d.nodes {
 		if holdsEdit(&d.nodes[i]) {
-			if _, err := d.rereadEdited(out, i, reps, moved, want); err != nil {
+			if _, err := d.reread(out, i, reps, moved, want); err != nil {
 				return nil, err
 			}
 		}
@@ -203,8 +204,7 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	for i := range d.nodes {
 		r := &d.nodes[i]
 		if holdsEdit(r) {
-			nr, _ := d.rereadEdited(out, i, reps, moved, want)
-			*r = nr
+			*r, _ = d.reread(out, i, reps, moved, want)
 			continue
 		}
 		r.start, r.end = moved(r.start), moved(r.end)
@@ -220,13 +220,13 @@ func (d *Document) planReplacements(plans []plan) ([]replacement, []Change, erro
 	changes := make([]Change, 0, len(plans))
 	for _, p := range plans {
 		r := &d.nodes[p.node]
-		rs, changed, err := d.replacements(r, p.to, p.replaceExpression)
-		if err != nil {
+		n := len(reps)
+		var err error
+		if reps, err = d.replacements(reps, r, p.to, p.replaceExpression); err != nil {
 			return nil, nil, err
 		}
-		if changed {
-			reps = append(reps, rs...)
-			changes = append(changes, Change{Node: r.Node, From: r.Timeout, To: p.to})
+		if len(reps) > n {
+			changes = append(changes, Change{Node: d.node(p.node), From: r.timeout, To: p.to})
 		}
 	}
 	sort.Slice(reps, func(i, j int) bool { return reps[i].start < reps[j].start })
@@ -241,105 +241,61 @@ func (d *Document) splice(reps []replacement) (out []byte, shifts []int, err err
 		if i > 0 && rp.start < reps[i-1].end {
 			return nil, nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
 		}
-		if view(d.data, rp.start, rp.end) != rp.old {
+		if !bytes.Equal(d.data[rp.start:rp.end], rp.old) {
 			return nil, nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
 		}
 		size += len(rp.text) - (rp.end - rp.start)
 	}
-	// strings.Builder allocates without zeroing what the splice overwrites
-	// anyway; the result is read-only, as d.data always is.
-	var sb strings.Builder
-	sb.Grow(size)
+	out = make([]byte, 0, size)
 	prev, shift := 0, 0
 	shifts = make([]int, len(reps))
 	for i, rp := range reps {
-		sb.Write(d.data[prev:rp.start])
-		sb.WriteString(rp.text)
+		out = append(append(out, d.data[prev:rp.start]...), rp.text...)
 		prev = rp.end
 		shift += len(rp.text) - (rp.end - rp.start)
 		shifts[i] = shift
 	}
-	sb.Write(d.data[prev:])
-	spliced := sb.String()
-	return unsafe.Slice(unsafe.StringData(spliced), len(spliced)), shifts, nil
+	return append(out, d.data[prev:]...), shifts, nil
 }
 
-// rereadEdited is node i as it stands in out after the replacements. A
-// tutorial node is small: read it again from the new bytes. An Architect
-// node can be kilobytes: move its spans past the replacements instead, and
-// check the bytes there.
-func (d *Document) rereadEdited(out []byte, i int, reps []replacement, moved func(int) int, want map[int]time.Duration) (nodeRec, error) {
+// reread is node i as it stands in out after the splice, read again from
+// the new bytes: a tutorial node whole (it is small), an Architect node by
+// its moved member spans and its timeout read again. An edited node must
+// read back as its target.
+func (d *Document) reread(out []byte, i int, reps []replacement, moved func(int) int, want map[int]time.Duration) (nodeRec, error) {
 	r := &d.nodes[i]
-	start, end := moved(r.start), moved(r.end)
-	to, edited := want[i]
-	var nr nodeRec
-	switch {
-	case d.shape == ShapeTutorial:
-		nr, _ = tutorialNode(out, r.ID, start, end)
-		nr.http = r.http
-	case edited && r.TimeoutKind != TimeoutLiteral:
-		// An expression made a literal: its spans are new; read the node
-		// again (a scan of the node alone).
-		nr = rescanNode(out, start, end, *r)
-	default:
-		nr = *r
-		nr.start, nr.end = start, end
-		for _, sp := range []*span{&nr.lit, &nr.text, &nr.suggested, &nr.outOfService} {
-			if !sp.ok() {
-				continue
+	// Positions in the node move by what moved the node's start, and by the
+	// node's own replacements (one or two) before them.
+	first := sort.Search(len(reps), func(k int) bool { return reps[k].start >= r.start })
+	base := moved(r.start) - r.start
+	at := func(pos int) int {
+		shift := base
+		for _, rp := range reps[first:] {
+			if rp.start >= pos {
+				break
 			}
-			abs := r.start + sp.start
-			size := sp.end - sp.start
-			if k := sort.Search(len(reps), func(k int) bool { return reps[k].start >= abs }); k < len(reps) && reps[k].start == abs {
-				size = len(reps[k].text)
-			}
-			sp.start = moved(abs) - start
-			sp.end = sp.start + size
+			shift += len(rp.text) - (rp.end - rp.start)
 		}
-		if edited {
-			nr.Timeout, nr.TimeoutKind, nr.UseSuggested = to, TimeoutLiteral, false
-			nr.TimeoutText = FormatDuration(to)
-			if view(out, start+nr.lit.start, start+nr.lit.end) != `"`+nr.TimeoutText+`"` ||
-				(nr.suggested.ok() && view(out, start+nr.suggested.start, start+nr.suggested.end) != litFalse) {
-				nr.Err = errors.New("the edited bytes are not where they were written")
-			}
-		}
+		return pos + shift
 	}
-	if edited && (nr.Err != nil || nr.TimeoutKind != TimeoutLiteral || nr.Timeout != to || nr.UseSuggested) {
-		return nodeRec{}, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.ID, r.Pointer, to, nr.Err)
+	start, end := at(r.start), at(r.end)
+	var nr nodeRec
+	if d.shape == ShapeTutorial {
+		nr, _ = tutorialNode(string(out[start:end]), r.key, start)
+		nr.http = r.http
+	} else {
+		nr = nodeRec{start: start, end: end, pointer: r.pointer, ambiguous: r.ambiguous, dup: r.dup}
+		for k, sp := range r.members {
+			if sp.ok() {
+				nr.members[k] = nr.rel(at(r.start+int(sp.start)), at(r.start+int(sp.end)))
+			}
+		}
+		readArchitect(out, &nr)
+	}
+	if to, edited := want[i]; edited && (nr.err != nil || nr.kind != TimeoutLiteral || nr.timeout != to || nr.useSuggested) {
+		return nodeRec{}, fmt.Errorf("flow: internal error: node %q at %s does not read back as %v after the edit (%v)", r.id(d.data), r.pointer, to, nr.err)
 	}
 	return nr, nil
-}
-
-// at is the absolute span of r's relative span s, and the bytes there.
-func (d *Document) at(r *nodeRec, s span) (start, end int, old string) {
-	start, end = r.start+s.start, r.start+s.end
-	return start, end, view(d.data, start, end)
-}
-
-// replaceExpression makes an expression or empty Architect timeout a literal.
-func (d *Document) replaceExpression(r *nodeRec, to time.Duration, asked bool) ([]replacement, bool, error) {
-	fail := func(format string, args ...any) ([]replacement, bool, error) {
-		return nil, false, &NodeError{NodeID: r.ID, Pointer: r.Pointer, Err: fmt.Errorf("%w: "+format, append([]any{ErrInvalidTimeout}, args...)...)}
-	}
-	switch {
-	case !asked:
-		return fail("the timeout is %s, not a literal; only literal timeouts are edited unless ReplaceExpression is set", r.TimeoutKind)
-	case !r.config.ok():
-		return fail("the node has no timeout expression to replace")
-	}
-	text := `"` + FormatDuration(to) + `"`
-	s, e, old := d.at(r, r.config)
-	reps := []replacement{{s, e, old, `{"lit":{"pos":1,"text":` + text + `,"type":"dur"}}`}}
-	if s, e, old := d.at(r, r.text); r.text.ok() {
-		reps = append(reps, replacement{s, e, old, text})
-	}
-	for _, sp := range []span{r.suggested, r.outOfService} {
-		if s, e, old := d.at(r, sp); sp.ok() && old == litTrue {
-			reps = append(reps, replacement{s, e, old, litFalse})
-		}
-	}
-	return reps, true, nil
 }
 
 // The JSON literals of the booleans an edit flips.
@@ -348,59 +304,101 @@ const (
 	litTrue  = "true"
 )
 
-// rescanNode reads the Architect node at data[start:end] again.
-func rescanNode(data []byte, start, end int, old nodeRec) nodeRec {
-	sc, err := scanDocument(data[start:end])
-	if err != nil {
-		return nodeRec{Node: Node{Err: err}}
-	}
-	for _, c := range sc.cands {
-		if c.start == 0 {
-			nr := architectNode(data, start, end, old.Pointer, "", c.members)
-			nr.http = old.http
-			return nr
-		}
-	}
-	return nodeRec{Node: Node{Err: errors.New("the node is no longer a Data Action")}}
-}
-
-// replacements lists the byte replacements that set r's timeout to to, and
-// whether anything changes.
-func (d *Document) replacements(r *nodeRec, to time.Duration, replaceExpression bool) ([]replacement, bool, error) {
-	if r.Err != nil {
-		return nil, false, r.Err
+// replacements appends to reps the byte replacements that set r's timeout
+// to to; it appends nothing when r already has it.
+func (d *Document) replacements(reps []replacement, r *nodeRec, to time.Duration, replaceExpression bool) ([]replacement, error) {
+	if r.err != nil {
+		return nil, r.err
 	}
 	if d.shape == ShapeTutorial {
-		if r.TimeoutKind == TimeoutLiteral && r.Timeout == to {
-			return nil, false, nil
+		if r.kind == TimeoutLiteral && r.timeout == to {
+			return reps, nil
 		}
-		ms := strconv.FormatInt(int64(to/time.Millisecond), 10)
-		if r.msTimeout.ok() {
-			s, e, old := d.at(r, r.msTimeout)
-			return []replacement{{s, e, old, ms}}, true, nil
+		return d.tutorialEdit(reps, r, to)
+	}
+	switch {
+	case r.kind != TimeoutLiteral && !replaceExpression:
+		return nil, &NodeError{NodeID: r.id(d.data), Pointer: r.pointer, Err: fmt.Errorf(
+			"%w: the timeout is %s, not a literal; only literal timeouts are edited unless ReplaceExpression is set", ErrInvalidTimeout, r.kind)}
+	case r.kind != TimeoutLiteral && !r.config.ok():
+		return nil, &NodeError{NodeID: r.id(d.data), Pointer: r.pointer, Err: fmt.Errorf("%w: the node has no timeout expression to replace", ErrInvalidTimeout)}
+	case r.kind == TimeoutLiteral && r.timeout == to && !r.useSuggested:
+		return reps, nil
+	}
+	return d.architectEdit(reps, r, to)
+}
+
+// architectEdit sets an Architect node's custom timeout: sjson edits a copy
+// of the node's timeout object (timeout.config.lit.text, or the whole
+// config when it was an expression, timeout.text, timeout.outOfService),
+// and useSuggestedTimeout becomes false. The exact bytes are modelled on
+// Architect's literals.
+func (d *Document) architectEdit(reps []replacement, r *nodeRec, to time.Duration) ([]replacement, error) {
+	text := []byte(`"` + FormatDuration(to) + `"`)
+	old := r.value(d.data, r.members[keyIndexTimeout])
+	// sjson edits the copy in place where the new value is no longer than
+	// the old one (Optimistic, ReplaceInPlace): the paths have no
+	// characters it treats specially.
+	opts := &sjson.Options{Optimistic: true, ReplaceInPlace: true}
+	edited := append(make([]byte, 0, len(old)+len(text)), old...)
+	var err error
+	set := func(path string, value []byte) {
+		if err == nil {
+			edited, err = sjson.SetRawBytesOptions(edited, path, value, opts)
 		}
-		pos := r.start + r.insertAt
-		return []replacement{{pos, pos, "", fmt.Sprintf(r.insertFmt, to/time.Millisecond)}}, true, nil
 	}
-	if r.TimeoutKind != TimeoutLiteral {
-		return d.replaceExpression(r, to, replaceExpression)
+	if r.kind == TimeoutLiteral {
+		set("config.lit.text", text)
+	} else {
+		set("config", append(append([]byte(`{"lit":{"pos":1,"text":`), text...), `,"type":"dur"}}`...))
 	}
-	if r.Timeout == to && !r.UseSuggested {
-		return nil, false, nil
+	if r.text.ok() {
+		set("text", text)
 	}
-	text := `"` + FormatDuration(to) + `"`
-	var reps []replacement
-	for _, sp := range []span{r.lit, r.text} {
-		if s, e, old := d.at(r, sp); sp.ok() && old != text {
-			reps = append(reps, replacement{s, e, old, text})
-		}
+	if r.oos.ok() && string(r.value(d.data, r.oos)) == litTrue {
+		set("outOfService", []byte(litFalse))
 	}
-	for _, sp := range []span{r.suggested, r.outOfService} {
-		if s, e, old := d.at(r, sp); sp.ok() && old == litTrue {
-			reps = append(reps, replacement{s, e, old, litFalse})
-		}
+	if err != nil {
+		return nil, fmt.Errorf("flow: internal error: editing the timeout of node %q: %w", r.id(d.data), err)
 	}
-	return reps, true, nil
+	t := r.members[keyIndexTimeout]
+	if !bytes.Equal(edited, old) {
+		reps = append(reps, replacement{r.start + int(t.start), r.start + int(t.end), old, edited})
+	}
+	if us := r.members[keyIndexSuggested]; us.ok() && r.useSuggested {
+		reps = append(reps, replacement{r.start + int(us.start), r.start + int(us.end), r.value(d.data, us), []byte(litFalse)})
+	}
+	return reps, nil
+}
+
+// tutorialEdit sets a tutorial node's settings.timeout: sjson edits a copy
+// of the node, replacing the number, or inserting the member (and settings
+// when that is missing too) at the end of its object. sjson inserts a
+// member just before the object's closing brace, after any white space
+// there; the white space is taken out of the copy first and put back after
+// the new member, so that the member follows the last value, as written by
+// hand.
+func (d *Document) tutorialEdit(reps []replacement, r *nodeRec, to time.Duration) ([]replacement, error) {
+	old := d.data[r.start:r.end]
+	in := old
+	var ws []byte
+	if r.insert != insertNothing {
+		ws = old[r.insertAt:r.closeAt]
+		in = append(append(make([]byte, 0, len(old)), old[:r.insertAt]...), old[r.closeAt:]...)
+	} else {
+		in = append([]byte(nil), old...)
+	}
+	edited, err := sjson.SetRawBytes(in, "settings.timeout", strconv.AppendInt(nil, int64(to/time.Millisecond), 10))
+	if err != nil {
+		return nil, fmt.Errorf("flow: internal error: editing node %q: %w", r.key, err)
+	}
+	if len(ws) > 0 {
+		// The inserted text ends where the object's closing brace now is:
+		// len(old) - closeAt bytes from the end of the node.
+		brace := len(edited) - (len(old) - int(r.closeAt))
+		edited = append(edited[:brace:brace], append(ws, edited[brace:]...)...)
+	}
+	return append(reps, replacement{r.start, r.end, old, edited}), nil
 }
 
 // TimeoutChanges compares two documents' timeouts, matched by node id, and

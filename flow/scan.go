@@ -20,16 +20,6 @@ const maxDepth = 10000
 // cost of validation on Architect documents); this reads each byte once, and
 // leaves the small node objects it finds to gjson.
 
-// candidate is an object whose own __type names a Data Action.
-type candidate struct {
-	start, end int
-	pointer    string
-	// ambiguous is set when an object on the path from the root to the node
-	// holds the key that leads to it more than once.
-	ambiguous string
-	members   nodeMembers
-}
-
 // The members an Architect node is read from, by index into nodeKeys.
 const (
 	keyIndexType = iota
@@ -71,7 +61,7 @@ func (m *nodeMembers) note(k, start, end int) {
 		}
 		return
 	}
-	m.spans[k] = span{start, end}
+	m.spans[k] = span{int32(start), int32(end)}
 }
 
 // nodeKeyIndex is the index in nodeKeys of a raw key, or -1.
@@ -120,7 +110,7 @@ type memberRec struct {
 // duplicates matter.
 type carrier struct {
 	member   int // index into scanner.members
-	from, to int // candidates in scanner.cands
+	from, to int // candidates in scanner.nodes
 }
 
 func (s *scanner) key(m memberRec) []byte { return s.data[m.off+1 : m.keyEnd] }
@@ -146,7 +136,7 @@ type scanner struct {
 	path     []pathSeg
 	members  []memberRec
 	carriers []carrier
-	cands    []candidate
+	nodes    []nodeRec // the candidates: objects whose own __type names a Data Action
 	// the root object's members that decide the shape
 	sequences, flowVersion topMember
 	rootKind               byte
@@ -163,7 +153,7 @@ func scanDocument(data []byte) (s *scanner, err error) {
 	// One candidate per "DataAction" or "CallDataAction" string at most
 	// (escaped spellings aside): a count over the bytes sizes the table
 	// once, where growing it by appends allocated twice its size.
-	s = &scanner{data: data, cands: make([]candidate, 0, bytes.Count(data, dataActionSuffix)+1)}
+	s = &scanner{data: data, nodes: make([]nodeRec, 0, countNodeTypes(data)+1)}
 	if len(data) > math.MaxInt32 {
 		return nil, &SyntaxError{Offset: 0, Msg: "documents of 2 GiB and more are not read"}
 	}
@@ -187,6 +177,24 @@ func scanDocument(data []byte) (s *scanner, err error) {
 		s.fail(i, fmt.Sprintf("invalid character %s after top-level value", quoteByte(data[i])))
 	}
 	return s, nil
+}
+
+// countNodeTypes counts the strings "DataAction" and "CallDataAction" in
+// data: at most one a node, and not the "SetConversationDataAction" and
+// other types that merely end the same way.
+func countNodeTypes(data []byte) int {
+	n := 0
+	for i := 0; ; {
+		j := bytes.Index(data[i:], dataActionSuffix)
+		if j < 0 {
+			return n
+		}
+		at := i + j
+		if (at > 0 && data[at-1] == '"') || (at >= 5 && string(data[at-5:at]) == `"Call`) {
+			n++
+		}
+		i = at + len(dataActionSuffix)
+	}
 }
 
 func (s *scanner) fail(off int, msg string) {
@@ -429,7 +437,7 @@ func (s *scanner) object(start int) int {
 		i = s.ws(i + 1)
 		vstart := i
 		s.path[seg] = pathSeg{key: keyOff, esc: esc}
-		before := len(s.cands)
+		before := len(s.nodes)
 		i = s.value(i)
 		if d[vstart] == '"' && (len(key) == len(keyType) || esc) && keyIs(key, esc, keyType) {
 			v := d[vstart:i]
@@ -445,8 +453,8 @@ func (s *scanner) object(start int) int {
 				s.flowVersion.note(vstart, i, d[vstart])
 			}
 		}
-		if len(s.cands) > before {
-			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.cands)})
+		if len(s.nodes) > before {
+			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.nodes)})
 		}
 		if len(s.members) == cap(s.members) {
 			// Double: append grows a large slice by a quarter, which on an
@@ -484,7 +492,7 @@ func (s *scanner) object(start int) int {
 				nm.note(k, int(m.vstart)-start, int(m.vend)-start)
 			}
 		}
-		s.cands = append(s.cands, candidate{start: start, end: i, pointer: s.pointer(), members: nm})
+		s.nodes = append(s.nodes, nodeRec{start: start, end: i, pointer: s.pointer(), members: nm.spans, dup: nm.dup})
 	}
 	s.members = s.members[:base]
 	return i
@@ -562,8 +570,8 @@ func (s *scanner) markAmbiguous(c carrier, a, b memberRec) {
 	why := fmt.Sprintf("key %s appears twice in one object (at byte offsets %d and %d) on the path to this node",
 		strconv.Quote(keyText(ka, bytes.IndexByte(ka, '\\') >= 0)), a.off, b.off)
 	for i := c.from; i < c.to; i++ {
-		if s.cands[i].ambiguous == "" {
-			s.cands[i].ambiguous = why
+		if s.nodes[i].ambiguous == "" {
+			s.nodes[i].ambiguous = why
 		}
 	}
 }
@@ -630,7 +638,11 @@ func (s *scanner) pointer() string {
 			}
 			end++
 		}
-		b.WriteString(escapePointer(keyText(s.data[p.key+1:end], p.esc)))
+		if raw := s.data[p.key+1 : end]; !p.esc && !bytes.ContainsAny(raw, "~/") {
+			b.Write(raw)
+		} else {
+			b.WriteString(escapePointer(keyText(raw, p.esc)))
+		}
 	}
 	return b.String()
 }
