@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
 	"github.com/gcflow/timeouts/retry"
@@ -151,80 +152,23 @@ func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
 				return nil, retry.Permanent(err)
 			}
 		}
-		tok, err := c.tokens.token(ctx)
+		tok, err := c.authorize(ctx)
 		if err != nil {
-			var ae *AuthError
-			if errors.As(err, &ae) && ae.Status != 0 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests {
-				return nil, retry.Permanent(err)
-			}
-			if ctx.Err() != nil {
-				return nil, retry.Permanent(err)
-			}
-			return nil, err // the login host failed or was unreachable: worth repeating
+			return nil, err
 		}
-		target := c.ep.api.String() + r.path // r.path is escaped already
-		if len(r.query) > 0 {
-			target += "?" + r.query.Encode()
-		}
-		var rd io.Reader
-		if r.body != nil {
-			rd = bytes.NewReader(r.body)
-		}
-		// A write, once sent, is seen through to its answer even if ctx
-		// ends meanwhile (the HTTP client's timeout still bounds it): cut
-		// off, its outcome would be unknown, and a check-out that lands
-		// after we looked would leave a lock nobody releases.
-		reqCtx := ctx
-		if !r.idempotent() {
-			if err := ctx.Err(); err != nil {
-				return nil, retry.Permanent(err)
-			}
-			reqCtx = context.WithoutCancel(ctx)
-		}
-		req, err := http.NewRequestWithContext(reqCtx, r.method, target, rd)
+		req, err := c.request(ctx, r, tok)
 		if err != nil {
-			return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, err))
-		}
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", c.userAgent)
-		if r.body != nil {
-			req.Header.Set("Content-Type", "application/json")
+			return nil, err
 		}
 		start := time.Now()
 		resp, err := c.http.Do(req)
 		if err != nil {
 			c.report(ctx, r, n, nil, start, err)
-			err = fmt.Errorf("client: %s %s: %w", r.method, r.path, scrub(err))
-			// A POST is repeated only when it provably never reached the
-			// server: a publish repeated is a second version.
-			if ctx.Err() != nil || (!r.idempotent() && !errors.Is(err, syscall.ECONNREFUSED)) {
-				return nil, retry.Permanent(err)
-			}
-			return nil, err
+			return nil, c.transportFailed(ctx, r, err)
 		}
-		limit := int64(maxBodyBytes)
-		if resp.StatusCode >= 300 {
-			limit = maxErrorBodyBytes
-		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-		resp.Body.Close()
-		c.report(ctx, r, n, resp, start, rerr)
-		if rerr != nil {
-			err := fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, scrub(rerr))
-			if r.idempotent() {
-				return nil, err
-			}
-			return nil, retry.Permanent(err)
-		}
-		if int64(len(body)) > limit {
-			if resp.StatusCode < 300 {
-				return nil, retry.Permanent(fmt.Errorf("%w: %s %s: the answer is larger than %d bytes", ErrInvalidResponse, r.method, r.path, limit))
-			}
-			body = body[:limit]
-		}
-		if resp.StatusCode < 300 {
-			return body, nil
+		body, err := c.readAnswer(ctx, r, n, resp, start)
+		if err != nil || resp.StatusCode < 300 {
+			return body, err
 		}
 		// A server may echo what it was sent; never let a token or the
 		// secret into an error.
@@ -242,6 +186,91 @@ func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
 			return nil, retry.Permanent(apiErr)
 		}
 	}
+}
+
+// authorize returns a token; a refusal, or a failure after ctx ended, is
+// not worth repeating.
+func (c *Client) authorize(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := c.tokens.token(ctx)
+	if err == nil {
+		return tok, nil
+	}
+	var ae *AuthError
+	if (errors.As(err, &ae) && ae.Status != 0 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests) || ctx.Err() != nil {
+		return nil, retry.Permanent(err)
+	}
+	return nil, err // the login host failed or was unreachable: worth repeating
+}
+
+// request builds the HTTP request of r.
+func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http.Request, error) {
+	target := c.ep.api.String() + r.path // r.path is escaped already
+	if len(r.query) > 0 {
+		target += "?" + r.query.Encode()
+	}
+	var rd io.Reader
+	if r.body != nil {
+		rd = bytes.NewReader(r.body)
+	}
+	// A write, once sent, is seen through to its answer even if ctx ends
+	// meanwhile (the HTTP client's timeout still bounds it): cut off, its
+	// outcome would be unknown, and a check-out that lands after we looked
+	// would leave a lock nobody releases.
+	reqCtx := ctx
+	if !r.idempotent() {
+		if err := ctx.Err(); err != nil {
+			return nil, retry.Permanent(err)
+		}
+		reqCtx = context.WithoutCancel(ctx)
+	}
+	req, err := http.NewRequestWithContext(reqCtx, r.method, target, rd)
+	if err != nil {
+		return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, err))
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// transportFailed classifies a request that got no answer. A POST is
+// repeated only when it provably never reached the server: a publish
+// repeated is a second version.
+func (c *Client) transportFailed(ctx context.Context, r *call, err error) error {
+	err = fmt.Errorf("client: %s %s: %w", r.method, r.path, scrub(err))
+	if ctx.Err() != nil || (!r.idempotent() && !errors.Is(err, syscall.ECONNREFUSED)) {
+		return retry.Permanent(err)
+	}
+	return err
+}
+
+// readAnswer reads an answer's body through its size cap: a 2xx larger
+// than the cap is an error; an error body is cut to its cap.
+func (c *Client) readAnswer(ctx context.Context, r *call, n int, resp *http.Response, start time.Time) ([]byte, error) {
+	limit := int64(maxBodyBytes)
+	if resp.StatusCode >= 300 {
+		limit = maxErrorBodyBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	resp.Body.Close()
+	c.report(ctx, r, n, resp, start, err)
+	if err != nil {
+		err = fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, scrub(err))
+		if r.idempotent() {
+			return nil, err
+		}
+		return nil, retry.Permanent(err)
+	}
+	if int64(len(body)) > limit {
+		if resp.StatusCode < 300 {
+			return nil, retry.Permanent(fmt.Errorf("%w: %s %s: the answer is larger than %d bytes", ErrInvalidResponse, r.method, r.path, limit))
+		}
+		body = body[:limit]
+	}
+	return body, nil
 }
 
 func (c *Client) now() time.Time {

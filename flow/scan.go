@@ -418,32 +418,14 @@ func (s *scanner) object(start int) int {
 	s.path = append(s.path, pathSeg{})
 	seg := len(s.path) - 1
 	for {
-		if i >= len(d) {
-			s.fail(i, "unexpected end of JSON input")
-		}
-		if d[i] != '"' {
-			s.fail(i, fmt.Sprintf("invalid character %s looking for beginning of object key string", quoteByte(d[i])))
-		}
 		keyOff := i
-		kend, esc := s.str(i)
-		key := d[i+1 : kend-1]
-		i = s.ws(kend)
-		if i >= len(d) {
-			s.fail(i, "unexpected end of JSON input")
-		}
-		if d[i] != ':' {
-			s.fail(i, fmt.Sprintf("invalid character %s after object key", quoteByte(d[i])))
-		}
-		i = s.ws(i + 1)
-		vstart := i
+		kend, esc, vstart := s.memberKey(i)
+		key := d[keyOff+1 : kend-1]
 		s.path[seg] = pathSeg{key: keyOff, esc: esc}
 		before := len(s.nodes)
-		i = s.value(i)
-		if d[vstart] == '"' && (len(key) == len(keyType) || esc) && keyIs(key, esc, keyType) {
-			v := d[vstart:i]
-			if bytes.Equal(v, typeDataAction) || bytes.Equal(v, typeCallDataAction) || (bytes.IndexByte(v, '\\') >= 0 && isDataActionType(v)) {
-				isNode = true
-			}
+		i = s.value(vstart)
+		if d[vstart] == '"' && (len(key) == len(keyType) || esc) && keyIs(key, esc, keyType) && isNodeType(d[vstart:i]) {
+			isNode = true
 		}
 		if root {
 			switch {
@@ -456,12 +438,7 @@ func (s *scanner) object(start int) int {
 		if len(s.nodes) > before {
 			s.carriers = append(s.carriers, carrier{member: len(s.members), from: before, to: len(s.nodes)})
 		}
-		if len(s.members) == cap(s.members) {
-			// Double: append grows a large slice by a quarter, which on an
-			// object of 50,000 members allocated five times its size.
-			s.members = append(make([]memberRec, 0, 2*cap(s.members)+16), s.members...)
-		}
-		s.members = append(s.members, memberRec{off: int32(keyOff), keyEnd: int32(kend - 1), vstart: int32(vstart), vend: int32(i)})
+		s.record(memberRec{off: int32(keyOff), keyEnd: int32(kend - 1), vstart: int32(vstart), vend: int32(i)})
 		i = s.ws(i)
 		if i >= len(d) {
 			s.fail(i, "unexpected end of JSON input")
@@ -476,12 +453,57 @@ func (s *scanner) object(start int) int {
 		i++
 		break
 	}
+	s.path = s.path[:seg] // the object's own pointer, for closeObject
+	s.closeObject(start, i, base, cbase, isNode)
+	s.depth--
+	return i
+}
+
+// memberKey reads the key at i and the colon after it; it returns the
+// offset after the key's closing quote, whether the key holds escapes, and
+// where the value starts.
+func (s *scanner) memberKey(i int) (kend int, esc bool, vstart int) {
+	d := s.data
+	if i >= len(d) {
+		s.fail(i, "unexpected end of JSON input")
+	}
+	if d[i] != '"' {
+		s.fail(i, fmt.Sprintf("invalid character %s looking for beginning of object key string", quoteByte(d[i])))
+	}
+	kend, esc = s.str(i)
+	i = s.ws(kend)
+	if i >= len(d) {
+		s.fail(i, "unexpected end of JSON input")
+	}
+	if d[i] != ':' {
+		s.fail(i, fmt.Sprintf("invalid character %s after object key", quoteByte(d[i])))
+	}
+	return kend, esc, s.ws(i + 1)
+}
+
+// isNodeType reports whether a quoted __type value names a Data Action.
+func isNodeType(v []byte) bool {
+	return bytes.Equal(v, typeDataAction) || bytes.Equal(v, typeCallDataAction) || (bytes.IndexByte(v, '\\') >= 0 && isDataActionType(v))
+}
+
+// record keeps a member of the object being scanned until it closes.
+func (s *scanner) record(m memberRec) {
+	if len(s.members) == cap(s.members) {
+		// Double: append grows a large slice by a quarter, which on an
+		// object of 50,000 members allocated five times its size.
+		s.members = append(make([]memberRec, 0, 2*cap(s.members)+16), s.members...)
+	}
+	s.members = append(s.members, m)
+}
+
+// closeObject finishes the object at data[start:end], whose members are
+// s.members[base:]: it checks the keys that lead to nodes for duplicates
+// and, when the object is itself a node, records it with its members.
+func (s *scanner) closeObject(start, end, base, cbase int, isNode bool) {
 	if len(s.carriers) > cbase {
 		s.checkDuplicates(s.members[base:], s.carriers[cbase:], base)
 		s.carriers = s.carriers[:cbase]
 	}
-	s.path = s.path[:seg]
-	s.depth--
 	if isNode {
 		// Only now is it known that the object is a node: read where its
 		// members are from the records every object keeps.
@@ -492,10 +514,9 @@ func (s *scanner) object(start int) int {
 				nm.note(k, int(m.vstart)-start, int(m.vend)-start)
 			}
 		}
-		s.nodes = append(s.nodes, nodeRec{start: start, end: i, pointer: s.pointer(), members: nm.spans, dup: nm.dup})
+		s.nodes = append(s.nodes, nodeRec{start: start, end: end, pointer: s.pointer(), members: nm.spans, dup: nm.dup})
 	}
 	s.members = s.members[:base]
-	return i
 }
 
 func (m *topMember) note(start, end int, kind byte) {

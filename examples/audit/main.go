@@ -74,7 +74,66 @@ func ms(d time.Duration, known bool) *int64 {
 	return &v
 }
 
+// options are the command's flags, checked.
+type options struct {
+	audit  client.AuditOptions
+	format string
+	check  bool
+	demo   bool
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, code := parseArgs(args, stderr)
+	if o == nil {
+		return code
+	}
+	c, closeFn, err := cli.Connect(o.demo)
+	if err != nil {
+		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+		return cli.ExitFailure
+	}
+	defer closeFn()
+	progress := cli.NewProgress(stderr)
+	o.audit.Progress = progress.Update
+	var rows []Row
+	failed := false
+	for a, err := range c.AuditFlows(ctx, &o.audit) {
+		progress.Done()
+		switch {
+		case err != nil && a.Flow.ID == "": // the listing failed
+			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+			return cli.ExitFailure
+		case err != nil:
+			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+			failed = true
+			continue
+		}
+		for _, n := range a.Nodes {
+			if o.audit.Below == 0 || finding(n) {
+				rows = append(rows, rowOf(a, n))
+			}
+		}
+	}
+	progress.Done()
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
+	}
+	if err := write(stdout, o.format, rows, o.audit.Below); err != nil {
+		fmt.Fprintln(stderr, "audit:", err)
+		return cli.ExitFailure
+	}
+	switch {
+	case failed || ctx.Err() != nil:
+		return cli.ExitFailure
+	case o.check && len(rows) > 0:
+		return cli.ExitFindings
+	}
+	return cli.ExitOK
+}
+
+// parseArgs reads the flags. On a usage error it writes one line and
+// returns nil.
+func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	types := fs.String("type", "", "flow types to audit, comma-separated (inboundcall,workflow,...)")
 	name := fs.String("name", "", "audit flows whose name matches (substring, * wildcards)")
@@ -91,69 +150,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
-		return code
+		return nil, code
 	}
 	typeList, err := cli.FlowTypes(*types)
 	switch {
 	case err != nil:
-		return cli.Usagef(stderr, "audit", "%v", err)
+		return nil, cli.Usagef(stderr, "audit", "%v", err)
 	case *format != "text" && *format != "json" && *format != "csv":
-		return cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", *format)
+		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", *format)
 	case *concurrency < 1:
-		return cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
+		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}
 	if below.Given {
 		if err := cli.CheckTimeout("below", below); err != nil {
-			return cli.Usagef(stderr, "audit", "%v", err)
+			return nil, cli.Usagef(stderr, "audit", "%v", err)
 		}
 	} else if *check {
 		below.D = 5 * time.Second
 	}
-	c, closeFn, err := cli.Connect(*demo)
-	if err != nil {
-		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
-		return cli.ExitFailure
-	}
-	defer closeFn()
-
-	progress := cli.NewProgress(stderr)
-	var rows []Row
-	failed := false
-	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Types: typeList, Name: *name, Latest: *latest,
-		Below: below.D, Concurrency: *concurrency, Progress: progress.Update}) {
-		switch {
-		case err != nil && a.Flow.ID == "": // the listing failed
-			progress.Done()
-			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
-			return cli.ExitFailure
-		case err != nil:
-			progress.Done()
-			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
-			failed = true
-			continue
-		}
-		for _, n := range a.Nodes {
-			if below.D > 0 && !finding(n) {
-				continue
-			}
-			rows = append(rows, rowOf(a, n))
-		}
-	}
-	progress.Done()
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
-	}
-	if err := write(stdout, *format, rows, below.D); err != nil {
-		fmt.Fprintln(stderr, "audit:", err)
-		return cli.ExitFailure
-	}
-	switch {
-	case failed || ctx.Err() != nil:
-		return cli.ExitFailure
-	case *check && len(rows) > 0:
-		return cli.ExitFindings
-	}
-	return cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, audit: client.AuditOptions{Types: typeList, Name: *name,
+		Latest: *latest, Below: below.D, Concurrency: *concurrency}}, cli.ExitOK
 }
 
 // finding reports whether a node fails a -below gate: it waits less, or
