@@ -42,7 +42,7 @@ func (c *Client) Checkout(ctx context.Context, flowID string) (*Flow, error) {
 func (c *Client) SaveVersion(ctx context.Context, flowID string, doc *flow.Document) (*FlowVersion, error) {
 	body := doc.Bytes()
 	if len(body) > MaxRequestBytes {
-		return nil, fmt.Errorf("%w: flow %s: the configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, flowID, len(body), MaxRequestBytes)
+		return nil, tooLarge(len(body))
 	}
 	var v FlowVersion
 	r := &call{method: http.MethodPost, path: "/api/v2/flows/" + url.PathEscape(flowID) + "/versions", body: body}

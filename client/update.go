@@ -370,7 +370,7 @@ func unchanged(changes []flow.Change, doc *flow.Document, original []byte) bool 
 }
 
 func tooLarge(n int) error {
-	return fmt.Errorf("%w: the edited configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, n, MaxRequestBytes)
+	return fmt.Errorf("%w: the configuration is %d bytes, above the platform's limit of %d", ErrTooLarge, n, MaxRequestBytes)
 }
 
 // writeLocked checks the flow out, edits it again under the lock, saves,
