@@ -6,9 +6,12 @@
 // bytes it arrived as. Parse validates it once, detects its shape (the real
 // Architect configuration, or the tutorial's flowVersion.nodes document) and
 // finds every Call Data Action in a single pass. SetTimeouts and
-// RaiseTimeouts rewrite only the bytes of the timeouts they change, all edits
-// of one call in one splice: key order, white space, number spelling,
-// escapes and fields nobody here knows about stay exactly as they were.
+// RaiseTimeouts make each edit with sjson on the node's own bytes (its
+// timeout object, or a tutorial node), then copy the untouched gaps and the
+// edited spans into one new buffer: key order, white space, number
+// spelling, escapes and fields nobody here knows about stay exactly as they
+// were. The Nodes a Document hands out own their strings: keeping them does
+// not keep the document.
 //
 //	doc, err := flow.Parse(config)
 //	if err != nil {

@@ -192,20 +192,7 @@ func Parse(data []byte) (*Document, error) {
 	return d, nil
 }
 
-func kindName(c byte) string {
-	switch c {
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
-}
+func kindName(c byte) string { return typeName([]byte{c}) }
 
 // Shape reports which document shape d holds.
 func (d *Document) Shape() Shape { return d.shape }

@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -40,10 +39,7 @@ import (
 const permissions = "architect:flow:view and integrations:action:view"
 
 func main() {
-	ctx, stop := cli.WithSignals(context.Background(), "audit", os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	cli.Main("audit", run)
 }
 
 // Row is one Data Action of one flow, as the json and csv formats write it.

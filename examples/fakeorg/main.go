@@ -16,7 +16,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -25,10 +24,9 @@ import (
 )
 
 func main() {
-	ctx, stop := cli.WithSignals(context.Background(), "fakeorg", os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
-	stop()
-	os.Exit(code)
+	cli.Main("fakeorg", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(ctx, args, stdout, stderr, nil)
+	})
 }
 
 // run serves until ctx ends. ready, when set, receives the base URL once

@@ -24,10 +24,7 @@ import (
 )
 
 func main() {
-	ctx, stop := cli.WithSignals(context.Background(), "fileaudit", os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	cli.Main("fileaudit", run)
 }
 
 func run(_ context.Context, args []string, stdout, stderr io.Writer) int {

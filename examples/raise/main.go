@@ -52,10 +52,9 @@ import (
 const permissions = "architect:flow:view, architect:flow:edit, architect:flow:publish and integrations:action:view"
 
 func main() {
-	ctx, stop := cli.WithSignals(context.Background(), "raise", os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.Connect)
-	stop()
-	os.Exit(code)
+	cli.Main("raise", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(ctx, args, stdout, stderr, cli.Connect)
+	})
 }
 
 // logLine is one line of -log.

@@ -27,7 +27,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/examples/internal/backup"
@@ -38,10 +37,9 @@ import (
 const permissions = "architect:flow:view, architect:flow:edit and architect:flow:publish"
 
 func main() {
-	ctx, stop := cli.WithSignals(context.Background(), "restore", os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.Connect)
-	stop()
-	os.Exit(code)
+	cli.Main("restore", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(ctx, args, stdout, stderr, cli.Connect)
+	})
 }
 
 type options struct {

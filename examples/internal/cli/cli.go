@@ -75,6 +75,16 @@ func Connect(demo bool) (c *client.Client, closeFn func(), err error) {
 	return c, func() {}, nil
 }
 
+// Main runs a command as its main function does: with signals handled (see
+// WithSignals), the process's arguments and standard streams, and its exit
+// code.
+func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := WithSignals(context.Background(), name, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
 // Open connects through connect and, unless write, returns the client's
 // ReadOnly view: a dry run cannot write, whatever happens after. On failure
 // it writes one line, "name: what to do", and returns a nil client.
