@@ -34,6 +34,57 @@ func locallyRaised(t testing.TB, original []byte, min time.Duration) ([]byte, in
 	return doc.Bytes(), len(changes)
 }
 
+// plannedRaise is the raise the effective-timeout rule asks for, worked out
+// here without the client: a Data Action whose literal is below target is
+// raised only when a literal of target makes callers wait longer, its
+// action's own timeout capping both; a tutorial timeout that is unset is
+// raised. It returns the bytes and the number of nodes raised.
+func plannedRaise(t testing.TB, original []byte, target time.Duration, actions map[string]time.Duration) ([]byte, int) {
+	t.Helper()
+	doc, err := flow.Parse(original)
+	require.NoError(t, err)
+	var edits []flow.Edit
+	for _, n := range doc.DataActions() {
+		switch {
+		case n.UseSuggested || n.Err != nil:
+		case n.TimeoutKind == flow.TimeoutUnset && doc.Shape() == flow.ShapeTutorial:
+			edits = append(edits, flow.Edit{NodeID: n.ID, Timeout: target})
+		case n.TimeoutKind == flow.TimeoutLiteral && n.Timeout < target:
+			before, after := n.Timeout, target
+			if act, ok := actions[n.ActionID]; ok {
+				before, after = min(before, act), min(after, act)
+			}
+			if after > before {
+				edits = append(edits, flow.Edit{NodeID: n.ID, Timeout: target})
+			}
+		}
+	}
+	if len(edits) > 0 {
+		_, err = doc.SetTimeouts(edits...)
+		require.NoError(t, err)
+	}
+	return doc.Bytes(), len(edits)
+}
+
+// actionTimeouts reads the own timeout of every action the flows name.
+func actionTimeouts(t testing.TB, c *client.Client, configs map[string][]byte) map[string]time.Duration {
+	t.Helper()
+	out := map[string]time.Duration{}
+	for _, config := range configs {
+		doc, err := flow.Parse(config)
+		require.NoError(t, err)
+		for _, n := range doc.DataActions() {
+			if _, seen := out[n.ActionID]; n.ActionID == "" || seen {
+				continue
+			}
+			a, err := c.DataAction(context.Background(), n.ActionID)
+			require.NoError(t, err)
+			out[n.ActionID] = time.Duration(a.Config.TimeoutSeconds) * time.Second
+		}
+	}
+	return out
+}
+
 func TestRaiseDemoOrganisation(t *testing.T) {
 	srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
 	ctx := context.Background()
@@ -41,9 +92,10 @@ func TestRaiseDemoOrganisation(t *testing.T) {
 	for _, id := range srv.FlowIDs() {
 		originals[id] = srv.Published(id)
 	}
+	actions := actionTimeouts(t, c, originals)
 	versionsBefore := srv.Counters().Versions
 	var progress []int
-	changed, failed := 0, map[string]error{}
+	changed, raised, capped, failed := 0, 0, 0, map[string]error{}
 	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true},
 		Progress: func(done, total int, _ string) { progress = append(progress, done); assert.Equal(t, 40, total) }}) {
 		if err != nil {
@@ -53,31 +105,48 @@ func TestRaiseDemoOrganisation(t *testing.T) {
 		if res.Changed {
 			changed++
 		}
+		for _, e := range res.Effects {
+			if e.Raised {
+				raised++
+				assert.Greater(t, e.After, e.Before, "%s/%s: raised means callers wait longer", res.FlowID, e.Node.ID)
+			}
+			if e.CappedBy != "" {
+				capped++
+				assert.Less(t, e.After, 5*time.Second, "%s/%s: capped means still below", res.FlowID, e.Node.ID)
+				assert.Equal(t, actions[e.CappedBy], e.ActionTimeout)
+			}
+		}
+		assert.Len(t, res.Changes, countRaised(res.Effects), "%s: every change raises what callers wait", res.FlowID)
 	}
+	t.Logf("demo: %d flows changed, %d Data Actions raised, %d capped by their action", changed, raised, capped)
 	assert.Len(t, progress, 40)
 	require.Len(t, failed, 2, "the locked flow and the one with a draft")
 	assert.ErrorIs(t, failed["demo-flow-05"], client.ErrLocked)
 	assert.ErrorIs(t, failed["demo-flow-08"], client.ErrDraftPending)
 
+	planned := 0
 	for _, id := range srv.FlowIDs() {
-		want, n := locallyRaised(t, originals[id], 5*time.Second)
+		want, n := plannedRaise(t, originals[id], 5*time.Second, actions)
 		if failed[id] != nil {
 			assert.Equal(t, string(originals[id]), string(srv.Published(id)), "%s: a failed flow is untouched", id)
 			continue
 		}
-		assert.Equal(t, string(want), string(srv.Published(id)), "%s: raised, and every other byte as it was", id)
+		planned += n
+		assert.Equal(t, string(want), string(srv.Published(id)), "%s: raised where it helps, and every other byte as it was", id)
 		if n == 0 {
 			assert.Len(t, srv.Versions(id), 1, "%s: nothing to change, no version", id)
 		}
 		doc, err := flow.Parse(srv.Published(id))
 		require.NoError(t, err)
 		for _, node := range doc.DataActions() {
-			if node.TimeoutKind == flow.TimeoutLiteral && !node.UseSuggested {
-				assert.GreaterOrEqual(t, node.Timeout, 5*time.Second, "%s/%s", id, node.ID)
+			act, ok := actions[node.ActionID]
+			if node.TimeoutKind == flow.TimeoutLiteral && !node.UseSuggested && (!ok || act > node.Timeout) {
+				assert.GreaterOrEqual(t, node.Timeout, 5*time.Second, "%s/%s: below, and not capped by its action", id, node.ID)
 			}
 		}
 		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "%s: not locked by us", id)
 	}
+	assert.Equal(t, planned, raised, "the raised count is the nodes whose effective timeout went up")
 	assert.Greater(t, changed, 20)
 	assert.Equal(t, changed, srv.Counters().Versions-versionsBefore, "versions created equal flows changed")
 	assert.Equal(t, changed, srv.Counters().Publishes)
@@ -93,21 +162,53 @@ func TestRaiseDemoOrganisation(t *testing.T) {
 	}
 	assert.Equal(t, postsBefore, posts(srv), "no writes")
 	assert.Equal(t, changed, srv.Counters().Versions-versionsBefore)
-	assert.LessOrEqual(t, srv.Counters().Requests-requests, 1+2*40+3*2, "reads only: a listing and two reads a flow (the refused ones retried)")
+	assert.LessOrEqual(t, srv.Counters().Requests-requests, 1+2*40+3*2+len(actions),
+		"reads only: a listing, two reads a flow (the refused ones retried), and each data action once")
+}
+
+// countRaised counts the effects whose node was raised.
+func countRaised(effects []client.Effect) int {
+	n := 0
+	for _, e := range effects {
+		if e.Raised {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRaiseOverrideSuggested(t *testing.T) {
 	srv, c, id := setup(t, nil, clienttest.FlowSeed{})
-	// n2 uses the suggested timeout of custom_-_pay, which waits 3 s.
+	// n2 uses the suggested timeout of custom_-_pay, which waits 3 s: a
+	// custom 5 s cannot help, since the action gives up after 3 s. It is
+	// left alone and reported as capped.
 	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, OverrideSuggested: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
-		assert.Len(t, res.Changes, 2)
+		require.Len(t, res.Changes, 1)
+		assert.Equal(t, "n1", res.Changes[0].Node.ID)
+		require.Len(t, res.Effects, 2)
+		assert.Equal(t, client.Effect{Node: res.Effects[1].Node, ActionTimeout: 3 * time.Second, Before: 3 * time.Second, After: 3 * time.Second, CappedBy: "custom_-_pay"}, res.Effects[1])
+		assert.True(t, res.Effects[0].Raised)
+		assert.Equal(t, 3*time.Second, res.Effects[0].Before)
+		assert.Equal(t, 5*time.Second, res.Effects[0].After, "custom_-_crm waits 8 s: 5 s is what callers now wait")
 	}
 	doc, err := flow.Parse(srv.Published(id))
 	require.NoError(t, err)
 	n2 := doc.DataActions()[1]
-	assert.False(t, n2.UseSuggested)
-	assert.Equal(t, 5*time.Second, n2.Timeout)
+	assert.True(t, n2.UseSuggested, "left alone")
+
+	// An action that cannot be read: overriding may help, so it is done,
+	// but not counted as raised (nobody knows what callers waited).
+	srv3, c3, id3 := setup(t, nil, clienttest.FlowSeed{})
+	require.NoError(t, srv3.RemoveDataAction("custom_-_pay"))
+	for res, err := range c3.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id3}, Min: 5 * time.Second, OverrideSuggested: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		assert.Len(t, res.Changes, 2)
+		assert.Equal(t, 1, countRaised(res.Effects))
+	}
+	doc, err = flow.Parse(srv3.Published(id3))
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, doc.DataActions()[1].Timeout)
 
 	// An action that waits long enough keeps its suggested timeout.
 	srv2, c2, id2 := setup(t, nil, clienttest.FlowSeed{})

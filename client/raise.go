@@ -35,8 +35,9 @@ type RaiseOptions struct {
 	// raised to it. Required, at most MaxDataActionTimeout.
 	Min time.Duration
 	// OverrideSuggested gives a custom timeout of Min to nodes that use the
-	// suggested timeout when their action's own timeout is below Min (or
-	// unknown).
+	// suggested timeout, where that raises what they wait: only when their
+	// action's own timeout is unknown, since a node never waits longer
+	// than its action.
 	OverrideSuggested bool
 	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
 	IncludeHTTP bool
@@ -83,8 +84,10 @@ func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq
 		}
 		actions := newActionCache(c)
 		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f Flow) (UpdateResult, error) {
-			res, err := c.UpdateFlow(ctx, f.ID, c.raiseEdit(ctx, &o, actions), &o.UpdateOptions)
+			var effects []Effect
+			res, err := c.UpdateFlow(ctx, f.ID, c.raiseEdit(ctx, &o, actions, &effects), &o.UpdateOptions)
 			res.FlowName = f.Name
+			res.Effects = effects
 			return *res, err
 		})
 		for r, err := range results {
@@ -95,21 +98,109 @@ func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq
 	}
 }
 
-// raiseEdit is the edit RaiseTimeouts makes to each flow.
-func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *actionCache) EditFunc {
+// Effect is what a raise did, or in a dry run would do, to what callers
+// wait at one Data Action: its effective timeout, the action's own
+// timeoutSeconds when the node uses the suggested timeout, otherwise the
+// smaller of the node's literal and the action's timeoutSeconds.
+type Effect struct {
+	// Node is the node as it was.
+	Node flow.Node
+	// ActionTimeout is the action's own timeoutSeconds; zero when the node
+	// has no action, or the action could not be read or does not say.
+	ActionTimeout time.Duration
+	// Before and After are the node's effective timeout before and after
+	// the raise; zero when unknown (the action could not be read, or a
+	// tutorial timeout is unset: the platform's default).
+	Before, After time.Duration
+	// Raised is set when the node was changed and what it waits went up.
+	Raised bool
+	// CappedBy names the action when what the node waits stays below Min
+	// because the action itself gives up first: changing the node cannot
+	// help, only raising the action's timeoutSeconds can.
+	CappedBy string
+}
+
+// effectiveTimeouts is what a node waits now and would wait with a literal
+// of target: the rule of the spec, with known telling whether the action's
+// own timeout is known.
+func effectiveTimeouts(n flow.Node, action time.Duration, known bool, target time.Duration) (before, after time.Duration) {
+	after = target
+	if known && action < after {
+		after = action
+	}
+	switch {
+	case n.UseSuggested && known:
+		before = action
+	case n.UseSuggested, n.TimeoutKind != flow.TimeoutLiteral:
+		before = 0 // unknown, or unset: the platform's default
+	case known && action < n.Timeout:
+		before = action
+	default:
+		before = n.Timeout
+	}
+	return before, after
+}
+
+// raiseEdit is the edit RaiseTimeouts makes to each flow. It plans by
+// effective timeout: a node is changed only where its new literal raises
+// what callers wait, and every node its action keeps below Min is reported
+// in *effects, changed or not.
+func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *actionCache, effects *[]Effect) EditFunc {
 	return func(doc *flow.Document) ([]flow.Change, error) {
+		*effects = (*effects)[:0] // an edit may run twice: on the first read and under the lock
+		planned := map[string]int{}
 		filter := func(n flow.Node) bool {
-			if !n.UseSuggested || !o.OverrideSuggested {
-				return true
+			action, known := c.actionTimeout(ctx, actions, n)
+			before, after := effectiveTimeouts(n, action, known, o.Min)
+			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
+			if known && action < o.Min {
+				e.CappedBy = n.ActionID
 			}
-			// Override only where the action itself waits less than Min.
-			act, err := actions.get(ctx, n.ActionID)
-			if err != nil && !errors.Is(err, ErrNotFound) {
+			wouldEdit := n.Err != nil || (n.TimeoutKind == flow.TimeoutLiteral && n.Timeout < o.Min && !n.UseSuggested) ||
+				(n.TimeoutKind == flow.TimeoutUnset && !n.UseSuggested) || (n.UseSuggested && o.OverrideSuggested)
+			helps := !known && n.UseSuggested || after > before
+			switch {
+			case wouldEdit && (helps || n.Err != nil):
+				// Changed (a node that cannot be read fails the call, as flow says).
+				e.Raised = after > before && (known || !n.UseSuggested) // unknown is not "raised"
+				planned[n.ID] = len(*effects)
+			case e.CappedBy != "" && before < o.Min:
+				e.After = before // left as it is
+			default:
 				return false
 			}
-			return err != nil || act.Config == nil || act.Config.TimeoutSeconds == 0 ||
-				time.Duration(act.Config.TimeoutSeconds)*time.Second < o.Min
+			*effects = append(*effects, e)
+			return wouldEdit && (helps || n.Err != nil)
 		}
-		return doc.RaiseTimeouts(o.Min, &flow.RaiseOptions{OverrideSuggested: o.OverrideSuggested, IncludeHTTP: o.IncludeHTTP, Filter: filter})
+		changes, err := doc.RaiseTimeouts(o.Min, &flow.RaiseOptions{OverrideSuggested: o.OverrideSuggested, IncludeHTTP: o.IncludeHTTP, Filter: filter})
+		if err != nil {
+			*effects = (*effects)[:0]
+			return nil, err
+		}
+		// A planned node that flow did not change (an expression, say) did
+		// not have its effect.
+		changed := make(map[string]bool, len(changes))
+		for _, ch := range changes {
+			changed[ch.Node.ID] = true
+		}
+		for id, i := range planned {
+			if !changed[id] {
+				e := &(*effects)[i]
+				e.Raised, e.After = false, e.Before
+			}
+		}
+		return changes, nil
 	}
+}
+
+// actionTimeout is the own timeout of n's action, and whether it is known.
+func (c *Client) actionTimeout(ctx context.Context, actions *actionCache, n flow.Node) (time.Duration, bool) {
+	if n.ActionID == "" {
+		return 0, false
+	}
+	act, err := actions.get(ctx, n.ActionID)
+	if err != nil || act.Config == nil || act.Config.TimeoutSeconds <= 0 {
+		return 0, false
+	}
+	return time.Duration(act.Config.TimeoutSeconds) * time.Second, true
 }

@@ -141,6 +141,10 @@ type UpdateResult struct {
 	Duration time.Duration
 	// Warnings are things the caller should know (a lock broken).
 	Warnings []string
+	// Effects, in the results of RaiseTimeouts, are what the raise did to
+	// what callers wait at each node that waited less than Min: the nodes
+	// raised, and those left alone because their action gives up first.
+	Effects []Effect
 }
 
 // retryUpdateError marks a failure after which the whole update starts again

@@ -155,6 +155,17 @@ func (o *Org) AddDataAction(id, name string, timeoutSeconds int) {
 	o.actions[id] = &dataAction{id: id, name: name, category: "Demo", timeoutSeconds: timeoutSeconds}
 }
 
+// RemoveDataAction deletes an integration action: reading it is then a 404.
+func (o *Org) RemoveDataAction(id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.actions[id]; !ok {
+		return fmt.Errorf("clienttest: no data action %q", id)
+	}
+	delete(o.actions, id)
+	return nil
+}
+
 // LockByUser makes a user (another person, in Architect) hold the lock.
 func (o *Org) LockByUser(flowID, userName string) error {
 	return o.withFlow(flowID, func(f *flowState) error {

@@ -68,6 +68,7 @@ type logLine struct {
 	DuplicateOf  string       `json:"duplicateOf,omitempty"`
 	Published    bool         `json:"published"`
 	Changes      []changeLine `json:"changes"`
+	Capped       []cappedLine `json:"capped,omitempty"`
 	Result       string       `json:"result"` // changed, changed-unverified, unchanged, dry-run, skipped, failed
 	Error        string       `json:"error,omitempty"`
 	Warnings     []string     `json:"warnings,omitempty"`
@@ -79,6 +80,20 @@ type changeLine struct {
 	FromMS   int64  `json:"fromMs"`
 	ToMS     int64  `json:"toMs"`
 	Was      string `json:"was"` // literal, suggested, unset
+	// EffectiveBeforeMS and EffectiveAfterMS are what callers wait, before
+	// and after (0: unknown).
+	EffectiveBeforeMS int64 `json:"effectiveBeforeMs"`
+	EffectiveAfterMS  int64 `json:"effectiveAfterMs"`
+}
+
+// cappedLine is a node that still waits less than -min because its action
+// gives up first.
+type cappedLine struct {
+	NodeID          string `json:"nodeId"`
+	NodeName        string `json:"nodeName"`
+	ActionID        string `json:"actionId"`
+	ActionTimeoutMS int64  `json:"actionTimeoutMs"`
+	Changed         bool   `json:"changed"`
 }
 
 // options are the command's flags, checked.
@@ -221,6 +236,7 @@ type summary struct {
 	apply                                               bool
 	min                                                 time.Duration
 	total, raised, nodes, unchanged, failed, duplicates int
+	capped                                              int
 	skipped                                             []string
 }
 
@@ -229,7 +245,7 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	s.total++
 	line := logLine{Time: time.Now().UTC(), FlowID: res.FlowID, FlowName: res.FlowName, FromVersion: res.FromVersion,
 		SavedVersion: res.SavedVersion, NewVersion: res.NewVersion, DuplicateOf: res.DuplicateOf, Published: res.Published,
-		Warnings: res.Warnings, Changes: changeLines(res)}
+		Warnings: res.Warnings, Changes: changeLines(res), Capped: cappedLines(res)}
 	if err != nil {
 		line.Error = err.Error()
 	}
@@ -245,8 +261,8 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		line.Result = "changed-unverified"
 		s.raised++
 		s.failed++
-		s.nodes += len(res.Changes)
-		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, len(res.Changes), s.min, res.NewVersion)
+		s.nodes += raisedNodes(res)
+		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, raisedNodes(res), s.min, res.NewVersion)
 		fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
 	case err != nil:
 		line.Result = "failed"
@@ -255,16 +271,17 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	case res.DryRun && len(res.Changes) > 0:
 		line.Result = "dry-run"
 		s.raised++
-		s.nodes += len(res.Changes)
+		s.nodes += raisedNodes(res)
 		fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n", res.FlowName, res.FlowID, len(res.Changes), s.min)
 		for _, c := range line.Changes {
-			fmt.Fprintf(stdout, "   %s %q: %s %v -> %v\n", c.NodeID, c.NodeName, c.Was, time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond)
+			fmt.Fprintf(stdout, "   %s %q: %s %v -> %v (callers wait %s -> %s)\n", c.NodeID, c.NodeName, c.Was,
+				time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond, waits(c.EffectiveBeforeMS), waits(c.EffectiveAfterMS))
 		}
 		fmt.Fprint(stdout, res.Diff)
 	case res.Changed:
 		line.Result = "changed"
 		s.raised++
-		s.nodes += len(res.Changes)
+		s.nodes += raisedNodes(res)
 		if res.DuplicateOf != "" {
 			s.duplicates++
 		}
@@ -272,10 +289,19 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		if res.Published {
 			verb = "published"
 		}
-		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, len(res.Changes), s.min, verb, res.NewVersion)
+		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, raisedNodes(res), s.min, verb, res.NewVersion)
 	default:
 		line.Result = "unchanged"
 		s.unchanged++
+	}
+	for _, c := range line.Capped {
+		s.capped++
+		how := "left as it is"
+		if c.Changed {
+			how = "raised as far as it helps"
+		}
+		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (only raising the action's own timeout helps)\n",
+			res.FlowName, res.FlowID, c.NodeID, c.NodeName, time.Duration(c.ActionTimeoutMS)*time.Millisecond, c.ActionID, how)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
@@ -284,6 +310,10 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 }
 
 func changeLines(res *client.UpdateResult) []changeLine {
+	effect := map[string]client.Effect{}
+	for _, e := range res.Effects {
+		effect[e.Node.ID] = e
+	}
 	out := []changeLine{}
 	for _, ch := range res.Changes {
 		was := "literal"
@@ -292,9 +322,42 @@ func changeLines(res *client.UpdateResult) []changeLine {
 		} else if ch.Node.TimeoutKind.String() == "unset" {
 			was = "unset"
 		}
-		out = append(out, changeLine{ch.Node.ID, ch.Node.Name, ch.From.Milliseconds(), ch.To.Milliseconds(), was})
+		e := effect[ch.Node.ID]
+		out = append(out, changeLine{ch.Node.ID, ch.Node.Name, ch.From.Milliseconds(), ch.To.Milliseconds(), was,
+			e.Before.Milliseconds(), e.After.Milliseconds()})
 	}
 	return out
+}
+
+// cappedLines are the nodes that still wait less than -min because their
+// action gives up first.
+func cappedLines(res *client.UpdateResult) []cappedLine {
+	var out []cappedLine
+	for _, e := range res.Effects {
+		if e.CappedBy != "" {
+			out = append(out, cappedLine{e.Node.ID, e.Node.Name, e.CappedBy, e.ActionTimeout.Milliseconds(), e.Raised})
+		}
+	}
+	return out
+}
+
+// raisedNodes counts the nodes whose effective timeout went up: a change
+// that does not raise what callers wait is not counted.
+func raisedNodes(res *client.UpdateResult) int {
+	n := 0
+	for _, e := range res.Effects {
+		if e.Raised {
+			n++
+		}
+	}
+	return n
+}
+
+func waits(ms int64) string {
+	if ms == 0 {
+		return "?"
+	}
+	return (time.Duration(ms) * time.Millisecond).String()
 }
 
 // print writes the closing summary.
@@ -310,6 +373,9 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 		mode, s.total, verb, s.nodes, s.raised, s.unchanged, len(s.skipped), s.failed)
 	for _, f := range s.skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", f)
+	}
+	if s.capped > 0 {
+		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: raise the action's own timeout (config.timeoutSeconds) in Genesys Cloud\n", s.capped, s.min)
 	}
 	if s.duplicates > 0 {
 		fmt.Fprintf(stdout, "%d flow(s) got a second, identical version: another run with the same OAuth client changed them at the same moment\n", s.duplicates)

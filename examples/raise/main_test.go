@@ -41,7 +41,9 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
 	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
-	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s\n`, out, "each change is listed by node")
+	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s \(callers wait \d(\.5)?s -> [345]s\)\n`, out, "each change is listed by node, with what callers wait")
+	assert.Contains(t, out, "44 Data Action(s) still wait less than 5s because their action gives up first", "the nodes no node change can help are counted")
+	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 70 Data Action(s) in 36,", "only changes that raise what callers wait are counted")
 	assert.Contains(t, errOut, "skipped: update of flow demo-flow-08 (Collections Outbound 1): client: unpublished draft pending")
 	for _, r := range srv.Requests() {
 		assert.Equal(t, "GET", r.Method, "a dry run only reads")
