@@ -31,6 +31,12 @@ const (
 	// tokenExpiryMargin is how long before its expiry a token is replaced.
 	tokenExpiryMargin = 60 * time.Second
 
+	// customAuthCategory is the category that marks a custom
+	// authentication action, which has no timeout to change. (modelled: no
+	// first-party source showed how to tell one; a function action is
+	// told by its "function" object, also modelled.)
+	customAuthCategory = "Custom Authentication"
+
 	// maxPages bounds a listing: a server that never stops paging is a bug,
 	// and the iterator ends with an error rather than loop for ever.
 	maxPages = 10000

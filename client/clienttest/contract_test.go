@@ -434,3 +434,38 @@ func TestContractOneHolderPerClient(t *testing.T) {
 	assert.Equal(t, newConfig, send(t, "GET", srv.URL+"/api/v2/flows/f0/latestconfiguration", first, nil).body, "and the first process reads it")
 	assert.Equal(t, "client "+clienttest.DefaultClientID, srv.LockHolder("f0"))
 }
+
+// TestContractPatchDataAction: the version must be the current one, the
+// config is replaced whole, the version goes up by one (modelled); static
+// actions and bad timeouts are refused.
+func TestContractPatchDataAction(t *testing.T) {
+	srv := clienttest.NewServer(nil)
+	defer srv.Close()
+	srv.AddDataAction("custom_-_a", "A", 3)
+	srv.AddDataAction("static_-_b", "B", 3)
+	tok := bearer(t, srv.URL)
+	patch := func(id, body string) answer {
+		return send(t, "PATCH", srv.URL+"/api/v2/integrations/actions/"+id, tok, []byte(body))
+	}
+	got := send(t, "GET", srv.URL+"/api/v2/integrations/actions/custom_-_a?includeConfig=true", tok, nil).json(t)
+	assert.Equal(t, float64(1), got["version"])
+	assert.Equal(t, float64(3), got["config"].(map[string]any)["timeoutSeconds"])
+	assert.NotContains(t, send(t, "GET", srv.URL+"/api/v2/integrations/actions/custom_-_a", tok, nil).json(t), "config", "config only when asked")
+
+	m := assertGenesysError(t, patch("custom_-_a", `{"version":7,"config":{"timeoutSeconds":5}}`), 400, "bad.request")
+	assert.Contains(t, m["message"], "does not match the current version")
+	assertGenesysError(t, patch("custom_-_a", `{"version":1,"config":{"timeoutSeconds":0}}`), 400, "invalid.schema")
+	assertGenesysError(t, patch("custom_-_a", `{"config":{}}`), 400, "invalid.schema")
+	assertGenesysError(t, patch("static_-_b", `{"version":1,"config":{"timeoutSeconds":5}}`), 400, "bad.request")
+	assertGenesysError(t, patch("custom_-_none", `{"version":1}`), 404, "not.found")
+
+	ok := patch("custom_-_a", `{"version":1,"name":"A2","config":{"timeoutSeconds":9, "request":{}}}`)
+	require.Equal(t, 200, ok.status)
+	after := ok.json(t)
+	assert.Equal(t, float64(2), after["version"])
+	assert.Equal(t, "A2", after["name"])
+	config, version, _ := srv.ActionConfig("custom_-_a")
+	assert.Equal(t, `{"timeoutSeconds":9, "request":{}}`, string(config), "replaced whole, byte for byte")
+	assert.Equal(t, 2, version)
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+}

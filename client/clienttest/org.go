@@ -115,6 +115,8 @@ type Counters struct {
 	Unlocks     int
 	Reverts     int
 	Versions    int // committed versions (CHECKIN, PUBLISH) created through the API
+	// ActionPatches counts the data actions changed through the API.
+	ActionPatches int
 }
 
 // NewOrg returns an empty organisation that accepts DefaultClientID.

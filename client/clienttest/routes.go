@@ -36,6 +36,7 @@ func (o *Org) routes() {
 	// overlap as patterns.
 	m.HandleFunc("POST /api/v2/flows/{id}/{sub}", o.postFlow)
 	m.HandleFunc("GET /api/v2/integrations/actions/{id}", o.getDataAction)
+	m.HandleFunc("PATCH /api/v2/integrations/actions/{id}", o.patchDataAction)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource at %s %s", r.Method, r.URL.Path))
 	})
@@ -243,21 +244,6 @@ func (o *Org) getConfiguration(w http.ResponseWriter, r *http.Request) {
 	o.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(config)
-}
-
-func (o *Org) getDataAction(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
-	a, ok := o.actions[r.PathValue("id")]
-	o.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' not found.", r.PathValue("id")))
-		return
-	}
-	out := client.DataAction{ID: a.id, Name: a.name, Category: a.category, IntegrationID: "integration-demo", Version: 1}
-	if r.URL.Query().Get("includeConfig") == "true" {
-		out.Config = &client.DataActionConfig{TimeoutSeconds: a.timeoutSeconds, Request: json.RawMessage(`{}`), Response: json.RawMessage(`{}`)}
-	}
-	writeJSON(w, out)
 }
 
 func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {

@@ -57,11 +57,6 @@ type operation struct {
 
 type operationFailure struct{ code, message string }
 
-type dataAction struct {
-	id, name, category string
-	timeoutSeconds     int
-}
-
 // FlowSeed describes a flow to add.
 type FlowSeed struct {
 	// ID is the flow's id; empty means one is made up.
@@ -146,13 +141,6 @@ func (f *flowState) find(id string) *version {
 		}
 	}
 	return nil
-}
-
-// AddDataAction adds an integration action with its own timeout (1 to 60 s).
-func (o *Org) AddDataAction(id, name string, timeoutSeconds int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.actions[id] = &dataAction{id: id, name: name, category: "Demo", timeoutSeconds: timeoutSeconds}
 }
 
 // RemoveDataAction deletes an integration action: reading it is then a 404.

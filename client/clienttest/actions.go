@@ -1,0 +1,177 @@
+package clienttest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// dataAction is an integration action: its metadata and the exact bytes of
+// its config, which a PATCH replaces whole.
+type dataAction struct {
+	id, name, category string
+	version            int
+	config             []byte // {"request":...,"response":...,"timeoutSeconds":N}
+	// function is a function data action's "function" object, whose
+	// timeoutSeconds (1 to 15) is its limit (modelled: the shape of a
+	// function action could not be confirmed).
+	function []byte
+}
+
+// demoConfig is a data action's config as the fake serves it: a request, a
+// response and the timeout, in the order Genesys' exports show.
+func demoConfig(timeoutSeconds int) []byte {
+	return []byte(`{"request":{"requestUrlTemplate":"https://crm.example.com/api/${input.id}","requestType":"GET","headers":{"Accept":"application/json"},"requestTemplate":"${input.rawRequest}"},` +
+		`"response":{"translationMap":{},"translationMapDefaults":{},"successTemplate":"${rawResult}"},"timeoutSeconds":` + strconv.Itoa(timeoutSeconds) + `}`)
+}
+
+// AddDataAction adds an integration action with its own timeout (1 to 60 s),
+// at version 1. An id that starts with "static" is a built-in action,
+// which the API refuses to change.
+func (o *Org) AddDataAction(id, name string, timeoutSeconds int) {
+	o.addAction(&dataAction{id: id, name: name, category: "Demo", version: 1, config: demoConfig(timeoutSeconds)})
+}
+
+// AddFunctionAction adds a function data action, whose limit is its
+// function.timeoutSeconds (1 to 15 s) rather than config.timeoutSeconds
+// (modelled).
+func (o *Org) AddFunctionAction(id, name string, timeoutSeconds int) {
+	o.addAction(&dataAction{id: id, name: name, category: "Demo functions", version: 1,
+		config:   []byte(`{"request":{"requestType":"POST","headers":{}},"response":{"translationMap":{},"successTemplate":"${rawResult}"}}`),
+		function: []byte(`{"handler":"src/index.handler","runtime":"nodejs22.x","timeoutSeconds":` + strconv.Itoa(timeoutSeconds) + `}`)})
+}
+
+// AddCustomAuthAction adds a custom authentication action: it has no
+// timeout of its own to change (modelled: recognised by its category).
+func (o *Org) AddCustomAuthAction(id, name string) {
+	o.addAction(&dataAction{id: id, name: name, category: CustomAuthCategory, version: 1,
+		config: []byte(`{"request":{"requestUrlTemplate":"https://auth.example.com/token","requestType":"POST","headers":{}},"response":{"translationMap":{},"successTemplate":"${rawResult}"}}`)})
+}
+
+// CustomAuthCategory is the category of custom authentication actions
+// (modelled, as in package client).
+const CustomAuthCategory = "Custom Authentication"
+
+func (o *Org) addAction(a *dataAction) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.actions[a.id] = a
+}
+
+// ActionConfig returns an action's config bytes and version, for
+// inspection; ok is false when there is no such action.
+func (o *Org) ActionConfig(id string) (config []byte, version int, ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.actions[id]
+	if !ok {
+		return nil, 0, false
+	}
+	return append([]byte(nil), a.config...), a.version, true
+}
+
+// EditAction makes another user change an action's config (its version
+// goes up by one), as a concurrent edit in the Genesys Cloud UI would.
+func (o *Org) EditAction(id string, config []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.actions[id]
+	if !ok {
+		return fmt.Errorf("clienttest: no data action %q", id)
+	}
+	a.config, a.version = append([]byte(nil), config...), a.version+1
+	return nil
+}
+
+// actionJSON is the action as GET /api/v2/integrations/actions/{id} serves
+// it, with the config's exact bytes when withConfig.
+func actionJSON(a *dataAction, withConfig bool) []byte {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"id":%s,"name":%s,"category":%s,"integrationId":"integration-demo","version":%d,"secure":false`,
+		q(a.id), q(a.name), q(a.category), a.version)
+	if withConfig {
+		b.WriteString(`,"config":`)
+		b.Write(a.config)
+	}
+	if a.function != nil {
+		b.WriteString(`,"function":`)
+		b.Write(a.function)
+	}
+	fmt.Fprintf(&b, `,"selfUri":"/api/v2/integrations/actions/%s"}`, a.id)
+	return []byte(b.String())
+}
+
+func (o *Org) getDataAction(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	a, ok := o.actions[r.PathValue("id")]
+	var body []byte
+	if ok {
+		body = actionJSON(a, r.URL.Query().Get("includeConfig") == "true")
+	}
+	o.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' not found.", r.PathValue("id")))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// patchDataAction changes an action: the body's version must be the
+// current one, its config replaces the whole config, and the version goes
+// up by one (modelled). A stale version is refused with 400 and "does not
+// match the current version" (one of the two answers seen; the other is a
+// 409); a static action cannot be changed (modelled answer).
+func (o *Org) patchDataAction(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+		writeError(w, http.StatusBadRequest, "invalid.schema", "The body must be a JSON object")
+		return
+	}
+	in := gjson.ParseBytes(body)
+	version, config := in.Get("version"), in.Get("config")
+	if version.Type != gjson.Number {
+		writeError(w, http.StatusBadRequest, "invalid.schema", "version is required")
+		return
+	}
+	if config.Exists() && (!config.IsObject() || (config.Get("timeoutSeconds").Exists() &&
+		(config.Get("timeoutSeconds").Type != gjson.Number || config.Get("timeoutSeconds").Int() < 1 || config.Get("timeoutSeconds").Int() > 60))) {
+		writeError(w, http.StatusBadRequest, "invalid.schema", "config.timeoutSeconds must be a whole number from 1 to 60")
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, found := o.actions[r.PathValue("id")]
+	switch {
+	case !found:
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' not found.", r.PathValue("id")))
+		return
+	case strings.HasPrefix(a.id, "static"):
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("Action '%s' is a static action and cannot be modified.", a.id))
+		return
+	case int(version.Int()) != a.version:
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("Version %d does not match the current version %d of action '%s'.", version.Int(), a.version, a.id))
+		return
+	}
+	if name := in.Get("name"); name.Type == gjson.String {
+		a.name = name.Str
+	}
+	if category := in.Get("category"); category.Type == gjson.String {
+		a.category = category.Str
+	}
+	if config.Exists() {
+		a.config = []byte(config.Raw)
+	}
+	a.version++
+	o.counters.ActionPatches++
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(actionJSON(a, true))
+}

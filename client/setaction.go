@@ -1,0 +1,212 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/gcflow/timeouts/internal/diff"
+	"github.com/gcflow/timeouts/retry"
+)
+
+// Sentinel errors for the actions SetActionTimeout refuses to change.
+var (
+	// ErrStaticAction: a built-in action (its id starts with "static"),
+	// which the API does not let anybody change.
+	ErrStaticAction = errors.New("client: built-in (static) action")
+	// ErrFunctionAction: a function data action, whose limit is its own
+	// function.timeoutSeconds, 1 to 15 s, changed with the function.
+	ErrFunctionAction = errors.New("client: function data action")
+	// ErrCustomAuthAction: a custom authentication action, which has no
+	// timeout of its own ("invalid for Custom Authentication Actions").
+	ErrCustomAuthAction = errors.New("client: custom authentication action")
+)
+
+// ActionOptions say how SetActionTimeout writes. A nil value writes.
+type ActionOptions struct {
+	// DryRun reads the action and returns the change and its diff, on a
+	// ReadOnly view of the client: nothing is written.
+	DryRun bool
+}
+
+// ActionChange reports one action's timeout change.
+type ActionChange struct {
+	ActionID, Name string
+	// From and To are the action's timeoutSeconds before and after (From
+	// zero when the config had none).
+	From, To time.Duration
+	// Version is the version the change was written on; NewVersion the
+	// version it made (zero in a dry run, or when nothing changed).
+	Version, NewVersion int
+	// Changed is set when a new version was written.
+	Changed bool
+	// DryRun is set for a dry run; Diff is then the unified diff of the
+	// config, indented, its sides labelled "now" and "raised".
+	DryRun bool
+	Diff   string
+}
+
+// SetActionTimeout sets an integration action's own timeout,
+// config.timeoutSeconds, to d rounded up to whole seconds (5.5 s becomes
+// 6 s), from 1 to 60. It reads the action with its config, changes only
+// timeoutSeconds in the config's raw bytes (sjson: every other byte of the
+// config stays as it was), PATCHes {version, name, category, config}, and
+// reads the action back to verify it. A stale version (409, or 400 "does
+// not match the current version": another user changed the action
+// meanwhile) starts again from a fresh read, with backoff; a PATCH whose
+// answer was lost is confirmed by reading, never sent again.
+//
+// It refuses, before writing anything, a static action (ErrStaticAction),
+// a function action (ErrFunctionAction) and a custom authentication action
+// (ErrCustomAuthAction). An action that already waits d is left alone.
+//
+// GET and PATCH /api/v2/integrations/actions/{actionId}
+func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.Duration, opts *ActionOptions) (*ActionChange, error) {
+	var o ActionOptions
+	if opts != nil {
+		o = *opts
+	}
+	secs := int((d + time.Second - 1) / time.Second)
+	switch {
+	case strings.TrimSpace(actionID) == "":
+		return nil, fmt.Errorf("%w: SetActionTimeout needs an action id", ErrConfig)
+	case d <= 0:
+		return nil, fmt.Errorf("%w: a timeout of %v is not positive", ErrConfig, d)
+	case secs > int(MaxDataActionTimeout/time.Second):
+		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, MaxDataActionTimeout)
+	case strings.HasPrefix(actionID, "static"):
+		return nil, fmt.Errorf("%w: action %s cannot be changed through the API", ErrStaticAction, actionID)
+	}
+	if o.DryRun {
+		c = c.ReadOnly()
+	}
+	ch := &ActionChange{ActionID: actionID, To: time.Duration(secs) * time.Second, DryRun: o.DryRun}
+	policy := c.policy
+	policy.Notify = nil
+	sent := false // a PATCH whose outcome is unknown was sent
+	err := retry.Do(ctx, policy, func(ctx context.Context) error {
+		return c.setActionOnce(ctx, actionID, secs, &o, ch, &sent)
+	})
+	if err != nil {
+		var again *retryUpdateError
+		if errors.As(err, &again) {
+			err = again.err
+		}
+		return ch, fmt.Errorf("timeout of action %s: %w", actionID, err)
+	}
+	return ch, nil
+}
+
+// actionPath is an action's path.
+func actionPath(actionID string) string {
+	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
+}
+
+// setActionOnce is one pass of SetActionTimeout: read, check, edit, write,
+// verify. It returns *retryUpdateError for what a fresh read may cure.
+func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o *ActionOptions, ch *ActionChange, sent *bool) error {
+	raw, err := c.do(ctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	if err != nil {
+		return readFailed(err)
+	}
+	a := gjson.ParseBytes(raw)
+	config, version := a.Get("config"), int(a.Get("version").Int())
+	ch.Name = a.Get("name").Str
+	current := config.Get("timeoutSeconds")
+	ch.From = time.Duration(current.Int()) * time.Second
+	switch {
+	case a.Get("function").IsObject():
+		return retry.Permanent(fmt.Errorf("%w: %s waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
+			ErrFunctionAction, actionID, a.Get("function.timeoutSeconds").Int()))
+	case a.Get("category").Str == customAuthCategory:
+		return retry.Permanent(fmt.Errorf("%w: %s has no timeout of its own", ErrCustomAuthAction, actionID))
+	case !config.IsObject():
+		return retry.Permanent(fmt.Errorf("%w: action %s has no config object", ErrInvalidResponse, actionID))
+	case current.Type == gjson.Number && int(current.Int()) == secs:
+		if *sent { // a PATCH whose answer was lost went through
+			ch.Changed, ch.NewVersion = true, version
+		}
+		return nil
+	case o.DryRun:
+		edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
+		if err != nil {
+			return retry.Permanent(err)
+		}
+		ch.Version, ch.Diff = version, configDiff(actionID, []byte(config.Raw), edited)
+		return nil
+	}
+	return c.patchAction(ctx, actionID, a, secs, ch, sent)
+}
+
+// patchAction writes the action with its config's timeoutSeconds changed,
+// and reads it back.
+func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Result, secs int, ch *ActionChange, sent *bool) error {
+	config := a.Get("config")
+	edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
+	if err != nil {
+		return retry.Permanent(fmt.Errorf("client: editing the config of action %s: %w", actionID, err))
+	}
+	version := int(a.Get("version").Int())
+	var body bytes.Buffer
+	fmt.Fprintf(&body, `{"version":%d`, version)
+	for _, k := range []string{"name", "category"} {
+		if v := a.Get(k); v.Exists() {
+			fmt.Fprintf(&body, `,%q:%s`, k, v.Raw)
+		}
+	}
+	fmt.Fprintf(&body, `,"config":%s}`, edited)
+	ch.Version = version
+	_, err = c.do(ctx, &call{method: http.MethodPatch, path: actionPath(actionID), body: body.Bytes()})
+	var ae *APIError
+	switch {
+	case err == nil:
+	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusRequestTimeout ||
+		(ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "does not match the current version"))):
+		return &retryUpdateError{err} // stale: read again and re-apply
+	case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
+		return retry.Permanent(err)
+	case errors.Is(err, ErrReadOnly), ctx.Err() != nil:
+		return retry.Permanent(err)
+	default:
+		*sent = true // the outcome is unknown: the next read tells
+		return &retryUpdateError{err}
+	}
+	return c.verifyAction(ctx, actionID, edited, secs, ch)
+}
+
+// verifyAction reads the action back: its config must be what was written.
+func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte, secs int, ch *ActionChange) error {
+	raw, err := c.do(ctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	if err != nil {
+		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", ErrVerify, actionID, err))
+	}
+	a := gjson.ParseBytes(raw)
+	got := a.Get("config")
+	if int(got.Get("timeoutSeconds").Int()) != secs || (!bytes.Equal([]byte(got.Raw), want) && !sameJSON([]byte(got.Raw), want)) {
+		return retry.Permanent(fmt.Errorf("%w: action %s does not read back as written", ErrVerify, actionID))
+	}
+	ch.Changed, ch.NewVersion = true, int(a.Get("version").Int())
+	return nil
+}
+
+// configDiff is a unified diff of an action's config before and after.
+func configDiff(actionID string, before, after []byte) string {
+	indent := func(b []byte) string {
+		var buf bytes.Buffer
+		if json.Indent(&buf, b, "", "  ") != nil {
+			return string(b)
+		}
+		return buf.String() + "\n"
+	}
+	return diff.Unified("actions/"+actionID+" (now)", "actions/"+actionID+" (raised)", indent(before), indent(after))
+}

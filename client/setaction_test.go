@@ -1,0 +1,124 @@
+package client_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+)
+
+func actionOrg(t *testing.T) (*clienttest.Server, *client.Client) {
+	t.Helper()
+	srv := clienttest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	srv.AddDataAction("custom_-_crm", "CRM lookup", 3)
+	return srv, srv.Client(t)
+}
+
+func TestSetActionTimeout(t *testing.T) {
+	srv, c := actionOrg(t)
+	before, _, _ := srv.ActionConfig("custom_-_crm")
+	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 5500*time.Millisecond, nil)
+	require.NoError(t, err)
+	assert.Equal(t, &client.ActionChange{ActionID: "custom_-_crm", Name: "CRM lookup", From: 3 * time.Second, To: 6 * time.Second,
+		Version: 1, NewVersion: 2, Changed: true}, ch, "5.5 s rounds up to 6 s")
+	after, version, _ := srv.ActionConfig("custom_-_crm")
+	assert.Equal(t, 2, version)
+	assert.Equal(t, strings.Replace(string(before), `"timeoutSeconds":3}`, `"timeoutSeconds":6}`, 1), string(after),
+		"the config changes at timeoutSeconds and nowhere else")
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+
+	// Already there: nothing written.
+	ch, err = c.SetActionTimeout(context.Background(), "custom_-_crm", 6*time.Second, nil)
+	require.NoError(t, err)
+	assert.False(t, ch.Changed)
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+}
+
+func TestSetActionTimeoutDryRun(t *testing.T) {
+	srv, c := actionOrg(t)
+	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 8*time.Second, &client.ActionOptions{DryRun: true})
+	require.NoError(t, err)
+	assert.True(t, ch.DryRun)
+	assert.False(t, ch.Changed)
+	assert.Contains(t, ch.Diff, "--- actions/custom_-_crm (now)\n+++ actions/custom_-_crm (raised)\n")
+	assert.Contains(t, ch.Diff, "-  \"timeoutSeconds\": 3\n+  \"timeoutSeconds\": 8\n")
+	assert.Zero(t, writes(srv), "a dry run writes nothing")
+}
+
+// TestSetActionTimeoutStaleVersion: another user changes the action between
+// our read and our PATCH; both answers the platform gives a stale version
+// (a 400 saying so, a 409) start again from a fresh read, and the other
+// user's change survives.
+func TestSetActionTimeoutStaleVersion(t *testing.T) {
+	for _, answer := range []string{"400 does not match", "409"} {
+		t.Run(answer, func(t *testing.T) {
+			srv, c := actionOrg(t)
+			path := "/api/v2/integrations/actions/custom_-_crm"
+			theirs := strings.Replace(string(mustConfig(t, srv)), `"Accept":"application/json"`, `"Accept":"application/json","X-Edited":"by Jane"`, 1)
+			if answer == "409" {
+				srv.FailNext("PATCH", path, 1, 409)
+			}
+			srv.Before("PATCH", path, func(o *clienttest.Org) { require.NoError(t, o.EditAction("custom_-_crm", []byte(theirs))) })
+			ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 10*time.Second, nil)
+			require.NoError(t, err)
+			assert.True(t, ch.Changed)
+			got, version, _ := srv.ActionConfig("custom_-_crm")
+			assert.Equal(t, strings.Replace(theirs, `"timeoutSeconds":3}`, `"timeoutSeconds":10}`, 1), string(got), "their change kept, ours on top")
+			assert.Equal(t, 3, version)
+			assert.Equal(t, 3, ch.NewVersion)
+		})
+	}
+}
+
+func mustConfig(t *testing.T, srv *clienttest.Server) []byte {
+	t.Helper()
+	b, _, ok := srv.ActionConfig("custom_-_crm")
+	require.True(t, ok)
+	return b
+}
+
+// TestSetActionTimeoutLostAnswer: the PATCH lands but its answer is lost;
+// the next read shows it done, and it is not sent again.
+func TestSetActionTimeoutLostAnswer(t *testing.T) {
+	srv, c := actionOrg(t)
+	srv.LoseNextAnswer("PATCH", "/api/v2/integrations/actions/custom_-_crm", 502)
+	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 7*time.Second, nil)
+	require.NoError(t, err)
+	assert.True(t, ch.Changed)
+	assert.Equal(t, 2, ch.NewVersion)
+	assert.Equal(t, 1, srv.Counters().ActionPatches, "sent once")
+}
+
+func TestSetActionTimeoutRefusals(t *testing.T) {
+	srv, c := actionOrg(t)
+	srv.AddDataAction("static_-_lookup", "Built-in", 3)
+	srv.AddFunctionAction("custom_-_fn", "Score", 4)
+	srv.AddCustomAuthAction("custom_-_auth", "Login")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		id   string
+		d    time.Duration
+		is   error
+		says string
+	}{
+		{"static_-_lookup", 5 * time.Second, client.ErrStaticAction, "action static_-_lookup cannot be changed through the API"},
+		{"custom_-_fn", 5 * time.Second, client.ErrFunctionAction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
+		{"custom_-_auth", 5 * time.Second, client.ErrCustomAuthAction, "has no timeout of its own"},
+		{"custom_-_crm", 61 * time.Second, client.ErrTargetTooLong, "above 1m0s"},
+		{"custom_-_crm", 0, client.ErrConfig, "not positive"},
+		{"", 5 * time.Second, client.ErrConfig, "needs an action id"},
+		{"custom_-_gone", 5 * time.Second, client.ErrNotFound, "Action 'custom_-_gone' not found."},
+	} {
+		_, err := c.SetActionTimeout(ctx, tc.id, tc.d, nil)
+		require.ErrorIs(t, err, tc.is, tc.id)
+		assert.ErrorContains(t, err, tc.says)
+	}
+	assert.Zero(t, writes(srv), "nothing written")
+}
