@@ -100,3 +100,119 @@ func TestRaiseByEffectiveTimeout(t *testing.T) {
 		})
 	}
 }
+
+// actionTable is a flow whose nodes rely on a3 (3 s) and a8 (8 s).
+func actionTable(t *testing.T, static bool) (*clienttest.Server, *client.Client, string) {
+	t.Helper()
+	a3 := "a3"
+	if static {
+		a3 = "static_-_a3"
+	}
+	node := func(i int, literal, action string) string {
+		suggested, text := literal == "", literal
+		if suggested {
+			text = "P0D0H1M0S0F"
+		}
+		return fmt.Sprintf(`{"__type":"DataAction","id":"n%d","name":"n%d","actionId":%q,"useSuggestedTimeout":%v,`+
+			`"timeout":{"config":{"lit":{"pos":1,"text":%q,"type":"dur"}},"text":%q,"type":"dur"}}`, i, i, action, suggested, text, text)
+	}
+	nodes := []string{node(0, "P0D0H0M2S0F", a3), node(1, "P0D0H0M4S0F", a3), node(2, "P0D0H0M6S0F", a3), node(3, "", a3), node(4, "P0D0H0M2S0F", "a8")}
+	config := `{"name":"Actions","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` + strings.Join(nodes, ",") + `]}]}`
+	srv := clienttest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Actions", Type: "inboundcall", Config: []byte(config)})
+	require.NoError(t, err)
+	srv.AddDataAction(a3, "Three", 3)
+	srv.AddDataAction("a8", "Eight", 8)
+	return srv, srv.Client(t), id
+}
+
+func TestRaiseActions(t *testing.T) {
+	srv, c, id := actionTable(t, false)
+	before, _, _ := srv.ActionConfig("a3")
+	var raised []*client.ActionChange
+	var res client.UpdateResult
+	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
+		OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); raised = append(raised, ch) },
+		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		res = r
+	}
+	require.Len(t, raised, 1, "a3 once, however many nodes rely on it; a8 waits long enough")
+	assert.Equal(t, "a3", raised[0].ActionID)
+	assert.Equal(t, 3*time.Second, raised[0].From)
+	assert.Equal(t, 5*time.Second, raised[0].To)
+	after, version, _ := srv.ActionConfig("a3")
+	assert.Equal(t, strings.Replace(string(before), `"timeoutSeconds":3}`, `"timeoutSeconds":5}`, 1), string(after), "the action changes at timeoutSeconds only")
+	assert.Equal(t, 2, version)
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+
+	want := map[string]struct {
+		changed, byAction bool
+		before, after     time.Duration
+	}{
+		"n0": {true, true, 2 * time.Second, 5 * time.Second},  // literal 2 s: the node too
+		"n1": {true, true, 3 * time.Second, 5 * time.Second},  // literal 4 s, capped at 3 s: the node too
+		"n2": {false, true, 3 * time.Second, 5 * time.Second}, // literal 6 s: the action alone
+		"n3": {false, true, 3 * time.Second, 5 * time.Second}, // suggested: the action alone
+		"n4": {true, false, 2 * time.Second, 5 * time.Second}, // a8 is long enough: the node alone
+	}
+	changed := map[string]bool{}
+	for _, ch := range res.Changes {
+		changed[ch.Node.ID] = true
+	}
+	require.Len(t, res.Effects, len(want))
+	for _, e := range res.Effects {
+		w := want[e.Node.ID]
+		assert.Equal(t, w.changed, changed[e.Node.ID], "%s changed", e.Node.ID)
+		assert.Equal(t, w.byAction, e.ByAction, "%s by its action", e.Node.ID)
+		assert.Equal(t, w.before, e.Before, "%s before", e.Node.ID)
+		assert.Equal(t, w.after, e.After, "%s after", e.Node.ID)
+		assert.True(t, e.Raised, "%s: callers wait longer", e.Node.ID)
+		assert.Empty(t, e.CappedBy, "%s: nothing still capped", e.Node.ID)
+	}
+
+	// A second run writes nothing, to flows or actions.
+	posts := writes(srv)
+	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
+		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		assert.False(t, r.Changed)
+		assert.Empty(t, r.Effects, "nothing waits less than 5 s")
+	}
+	assert.Equal(t, posts, writes(srv))
+}
+
+func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
+	srv, c, id := actionTable(t, true)
+	var errs []error
+	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
+		OnAction:      func(_ *client.ActionChange, err error) { errs = append(errs, err) },
+		UpdateOptions: client.UpdateOptions{DryRun: true}}) {
+		require.NoError(t, err)
+		capped := 0
+		for _, e := range r.Effects {
+			if e.CappedBy == "static_-_a3" {
+				capped++
+				assert.ErrorIs(t, e.ActionErr, client.ErrStaticAction)
+			}
+		}
+		assert.Equal(t, 4, capped, "every node of the static action stays capped, with the reason")
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], client.ErrStaticAction)
+	assert.Zero(t, writes(srv), "a dry run writes nothing, actions included")
+
+	// A dry run plans the action's raise and writes nothing.
+	srv2, c2, id2 := actionTable(t, false)
+	var planned []*client.ActionChange
+	for _, err := range c2.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id2}, Min: 5 * time.Second, Actions: true,
+		OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); planned = append(planned, ch) },
+		UpdateOptions: client.UpdateOptions{DryRun: true}}) {
+		require.NoError(t, err)
+	}
+	require.Len(t, planned, 1)
+	assert.True(t, planned[0].DryRun)
+	assert.Contains(t, planned[0].Diff, "+  \"timeoutSeconds\": 5")
+	assert.Zero(t, writes(srv2))
+}

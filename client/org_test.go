@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -294,4 +295,49 @@ func TestAuditDemoOrganisation(t *testing.T) {
 	}
 	assert.Equal(t, 1, bad)
 	assert.Greater(t, n, 10)
+}
+
+// TestRaiseActionsDemo: after a raise with Actions, an audit of the demo
+// finds nothing below 5 s but in the flows the raise skipped (locked, draft
+// pending); expressions are not "below" (they cannot be known). A second
+// run writes nothing, to flows or actions.
+func TestRaiseActionsDemo(t *testing.T) {
+	srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
+	ctx := context.Background()
+	below := func() (n int, where map[string]int) {
+		where = map[string]int{}
+		for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
+			require.NoError(t, err)
+			for _, node := range a.Nodes {
+				if slices.Contains(node.Flags, client.FlagBelowTarget) {
+					n++
+					where[a.Flow.ID]++
+				}
+			}
+		}
+		return n, where
+	}
+	before, _ := below()
+	skipped, raisedActions := map[string]bool{}, 0
+	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true,
+		OnAction:      func(_ *client.ActionChange, err error) { require.NoError(t, err); raisedActions++ },
+		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		if err != nil {
+			skipped[res.FlowID] = true
+		}
+	}
+	after, where := below()
+	t.Logf("demo: %d Data Actions waited less than 5 s before, %d after (%v); %d actions raised", before, after, where, raisedActions)
+	assert.Equal(t, map[string]bool{"demo-flow-05": true, "demo-flow-08": true}, skipped)
+	for id := range where {
+		assert.True(t, skipped[id], "%s still has nodes below 5 s but was not skipped", id)
+	}
+	assert.Equal(t, raisedActions, srv.Counters().ActionPatches)
+
+	writesBefore, patches := posts(srv), srv.Counters().ActionPatches
+	for _, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		_ = err // the two skipped flows fail again
+	}
+	assert.Equal(t, writesBefore, posts(srv), "a second run writes nothing")
+	assert.Equal(t, patches, srv.Counters().ActionPatches, "nor changes an action")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/gcflow/timeouts/flow"
@@ -41,6 +42,19 @@ type RaiseOptions struct {
 	OverrideSuggested bool
 	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
 	IncludeHTTP bool
+	// Actions raises the integration actions themselves: every action that
+	// a matched node relies on and whose own timeoutSeconds is below Min is
+	// set to Min rounded up to whole seconds (SetActionTimeout), once a
+	// run, before the first flow that relies on it is changed; the nodes
+	// are then planned against the raised action. Changing an action
+	// changes every flow that uses it, in the selection or not. A dry run
+	// only plans it. Needs integrations:action:edit.
+	Actions bool
+	// OnAction, when set, is called once for each action that Actions
+	// raised, would raise in a dry run, or could not raise (with the error:
+	// ErrStaticAction, ErrFunctionAction, ErrCustomAuthAction, ErrForbidden,
+	// ...).
+	OnAction func(*ActionChange, error)
 	// Concurrency is how many flows are updated at once: 0 means 4.
 	Concurrency int
 	// Progress, when set, is called after each flow.
@@ -83,9 +97,10 @@ func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq
 			}
 		}
 		actions := newActionCache(c)
+		raiser := &actionRaiser{c: c, o: &o, done: map[string]*raisedAction{}}
 		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f Flow) (UpdateResult, error) {
 			var effects []Effect
-			res, err := c.UpdateFlow(ctx, f.ID, c.raiseEdit(ctx, &o, actions, &effects), &o.UpdateOptions)
+			res, err := c.UpdateFlow(ctx, f.ID, c.raiseEdit(ctx, &o, actions, raiser, &effects), &o.UpdateOptions)
 			res.FlowName = f.Name
 			res.Effects = effects
 			return *res, err
@@ -118,6 +133,11 @@ type Effect struct {
 	// because the action itself gives up first: changing the node cannot
 	// help, only raising the action's timeoutSeconds can.
 	CappedBy string
+	// ByAction is set when the node's action was raised (RaiseOptions.
+	// Actions): After counts the action's new timeout.
+	ByAction bool
+	// ActionErr is why the action that caps the node could not be raised.
+	ActionErr error
 }
 
 // effectiveTimeouts is what a node waits now and would wait with a literal
@@ -145,7 +165,7 @@ func effectiveTimeouts(n flow.Node, action time.Duration, known bool, target tim
 // effective timeout: a node is changed only where its new literal raises
 // what callers wait, and every node its action keeps below Min is reported
 // in *effects, changed or not.
-func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *actionCache, effects *[]Effect) EditFunc {
+func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *actionCache, raiser *actionRaiser, effects *[]Effect) EditFunc {
 	return func(doc *flow.Document) ([]flow.Change, error) {
 		*effects = (*effects)[:0] // an edit may run twice: on the first read and under the lock
 		planned := map[string]int{}
@@ -153,17 +173,35 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 			action, known := c.actionTimeout(ctx, actions, n)
 			before, after := effectiveTimeouts(n, action, known, o.Min)
 			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
+			if known && action < o.Min && o.Actions {
+				// Raise the action first; then plan the node against it.
+				if raised, err := raiser.raise(ctx, n.ActionID); err != nil {
+					e.ActionErr = err
+				} else {
+					_, after = effectiveTimeouts(n, raised, true, o.Min)
+					action, e.ActionTimeout, e.After, e.ByAction = raised, raised, after, true
+				}
+			}
 			if known && action < o.Min {
 				e.CappedBy = n.ActionID
 			}
 			wouldEdit := n.Err != nil || (n.TimeoutKind == flow.TimeoutLiteral && n.Timeout < o.Min && !n.UseSuggested) ||
 				(n.TimeoutKind == flow.TimeoutUnset && !n.UseSuggested) || (n.UseSuggested && o.OverrideSuggested)
 			helps := !known && n.UseSuggested || after > before
+			// With its action raised, the node helps only where its own
+			// literal is what keeps callers below the new limit.
+			if e.ByAction {
+				lit := effectiveNodeOnly(n, action)
+				helps = wouldEdit && lit < after && !n.UseSuggested
+			}
 			switch {
 			case wouldEdit && (helps || n.Err != nil):
 				// Changed (a node that cannot be read fails the call, as flow says).
 				e.Raised = after > before && (known || !n.UseSuggested) // unknown is not "raised"
 				planned[n.ID] = len(*effects)
+			case e.ByAction && effectiveNodeOnly(n, action) > before:
+				// Its action was raised; the node itself needs no change.
+				e.Raised, e.After = true, effectiveNodeOnly(n, action)
 			case e.CappedBy != "" && before < o.Min:
 				e.After = before // left as it is
 			default:
@@ -191,6 +229,60 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 		}
 		return changes, nil
 	}
+}
+
+// effectiveNodeOnly is what n waits once its action waits action: its
+// literal, capped by the action (the suggested timeout is the action's).
+func effectiveNodeOnly(n flow.Node, action time.Duration) time.Duration {
+	if n.UseSuggested || n.TimeoutKind != flow.TimeoutLiteral || n.Timeout > action {
+		return action
+	}
+	return n.Timeout
+}
+
+// actionRaiser raises each action at most once a run, for RaiseOptions.
+// Actions; the flows that need one wait for it.
+type actionRaiser struct {
+	c    *Client
+	o    *RaiseOptions
+	mu   sync.Mutex
+	done map[string]*raisedAction
+}
+
+type raisedAction struct {
+	ready chan struct{}
+	to    time.Duration
+	err   error
+}
+
+// raise sets the action's timeout to Min rounded up (or, in a dry run,
+// plans it) and returns the action's timeout then.
+func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duration, error) {
+	r.mu.Lock()
+	e, ok := r.done[actionID]
+	if !ok {
+		e = &raisedAction{ready: make(chan struct{})}
+		r.done[actionID] = e
+	}
+	r.mu.Unlock()
+	if ok {
+		select {
+		case <-e.ready:
+			return e.to, e.err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	ch, err := r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun})
+	if err == nil {
+		e.to = ch.To
+	}
+	e.err = err
+	close(e.ready)
+	if r.o.OnAction != nil {
+		r.o.OnAction(ch, err)
+	}
+	return e.to, e.err
 }
 
 // actionTimeout is the own timeout of n's action, and whether it is known.

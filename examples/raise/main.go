@@ -42,6 +42,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -128,7 +131,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
 	sum := summary{apply: o.apply, min: o.raise.Min}
+	var mu sync.Mutex // OnAction runs on the workers
+	o.raise.OnAction = func(ch *client.ActionChange, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress.Done()
+		sum.action(stdout, stderr, ch, err)
+	}
 	for res, err := range c.RaiseTimeouts(ctx, &o.raise) {
+		mu.Lock()
 		progress.Done()
 		if err != nil && res.FlowID == "" {
 			fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
@@ -141,6 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 				fmt.Fprintln(stderr, "raise: writing the log:", err)
 			}
 		}
+		mu.Unlock()
 	}
 	progress.Done()
 	sum.print(stdout, ctx.Err() != nil, o.backup)
@@ -164,7 +176,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft (publishing publishes it too)")
 	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
 	releaseStale := fs.Bool("release-stale-locks", false, "release locks held by this OAuth client that no running process holds, discarding what was saved under them; use it after a crashed run")
-	override := fs.Bool("override-suggested", false, "give a custom timeout to nodes whose suggested timeout (their action's own) is below -min")
+	override := fs.Bool("override-suggested", false, "give a custom timeout to nodes that use the suggested timeout, where that makes callers wait longer")
+	actions := fs.Bool("actions", false, "also raise the integration actions whose own timeout keeps callers below -min (changes every flow that uses them; needs integrations:action:edit)")
 	includeHTTP := fs.Bool("include-http", false, "also raise HTTP nodes (tutorial-shaped documents)")
 	concurrency := fs.Int("concurrency", 4, "flows updated at once")
 	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
@@ -206,7 +219,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	o.raise = client.RaiseOptions{
 		FlowIDs: ids, Types: typeList, Name: *name, Min: minimum.D,
-		OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Concurrency: *concurrency,
+		OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Concurrency: *concurrency, Actions: *actions,
 		UpdateOptions: client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
 			ReleaseStaleLocks: *releaseStale, DryRun: !o.apply},
 	}
@@ -236,8 +249,10 @@ type summary struct {
 	apply                                               bool
 	min                                                 time.Duration
 	total, raised, nodes, unchanged, failed, duplicates int
-	capped                                              int
-	skipped                                             []string
+	capped, actionsRaised, actionsRefused               int
+	// users are the flows of this run that rely on each action raised.
+	users   map[string][]string
+	skipped []string
 }
 
 // add reports one flow and returns its log line.
@@ -294,6 +309,16 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		line.Result = "unchanged"
 		s.unchanged++
 	}
+	for _, e := range res.Effects {
+		if e.ByAction {
+			if s.users == nil {
+				s.users = map[string][]string{}
+			}
+			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1] != res.FlowName {
+				s.users[e.Node.ActionID] = append(u, res.FlowName)
+			}
+		}
+	}
 	for _, c := range line.Capped {
 		s.capped++
 		how := "left as it is"
@@ -307,6 +332,23 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
 	}
 	return line
+}
+
+// action reports one action raised, planned or refused.
+func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err error) {
+	if err != nil {
+		s.actionsRefused++
+		fmt.Fprintf(stderr, "raise: action not raised: %s\n", cli.Explain(err, permissions+" and integrations:action:edit"))
+		return
+	}
+	switch {
+	case ch.DryRun:
+		s.actionsRaised++
+		fmt.Fprintf(stdout, "== action %s (%s): would raise its own timeout %v -> %v (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, ch.From, ch.To, ch.Diff)
+	case ch.Changed:
+		s.actionsRaised++
+		fmt.Fprintf(stdout, "action %s (%s): raised its own timeout %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, ch.From, ch.To, ch.Version, ch.NewVersion)
+	}
 }
 
 func changeLines(res *client.UpdateResult) []changeLine {
@@ -374,8 +416,27 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 	for _, f := range s.skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", f)
 	}
+	if s.actionsRaised > 0 {
+		verb := "raised"
+		if !s.apply {
+			verb = "would raise"
+		}
+		fmt.Fprintf(stdout, "%s the own timeout of %d action(s); changing an action changes every flow that uses it, in this selection or not\n", verb, s.actionsRaised)
+		ids := make([]string, 0, len(s.users))
+		for id := range s.users {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(s.users[id]), strings.Join(s.users[id], ", "))
+		}
+	}
 	if s.capped > 0 {
-		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: raise the action's own timeout (config.timeoutSeconds) in Genesys Cloud\n", s.capped, s.min)
+		advice := "raise the action's own timeout: -actions"
+		if s.actionsRaised+s.actionsRefused > 0 {
+			advice = "their action could not be raised (see above)"
+		}
+		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: %s\n", s.capped, s.min, advice)
 	}
 	if s.duplicates > 0 {
 		fmt.Fprintf(stdout, "%d flow(s) got a second, identical version: another run with the same OAuth client changed them at the same moment\n", s.duplicates)

@@ -130,3 +130,21 @@ func TestRaiseCancelled(t *testing.T) {
 		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), id)
 	}
 }
+
+// TestRaiseActionsCommand: -actions raises the three demo actions whose own
+// timeout keeps callers below 5 s, once each; a dry run writes nothing.
+func TestRaiseActionsCommand(t *testing.T) {
+	srv, connect := demoOrg(t)
+	code, out, errOut := raise(t, connect, "-actions")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 3, strings.Count(out, "would raise its own timeout"), out)
+	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 101 Data Action(s) in 36,")
+	assert.Zero(t, srv.Counters().ActionPatches+srv.Counters().Saves, "a dry run writes nothing, actions included")
+
+	code, out, errOut = raise(t, connect, "-publish", "-actions", "-backup-dir", t.TempDir())
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `action custom_-_0a1b2c3d-0001-4000-8000-000000000001 \(Get account by phone\): raised its own timeout 3s -> 5s, version 1 -> 2\n`, out)
+	assert.Contains(t, out, "raised the own timeout of 3 action(s)")
+	assert.NotContains(t, out, "still wait less than 5s", "nothing capped is left")
+	assert.Equal(t, 3, srv.Counters().ActionPatches)
+}
