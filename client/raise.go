@@ -53,7 +53,8 @@ type RaiseOptions struct {
 	// OnAction, when set, is called once for each action that Actions
 	// raised, would raise in a dry run, or could not raise (with the error:
 	// ErrStaticAction, ErrFunctionAction, ErrCustomAuthAction, ErrForbidden,
-	// ...).
+	// ...). Calls are never concurrent, though flows are updated in
+	// parallel: OnAction may count without a lock.
 	OnAction func(*ActionChange, error)
 	// Concurrency is how many flows are updated at once: 0 means 4.
 	Concurrency int
@@ -247,6 +248,7 @@ type actionRaiser struct {
 	o    *RaiseOptions
 	mu   sync.Mutex
 	done map[string]*raisedAction
+	cbMu sync.Mutex // one OnAction call at a time
 }
 
 type raisedAction struct {
@@ -280,7 +282,9 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 	e.err = err
 	close(e.ready)
 	if r.o.OnAction != nil {
+		r.cbMu.Lock()
 		r.o.OnAction(ch, err)
+		r.cbMu.Unlock()
 	}
 	return e.to, e.err
 }

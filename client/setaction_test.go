@@ -122,3 +122,43 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 	}
 	assert.Zero(t, writes(srv), "nothing written")
 }
+
+// TestActionConsumers lists the flows that use an action through
+// dependency tracking, and says when the index is being built.
+func TestActionConsumers(t *testing.T) {
+	srv, err := clienttest.NewDemoServer(nil)
+	require.NoError(t, err)
+	defer srv.Close()
+	c := srv.Client(t)
+	ctx := context.Background()
+	const action = "custom_-_0a1b2c3d-0001-4000-8000-000000000001"
+	consumers, status, complete, err := c.ActionConsumers(ctx, action)
+	require.NoError(t, err)
+	assert.True(t, complete)
+	assert.Equal(t, "OPERATIONAL", status)
+	// What the flows themselves say, read independently.
+	var want []string
+	for _, id := range srv.FlowIDs() {
+		if strings.Contains(string(srv.Published(id))+string(srv.Latest(id)), `"actionId":"`+action+`"`) {
+			want = append(want, id)
+		}
+	}
+	var got []string
+	for _, cn := range consumers {
+		got = append(got, cn.ID)
+		assert.NotEmpty(t, cn.Name)
+		assert.True(t, strings.HasSuffix(cn.Type, "FLOW"), cn.Type)
+	}
+	assert.ElementsMatch(t, want, got)
+	assert.Greater(t, len(got), 10)
+
+	srv.SetDependencyBuild("BUILDINPROGRESS")
+	partial, status, complete, err := c.ActionConsumers(ctx, action)
+	require.NoError(t, err)
+	assert.False(t, complete, "the list may be partial while the index builds")
+	assert.Equal(t, "BUILDINPROGRESS", status)
+	assert.Less(t, len(partial), len(consumers))
+
+	_, _, _, err = c.ActionConsumers(ctx, "")
+	require.ErrorIs(t, err, client.ErrConfig)
+}

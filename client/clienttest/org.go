@@ -82,6 +82,7 @@ type Org struct {
 	loseNext  []*failRule
 	hooks     []*hook
 	schedules []*lockSchedule
+	depBuild  string // the dependency index's build status; "" is OPERATIONAL
 }
 
 type oauthClient struct{ secret, name string }

@@ -37,6 +37,8 @@ func (o *Org) routes() {
 	m.HandleFunc("POST /api/v2/flows/{id}/{sub}", o.postFlow)
 	m.HandleFunc("GET /api/v2/integrations/actions/{id}", o.getDataAction)
 	m.HandleFunc("PATCH /api/v2/integrations/actions/{id}", o.patchDataAction)
+	m.HandleFunc("GET /api/v2/architect/dependencytracking/build", o.dependencyBuild)
+	m.HandleFunc("GET /api/v2/architect/dependencytracking/consumingresources", o.consumingResources)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource at %s %s", r.Method, r.URL.Path))
 	})

@@ -131,7 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
 	sum := summary{apply: o.apply, min: o.raise.Min}
-	var mu sync.Mutex // OnAction runs on the workers
+	sum.consumers = func(id string) ([]client.Consumer, string, bool, error) { return c.ActionConsumers(ctx, id) }
+	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
 	o.raise.OnAction = func(ch *client.ActionChange, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -250,9 +251,13 @@ type summary struct {
 	min                                                 time.Duration
 	total, raised, nodes, unchanged, failed, duplicates int
 	capped, actionsRaised, actionsRefused               int
+	raisedIDs                                           []string
 	// users are the flows of this run that rely on each action raised.
 	users   map[string][]string
-	skipped []string
+	userIDs map[string]map[string]bool // the same, by flow id
+	// consumers asks dependency tracking which flows use an action.
+	consumers func(actionID string) ([]client.Consumer, string, bool, error)
+	skipped   []string
 }
 
 // add reports one flow and returns its log line.
@@ -312,11 +317,15 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	for _, e := range res.Effects {
 		if e.ByAction {
 			if s.users == nil {
-				s.users = map[string][]string{}
+				s.users, s.userIDs = map[string][]string{}, map[string]map[string]bool{}
 			}
 			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1] != res.FlowName {
 				s.users[e.Node.ActionID] = append(u, res.FlowName)
 			}
+			if s.userIDs[e.Node.ActionID] == nil {
+				s.userIDs[e.Node.ActionID] = map[string]bool{}
+			}
+			s.userIDs[e.Node.ActionID][res.FlowID] = true
 		}
 	}
 	for _, c := range line.Capped {
@@ -334,6 +343,35 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	return line
 }
 
+// printConsumers says which flows use an action: all of them, through
+// dependency tracking, or, when the index cannot answer or may be partial,
+// at least those of this run.
+func (s *summary) printConsumers(stdout io.Writer, id string) {
+	ours := s.users[id]
+	if s.consumers == nil {
+		fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
+		return
+	}
+	all, status, complete, err := s.consumers(id)
+	if err != nil {
+		fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s (dependency tracking: %v)\n", id, len(ours), strings.Join(ours, ", "), err)
+		return
+	}
+	var outside []string
+	for _, c := range all {
+		if !s.userIDs[id][c.ID] {
+			outside = append(outside, c.Name+" ("+c.ID+")")
+		}
+	}
+	fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
+	if len(outside) > 0 {
+		fmt.Fprintf(stdout, "  and by %d flow(s) outside it, which wait longer too: %s\n", len(outside), strings.Join(outside, ", "))
+	}
+	if !complete {
+		fmt.Fprintf(stdout, "  (the dependency index says %s: the list may miss flows)\n", status)
+	}
+}
+
 // action reports one action raised, planned or refused.
 func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err error) {
 	if err != nil {
@@ -344,9 +382,11 @@ func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err 
 	switch {
 	case ch.DryRun:
 		s.actionsRaised++
+		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
 		fmt.Fprintf(stdout, "== action %s (%s): would raise its own timeout %v -> %v (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, ch.From, ch.To, ch.Diff)
 	case ch.Changed:
 		s.actionsRaised++
+		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
 		fmt.Fprintf(stdout, "action %s (%s): raised its own timeout %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, ch.From, ch.To, ch.Version, ch.NewVersion)
 	}
 }
@@ -422,13 +462,10 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 			verb = "would raise"
 		}
 		fmt.Fprintf(stdout, "%s the own timeout of %d action(s); changing an action changes every flow that uses it, in this selection or not\n", verb, s.actionsRaised)
-		ids := make([]string, 0, len(s.users))
-		for id := range s.users {
-			ids = append(ids, id)
-		}
+		ids := append([]string(nil), s.raisedIDs...)
 		sort.Strings(ids)
 		for _, id := range ids {
-			fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(s.users[id]), strings.Join(s.users[id], ", "))
+			s.printConsumers(stdout, id)
 		}
 	}
 	if s.capped > 0 {

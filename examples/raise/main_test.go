@@ -148,3 +148,20 @@ func TestRaiseActionsCommand(t *testing.T) {
 	assert.NotContains(t, out, "still wait less than 5s", "nothing capped is left")
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }
+
+// TestRaiseActionsNamesFlowsOutsideTheSelection: changing an action changes
+// every flow that uses it, so the run names those outside its selection,
+// and says when the dependency index may be partial.
+func TestRaiseActionsNamesFlowsOutsideTheSelection(t *testing.T) {
+	srv, connect := demoOrg(t)
+	code, out, errOut := raise(t, connect, "-actions", "-name", "Fraud")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2\n  and by 18 flow(s) outside it, which wait longer too: Billing Inbound 2 (demo-flow-22),")
+	assert.NotContains(t, out, "may miss flows")
+
+	srv.SetDependencyBuild("BUILDINPROGRESS")
+	code, out, errOut = raise(t, connect, "-actions", "-name", "Fraud")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "(the dependency index says BUILDINPROGRESS: the list may miss flows)")
+	assert.Zero(t, srv.Counters().ActionPatches, "dry runs")
+}

@@ -1,0 +1,106 @@
+package clienttest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
+)
+
+// SetDependencyBuild sets the status the dependency index reports
+// (OPERATIONAL by default; BUILDINPROGRESS, BUILDINITIALIZING,
+// BUILDINCOMPLETE, NOTBUILT). While it is not OPERATIONAL, the consumers it
+// lists are partial: every second one is missing (modelled).
+func (o *Org) SetDependencyBuild(status string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.depBuild = status
+}
+
+func (o *Org) dependencyBuild(w http.ResponseWriter, _ *http.Request) {
+	o.mu.Lock()
+	status := o.depBuild
+	o.mu.Unlock()
+	if status == "" {
+		status = client.DependencyIndexOperational
+	}
+	writeJSON(w, map[string]string{"status": status})
+}
+
+// consumingResources lists the flows whose published or latest
+// configuration names the action (objectType DATAACTION; the fake has no
+// secure actions, so SECUREACTION lists none). Types are named as
+// dependency tracking names them: INBOUNDCALLFLOW, WORKFLOW, ... (modelled).
+func (o *Org) consumingResources(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	number, size, ok := pageParams(w, q)
+	if !ok {
+		return
+	}
+	id, objectType := q.Get("id"), q.Get("objectType")
+	switch {
+	case id == "":
+		writeError(w, http.StatusBadRequest, "bad.request", "The query parameter id is required")
+		return
+	case objectType != "DATAACTION" && objectType != "SECUREACTION":
+		writeError(w, http.StatusBadRequest, "bad.request", "objectType must be DATAACTION or SECUREACTION here")
+		return
+	}
+	o.mu.Lock()
+	var all []client.Consumer
+	for _, fid := range o.sortedIDs() {
+		f := o.flows[fid]
+		if objectType != "DATAACTION" || f.deleted {
+			continue
+		}
+		if usesAction(f, id) {
+			c := client.Consumer{ID: f.id, Name: f.name, Type: dependencyType(f.typ)}
+			if f.published != nil {
+				c.Version = f.published.id()
+			}
+			all = append(all, c)
+		}
+	}
+	if o.depBuild != "" && o.depBuild != client.DependencyIndexOperational {
+		partial := all[:0:0]
+		for i, c := range all {
+			if i%2 == 0 {
+				partial = append(partial, c)
+			}
+		}
+		all = partial
+	}
+	o.mu.Unlock()
+	if all == nil {
+		all = []client.Consumer{}
+	}
+	writeJSON(w, paged(r, all, number, size))
+}
+
+// usesAction reports whether the flow's published or latest configuration
+// has a Data Action that names the action.
+func usesAction(f *flowState, actionID string) bool {
+	for _, v := range []*version{f.published, f.latest()} {
+		if v == nil {
+			continue
+		}
+		doc, err := flow.Parse(v.config)
+		if err != nil {
+			continue
+		}
+		for _, n := range doc.DataActions() {
+			if n.ActionID == actionID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func dependencyType(typ string) string {
+	if typ == "workflow" {
+		return "WORKFLOW"
+	}
+	return strings.ToUpper(typ) + "FLOW"
+}
