@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -59,6 +60,8 @@ func soakOrg(t testing.TB, n int, opts *clienttest.Options) (*clienttest.Server,
 	return srv, ids, originals
 }
 
+const soakAttempts = 15
+
 func soakClient(t testing.TB, srv *clienttest.Server) *client.Client {
 	t.Helper()
 	// Waits pass at once on a fake clock; attempts and Retry-After still count.
@@ -67,7 +70,7 @@ func soakClient(t testing.TB, srv *clienttest.Server) *client.Client {
 	// The fake clock is shared by every worker, so it runs four times as
 	// fast as any one of them: bound attempts, not elapsed time.
 	return srv.Client(t, func(cfg *client.Config) {
-		cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 15, MaxElapsedTime: 24 * time.Hour}
+		cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: soakAttempts, MaxElapsedTime: 24 * time.Hour}
 	})
 }
 
@@ -125,7 +128,13 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 		res := results[id]
 		if res.Err != nil {
 			failed++
-			assert.ErrorIs(t, res.Err, client.ErrLocked, "%s: the only failure allowed is another holder's lock", id)
+			// Waiting for a lock spends attempts, and the fake clock lets
+			// a worker spend them as fast as it can ask: a flow locked
+			// for part of the run may end on a fault with its budget
+			// spent, depending on how the workers interleave.
+			if !errors.Is(res.Err, client.ErrLocked) {
+				assert.True(t, lockedSome[id] && res.Attempts == soakAttempts, "%s: the only failures allowed are another holder's lock, or a budget spent partly waiting for it: %v (%d attempts)", id, res.Err, res.Attempts)
+			}
 			assert.True(t, lockedAll[id] || lockedSome[id], "%s failed but was never locked: %v", id, res.Err)
 			assert.Equal(t, string(base[id]), string(srv.Published(id)), "%s: wholly old", id)
 			continue
