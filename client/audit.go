@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/gcflow/timeouts/flow"
@@ -72,6 +73,12 @@ type NodeAudit struct {
 	Effective      time.Duration
 	EffectiveKnown bool
 	Flags          []Flag
+	// Reason, when AuditOptions.Below is set, is why the node waits less
+	// than it or cannot be checked, and so what would fix it: "" when it
+	// waits enough. A locked flow (by anyone) or a pending draft is the
+	// reason of every short node it holds, bar invalid and expression
+	// nodes.
+	Reason Reason
 }
 
 // AuditFlows lists every matching flow with every Data Action, its stored
@@ -127,18 +134,26 @@ func (c *Client) auditFlow(ctx context.Context, f Flow, o *AuditOptions, actions
 	if err != nil {
 		return a, fmt.Errorf("audit of flow %s (%s): %w", f.ID, f.Name, err)
 	}
+	flowReason := FlowReason(&f, false)
 	for _, n := range doc.DataActions() {
-		a.Nodes = append(a.Nodes, auditNode(ctx, n, actions, o.Below))
+		na := auditNode(ctx, n, actions, o.Below)
+		if na.Reason != "" && flowReason != "" && na.Reason != ReasonInvalid && na.Reason != ReasonExpression {
+			na.Reason = flowReason
+		}
+		a.Nodes = append(a.Nodes, na)
 	}
 	return a, nil
 }
 
 func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below time.Duration) NodeAudit {
 	na := NodeAudit{Node: n}
+	var act *DataAction
+	var aerr error
 	if n.ActionID != "" {
-		if act, err := actions.get(ctx, n.ActionID); err == nil && act.Config != nil && act.Config.TimeoutSeconds > 0 {
-			na.ActionTimeout = time.Duration(act.Config.TimeoutSeconds) * time.Second
-		} else if err != nil || n.UseSuggested {
+		act, aerr = actions.get(ctx, n.ActionID)
+		if t, ok := actionTimeoutOf(act, aerr); ok {
+			na.ActionTimeout = t
+		} else if aerr != nil || n.UseSuggested {
 			na.Flags = append(na.Flags, FlagUnknownAction)
 		}
 	}
@@ -162,6 +177,12 @@ func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below tim
 	if below > 0 && n.Err == nil && n.TimeoutKind != flow.TimeoutExpression &&
 		((na.EffectiveKnown && na.Effective < below) || (!n.UseSuggested && n.TimeoutKind == flow.TimeoutUnset)) {
 		na.Flags = append(na.Flags, FlagBelowTarget)
+	}
+	if below > 0 {
+		na.Reason = nodeReason(n, act, aerr, na.Effective, na.EffectiveKnown, below)
+		if na.Reason == ReasonNode && !slices.Contains(na.Flags, FlagBelowTarget) {
+			na.Reason = "" // unknown, but not for want of a readable action: see Flags
+		}
 	}
 	return na
 }

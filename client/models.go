@@ -136,7 +136,16 @@ type DataAction struct {
 	Version       int               `json:"version,omitempty"`
 	Secure        bool              `json:"secure,omitempty"`
 	Config        *DataActionConfig `json:"config,omitempty"`
-	SelfURI       string            `json:"selfUri,omitempty"`
+	// Function is set for a function data action, which waits as long as
+	// its function's timeoutSeconds, not its config's. (modelled: the
+	// object's presence is how one is told; see modelled.go.)
+	Function *DataActionFunction `json:"function,omitempty"`
+	SelfURI  string              `json:"selfUri,omitempty"`
+}
+
+// DataActionFunction is a function data action's function settings.
+type DataActionFunction struct {
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
 }
 
 // DataActionConfig is a data action's configuration.

@@ -139,6 +139,35 @@ type Effect struct {
 	ByAction bool
 	// ActionErr is why the action that caps the node could not be raised.
 	ActionErr error
+	// Reason is why the node still waits less than Min after the raise,
+	// or cannot be known to wait enough: "" when it waits enough. An
+	// expression node is reported with only Node and Reason.
+	Reason Reason
+}
+
+// raiseReason is why the node of e still waits less than min after a
+// raise; act and aerr are its action as read.
+func raiseReason(e *Effect, act *DataAction, aerr error, min time.Duration) Reason {
+	n := e.Node
+	switch {
+	case n.Err != nil:
+		return ReasonInvalid
+	case n.TimeoutKind == flow.TimeoutExpression:
+		return ReasonExpression
+	case e.After >= min:
+		return ""
+	case e.ActionErr != nil:
+		if r := actionReason(n.ActionID, act, e.ActionErr); r != ReasonUnknownAction {
+			return r
+		}
+		return ReasonActionNotRaised // its raise failed
+	case e.CappedBy != "", n.UseSuggested && e.ActionTimeout == 0: // capped, or waits what nobody can read
+		if r := actionReason(n.ActionID, act, aerr); r != "" {
+			return r
+		}
+		return ReasonActionNotRaised
+	}
+	return ReasonNode
 }
 
 // effectiveTimeouts is what a node waits now and would wait with a literal
@@ -171,7 +200,17 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 		*effects = (*effects)[:0] // an edit may run twice: on the first read and under the lock
 		planned := map[string]int{}
 		filter := func(n flow.Node) bool {
-			action, known := c.actionTimeout(ctx, actions, n)
+			var act *DataAction
+			var aerr error
+			if n.ActionID != "" {
+				act, aerr = actions.get(ctx, n.ActionID)
+			}
+			action, known := actionTimeoutOf(act, aerr)
+			if n.Err == nil && n.TimeoutKind == flow.TimeoutExpression {
+				// Never touched; reported, since what it waits is unknown.
+				*effects = append(*effects, Effect{Node: n, ActionTimeout: action, Reason: ReasonExpression})
+				return false
+			}
 			before, after := effectiveTimeouts(n, action, known, o.Min)
 			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
 			if known && action < o.Min && o.Actions {
@@ -205,9 +244,12 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 				e.Raised, e.After = true, effectiveNodeOnly(n, action)
 			case e.CappedBy != "" && before < o.Min:
 				e.After = before // left as it is
+			case !known && n.UseSuggested:
+				e.Before, e.After = 0, 0 // what it waits is unknown: a finding
 			default:
 				return false
 			}
+			e.Reason = raiseReason(&e, act, aerr, o.Min)
 			*effects = append(*effects, e)
 			return wouldEdit && (helps || n.Err != nil)
 		}
@@ -226,6 +268,7 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 			if !changed[id] {
 				e := &(*effects)[i]
 				e.Raised, e.After = false, e.Before
+				e.Reason = raiseReason(e, nil, nil, o.Min)
 			}
 		}
 		return changes, nil
@@ -294,9 +337,5 @@ func (c *Client) actionTimeout(ctx context.Context, actions *actionCache, n flow
 	if n.ActionID == "" {
 		return 0, false
 	}
-	act, err := actions.get(ctx, n.ActionID)
-	if err != nil || act.Config == nil || act.Config.TimeoutSeconds <= 0 {
-		return 0, false
-	}
-	return time.Duration(act.Config.TimeoutSeconds) * time.Second, true
+	return actionTimeoutOf(actions.get(ctx, n.ActionID))
 }

@@ -130,7 +130,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	defer closeFn()
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
-	sum := summary{apply: o.apply, min: o.raise.Min}
+	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[client.Reason]int{}}
 	sum.consumers = func(id string) ([]client.Consumer, string, bool, error) { return c.ActionConsumers(ctx, id) }
 	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
 	o.raise.OnAction = func(ch *client.ActionChange, err error) {
@@ -258,6 +258,32 @@ type summary struct {
 	// consumers asks dependency tracking which flows use an action.
 	consumers func(actionID string) ([]client.Consumer, string, bool, error)
 	skipped   []string
+	// byReason counts the nodes that still wait less than min (or cannot
+	// be known not to), by reason; skippedFlows the flows skipped whole.
+	byReason     map[client.Reason]int
+	skippedFlows map[client.Reason]int
+}
+
+func (s *summary) short(r client.Reason, n int) {
+	if s.byReason == nil {
+		s.byReason = map[client.Reason]int{}
+	}
+	s.byReason[r] += n
+}
+
+// reasons is the closing line of what still waits less than min, by
+// reason: nodes, and flows skipped whole (their nodes unread).
+func (s *summary) reasons() string {
+	var parts []string
+	for _, r := range client.Reasons() {
+		if n := s.skippedFlows[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d flow(s)", r, n))
+		}
+		if n := s.byReason[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", r, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // add reports one flow and returns its log line.
@@ -274,6 +300,11 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		// Refused as asked: not a failure of the run.
 		line.Result = "skipped"
 		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, cli.SkipReason(err)))
+		if errors.Is(err, client.ErrLocked) {
+			s.skippedFlows[client.ReasonLocked]++
+		} else {
+			s.skippedFlows[client.ReasonDraftPending]++
+		}
 		fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
 	case err != nil && res.Changed:
 		// Written, but the update did not finish (cancelled before its
@@ -328,6 +359,11 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 			s.userIDs[e.Node.ActionID][res.FlowID] = true
 		}
 	}
+	for _, e := range res.Effects {
+		if e.Reason != "" {
+			s.short(e.Reason, 1)
+		}
+	}
 	for _, c := range line.Capped {
 		s.capped++
 		how := "left as it is"
@@ -365,7 +401,7 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 	}
 	fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
 	if len(outside) > 0 {
-		fmt.Fprintf(stdout, "  and by %d flow(s) outside it, which wait longer too: %s\n", len(outside), strings.Join(outside, ", "))
+		fmt.Fprintf(stdout, "  and by %d other flow(s) (outside the selection, or not changed by this run), which wait longer too: %s\n", len(outside), strings.Join(outside, ", "))
 	}
 	if !complete {
 		fmt.Fprintf(stdout, "  (the dependency index says %s: the list may miss flows)\n", status)
@@ -474,6 +510,15 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 			advice = "their action could not be raised (see above)"
 		}
 		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: %s\n", s.capped, s.min, advice)
+	}
+	still := "still wait"
+	if !s.apply {
+		still = "would still wait"
+	}
+	if r := s.reasons(); r != "" {
+		fmt.Fprintf(stdout, "Data Actions that %s less than %v, or may: %s\n", still, s.min, r)
+	} else if s.failed == 0 && !stopped {
+		fmt.Fprintf(stdout, "no Data Action of these flows would %s less than %v\n", strings.TrimPrefix(still, "would "), s.min)
 	}
 	if s.duplicates > 0 {
 		fmt.Fprintf(stdout, "%d flow(s) got a second, identical version: another run with the same OAuth client changed them at the same moment\n", s.duplicates)

@@ -43,6 +43,7 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
 	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s \(callers wait \d(\.5)?s -> [345]s\)\n`, out, "each change is listed by node, with what callers wait")
 	assert.Contains(t, out, "44 Data Action(s) still wait less than 5s because their action gives up first", "the nodes no node change can help are counted")
+	assert.Contains(t, out, "Data Actions that would still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, action-not-raised: 44\n", "what is left, by reason")
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 70 Data Action(s) in 36,", "only changes that raise what callers wait are counted")
 	assert.Contains(t, errOut, "skipped: update of flow demo-flow-08 (Collections Outbound 1): client: unpublished draft pending")
 	for _, r := range srv.Requests() {
@@ -145,7 +146,9 @@ func TestRaiseActionsCommand(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `action custom_-_0a1b2c3d-0001-4000-8000-000000000001 \(Get account by phone\): raised its own timeout 3s -> 5s, version 1 -> 2\n`, out)
 	assert.Contains(t, out, "raised the own timeout of 3 action(s)")
-	assert.NotContains(t, out, "still wait less than 5s", "nothing capped is left")
+	assert.NotContains(t, out, "because their action gives up first", "nothing capped is left")
+	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11\n",
+		"what is left, by reason: the two skipped flows and the expressions")
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }
 
@@ -156,7 +159,7 @@ func TestRaiseActionsNamesFlowsOutsideTheSelection(t *testing.T) {
 	srv, connect := demoOrg(t)
 	code, out, errOut := raise(t, connect, "-actions", "-name", "Fraud")
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2\n  and by 18 flow(s) outside it, which wait longer too: Billing Inbound 2 (demo-flow-22),")
+	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2\n  and by 18 other flow(s) (outside the selection, or not changed by this run), which wait longer too: Billing Inbound 2 (demo-flow-22),")
 	assert.NotContains(t, out, "may miss flows")
 
 	srv.SetDependencyBuild("BUILDINPROGRESS")

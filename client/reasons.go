@@ -1,0 +1,124 @@
+package client
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gcflow/timeouts/flow"
+)
+
+// Reason says why a Data Action waits less than a target, or cannot be
+// checked, and so what would fix it. Audits (NodeAudit.Reason) and raises
+// (Effect.Reason) give one per node they find short.
+type Reason string
+
+// The reasons, from the node outwards.
+const (
+	// ReasonInvalid: the node's timeout cannot be read (Node.Err).
+	ReasonInvalid Reason = "invalid"
+	// ReasonExpression: the timeout is an expression, only known when the
+	// flow runs.
+	ReasonExpression Reason = "expression"
+	// ReasonLocked: the flow is locked by somebody else, or by another run.
+	ReasonLocked Reason = "locked"
+	// ReasonDraftPending: the flow has a saved or checked-in version newer
+	// than the published one, which a raise does not build on by default.
+	ReasonDraftPending Reason = "draft-pending"
+	// ReasonStaticAction: a built-in action keeps it short; it cannot be
+	// changed.
+	ReasonStaticAction Reason = "static-action"
+	// ReasonFunctionAction: a function action keeps it short; only its
+	// function's timeoutSeconds (1 to 15 s) can change that.
+	ReasonFunctionAction Reason = "function-action"
+	// ReasonCustomAuthAction: a custom authentication action, which has no
+	// timeout of its own to raise.
+	ReasonCustomAuthAction Reason = "custom-auth-action"
+	// ReasonPermissionMissing: the action could not be read or changed for
+	// want of a permission (403).
+	ReasonPermissionMissing Reason = "permission-missing"
+	// ReasonUnknownAction: the action could not be read (deleted, or a
+	// failure), so what the node waits is unknown.
+	ReasonUnknownAction Reason = "unknown-action"
+	// ReasonActionNotRaised: the action's own timeoutSeconds keeps it
+	// short, and the action was not raised (RaiseOptions.Actions).
+	ReasonActionNotRaised Reason = "action-not-raised"
+	// ReasonNode: the node's own timeout keeps it short; a raise changes
+	// it.
+	ReasonNode Reason = "node"
+)
+
+// Reasons lists every reason in the order summaries print them.
+func Reasons() []Reason {
+	return []Reason{ReasonLocked, ReasonDraftPending, ReasonExpression, ReasonInvalid,
+		ReasonStaticAction, ReasonFunctionAction, ReasonCustomAuthAction,
+		ReasonActionNotRaised, ReasonPermissionMissing, ReasonUnknownAction, ReasonNode}
+}
+
+// FlowReason is the reason every short node of f shares, whatever its
+// node: the flow is locked by another holder (held names this run's own
+// lock, which is no reason), or has a draft pending. "" when neither.
+func FlowReason(f *Flow, held bool) Reason {
+	switch {
+	case f.Locked() && !held:
+		return ReasonLocked
+	case f.HasDraft():
+		return ReasonDraftPending
+	}
+	return ""
+}
+
+// nodeReason is why n waits effective (known or not) rather than target:
+// "" when it waits enough. a and aerr are its action as read.
+func nodeReason(n flow.Node, a *DataAction, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
+	switch {
+	case n.Err != nil:
+		return ReasonInvalid
+	case n.TimeoutKind == flow.TimeoutExpression:
+		return ReasonExpression
+	case known && effective >= target:
+		return ""
+	}
+	action, actionKnown := actionTimeoutOf(a, aerr)
+	switch {
+	case actionKnown && action < target, !actionKnown && n.UseSuggested:
+		if r := actionReason(n.ActionID, a, aerr); r != "" {
+			return r
+		}
+		return ReasonActionNotRaised
+	}
+	return ReasonNode
+}
+
+// actionTimeoutOf is an action's own timeout, and whether it is known: a
+// function action's is its function's timeoutSeconds.
+func actionTimeoutOf(a *DataAction, err error) (time.Duration, bool) {
+	switch {
+	case err != nil || a == nil:
+		return 0, false
+	case a.Function != nil && a.Function.TimeoutSeconds > 0:
+		return time.Duration(a.Function.TimeoutSeconds) * time.Second, true
+	case a.Config == nil || a.Config.TimeoutSeconds <= 0:
+		return 0, false
+	}
+	return time.Duration(a.Config.TimeoutSeconds) * time.Second, true
+}
+
+// actionReason is why an action that keeps a node short cannot simply be
+// raised, from what was read of it (or the error raising it): "" when
+// raising its timeoutSeconds would help.
+func actionReason(id string, a *DataAction, err error) Reason {
+	switch {
+	case strings.HasPrefix(id, "static"), errors.Is(err, ErrStaticAction):
+		return ReasonStaticAction
+	case errors.Is(err, ErrFunctionAction), err == nil && a != nil && a.Function != nil:
+		return ReasonFunctionAction
+	case errors.Is(err, ErrCustomAuthAction), err == nil && a != nil && a.Category == customAuthCategory:
+		return ReasonCustomAuthAction
+	case errors.Is(err, ErrForbidden):
+		return ReasonPermissionMissing
+	case err != nil, a == nil:
+		return ReasonUnknownAction
+	}
+	return ""
+}
