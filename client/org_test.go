@@ -333,6 +333,17 @@ func TestRaiseActionsDemo(t *testing.T) {
 		assert.True(t, skipped[id], "%s still has nodes below 5 s but was not skipped", id)
 	}
 	assert.Equal(t, raisedActions, srv.Counters().ActionPatches)
+	left := map[client.Reason]int{}
+	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
+		require.NoError(t, err)
+		for _, node := range a.Nodes {
+			if node.Reason != "" {
+				left[node.Reason]++
+			}
+		}
+	}
+	assert.Equal(t, map[client.Reason]int{client.ReasonLocked: 1, client.ReasonExpression: 11}, left,
+		"after raising actions and flows, only what the run could not touch is left")
 
 	writesBefore, patches := posts(srv), srv.Counters().ActionPatches
 	for _, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {

@@ -5,6 +5,7 @@
 //	go run ./examples/audit -demo -below 5s
 //	go run ./examples/audit -type inboundcall -format csv > timeouts.csv
 //	go run ./examples/audit -below 5s -check     # exit 3 when anything is below: a CI gate
+//	go run ./examples/audit -demo -below 5s -by action  # one row per integration action
 //
 // Credentials come from GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID and
 // GENESYS_CLOUD_CLIENT_SECRET (GENESYS_CLOUD_API_URL overrides the hosts);
@@ -12,9 +13,18 @@
 // architect:flow:view and integrations:action:view.
 //
 // With -below (and -check), a Data Action that cannot be read (duplicate
-// keys on its path, a timeout of the wrong JSON type) or whose data action
-// cannot be read while it uses the suggested timeout is a finding too, with
-// its reason: a gate fails closed.
+// keys on its path, a timeout of the wrong JSON type), whose data action
+// cannot be read while it uses the suggested timeout, or whose timeout is an
+// expression (unknown until the flow runs) is a finding too: a gate fails
+// closed. Each finding has a reason (a field in json and csv, a column in
+// text, counted at the end): locked, draft-pending, expression, invalid,
+// static-action, function-action, custom-auth-action, action-not-raised
+// (its action's own timeout keeps it short: raise -actions),
+// permission-missing, unknown-action, or node (its own timeout: raise).
+//
+// -by action writes one row per integration action instead: its own
+// timeout, the nodes and flows that rely on it, and how many of those nodes
+// are findings, by reason. -check still counts nodes.
 //
 // Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check).
 package main
@@ -57,9 +67,11 @@ type Row struct {
 	ActionTimeoutMS *int64   `json:"actionTimeoutMs"`
 	EffectiveMS     *int64   `json:"effectiveMs"`
 	Flags           []string `json:"flags"`
-	// Reason says why a node that cannot be read, or whose action cannot,
-	// is a finding.
+	// Reason, with -below, says why the node waits less or cannot be
+	// known not to, and so what would fix it: one of client.Reasons().
 	Reason string `json:"reason,omitempty"`
+	// Detail says more, for a node or action that cannot be read.
+	Detail string `json:"detail,omitempty"`
 }
 
 func ms(d time.Duration, known bool) *int64 {
@@ -72,10 +84,11 @@ func ms(d time.Duration, known bool) *int64 {
 
 // options are the command's flags, checked.
 type options struct {
-	audit  client.AuditOptions
-	format string
-	check  bool
-	demo   bool
+	audit    client.AuditOptions
+	format   string
+	check    bool
+	demo     bool
+	byAction bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -92,6 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	progress := cli.NewProgress(stderr)
 	o.audit.Progress = progress.Update
 	var rows []Row
+	byAction := newActionRows()
 	failed := false
 	for a, err := range c.AuditFlows(ctx, &o.audit) {
 		progress.Done()
@@ -105,6 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		for _, n := range a.Nodes {
+			byAction.add(a, n)
 			if o.audit.Below == 0 || finding(n) {
 				rows = append(rows, rowOf(a, n))
 			}
@@ -113,6 +128,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	progress.Done()
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
+	}
+	write := write
+	if o.byAction {
+		write = byAction.write
 	}
 	if err := write(stdout, o.format, rows, o.audit.Below); err != nil {
 		fmt.Fprintln(stderr, "audit:", err)
@@ -140,6 +159,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
 	concurrency := fs.Int("concurrency", 4, "flows read at once")
+	by := fs.String("by", "node", "one row per node, or per action: its timeout, the nodes that rely on it, and how many of them wait less than -below")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: audit [flags]\n\nLists every Data Action of every flow with its stored, suggested and effective timeout.")
 		fs.SetOutput(stderr)
@@ -154,6 +174,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
 	case *format != "text" && *format != "json" && *format != "csv":
 		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", *format)
+	case *by != "node" && *by != "action":
+		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", *by)
 	case *concurrency < 1:
 		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}
@@ -164,16 +186,15 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, audit: client.AuditOptions{Types: typeList, Name: *name,
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", audit: client.AuditOptions{Types: typeList, Name: *name,
 		Latest: *latest, Below: below.D, Concurrency: *concurrency}}, cli.ExitOK
 }
 
 // finding reports whether a node fails a -below gate: it waits less, or
-// what it waits cannot be known because the node or its action cannot be
-// read (fail closed).
+// what it waits cannot be known (an expression, a node or an action that
+// cannot be read): fail closed. Its reason says which.
 func finding(n client.NodeAudit) bool {
-	return hasFlag(n.Flags, client.FlagBelowTarget) || hasFlag(n.Flags, client.FlagInvalid) ||
-		(hasFlag(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown)
+	return n.Reason != ""
 }
 
 func hasFlag(flags []client.Flag, f client.Flag) bool {
@@ -195,15 +216,16 @@ func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
 		ActionTimeoutMS: ms(n.ActionTimeout, n.ActionTimeout > 0),
 		EffectiveMS:     ms(n.Effective, n.EffectiveKnown),
 		Flags:           []string{},
+		Reason:          string(n.Reason),
 	}
 	for _, f := range n.Flags {
 		r.Flags = append(r.Flags, string(f))
 	}
 	switch {
 	case n.Err != nil:
-		r.Reason = "cannot be read: " + n.Err.Error()
+		r.Detail = "cannot be read: " + n.Err.Error()
 	case hasFlag(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown:
-		r.Reason = "its data action " + n.ActionID + " cannot be read, so what it waits is unknown"
+		r.Detail = "its data action " + n.ActionID + " cannot be read, or says no timeout, so what it waits is unknown"
 	}
 	return r
 }
@@ -220,36 +242,48 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id",
-			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason"})
+			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason", "detail"})
 		for _, r := range rows {
 			_ = cw.Write([]string{r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
-				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason})
+				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail})
 		}
 		cw.Flush()
 		return cw.Error()
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLOW\tTYPE\tVERSION\tNODE\tACTION\tSTORED\tSUGGESTED\tACTION TIMEOUT\tEFFECTIVE\tFLAGS")
+	fmt.Fprintln(tw, "FLOW\tTYPE\tVERSION\tNODE\tACTION\tSTORED\tSUGGESTED\tACTION TIMEOUT\tEFFECTIVE\tFLAGS\tREASON")
 	for _, r := range rows {
 		stored := r.TimeoutKind
 		if r.StoredMS != nil {
 			stored = dur(r.StoredMS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\n", r.FlowName, r.FlowType, r.Version, r.NodeName+" ("+r.NodeID+")",
-			r.ActionID, stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", r.FlowName, r.FlowType, r.Version, r.NodeName+" ("+r.NodeID+")",
+			r.ActionID, stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","), r.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	unreadable := 0
+	counts := map[string]int{}
 	for _, r := range rows {
-		if r.Reason != "" {
-			fmt.Fprintf(w, "%s (%s) node %s: %s\n", r.FlowName, r.FlowID, r.NodeID, r.Reason)
+		counts[r.Reason]++
+		if r.Detail != "" {
+			fmt.Fprintf(w, "%s (%s) node %s: %s\n", r.FlowName, r.FlowID, r.NodeID, r.Detail)
 			unreadable++
 		}
 	}
 	if below > 0 {
-		fmt.Fprintf(w, "%d Data Actions wait less than %v or cannot be read (%d cannot be read)\n", len(rows), below, unreadable)
+		var parts []string
+		for _, reason := range client.Reasons() {
+			if n := counts[string(reason)]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %d", reason, n))
+			}
+		}
+		fmt.Fprintf(w, "%d Data Actions wait less than %v or cannot be known not to (%d cannot be read)", len(rows), below, unreadable)
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "; by reason: %s", strings.Join(parts, ", "))
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintf(w, "%d Data Actions\n", len(rows))
 	}

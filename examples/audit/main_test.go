@@ -37,14 +37,23 @@ func TestAuditFormatsAgree(t *testing.T) {
 	assert.Equal(t, "flow_id", records[0][0])
 	textRows := regexp.MustCompile(`\((demo-flow-\d+-[^)]+)\)`).FindAllStringSubmatch(text, -1)
 	require.Len(t, textRows, len(rows))
-	assert.Contains(t, text, "Data Actions wait less than 5s")
+	assert.Contains(t, text, "114 Data Actions wait less than 5s or cannot be known not to (0 cannot be read); by reason: locked: 2, expression: 11, action-not-raised: 44, node: 57\n",
+		"the demo's 103 nodes below 5 s, and its 11 expressions, by reason")
+	reasons := map[string]int{}
 	for i, r := range rows {
 		rec := records[i+1]
 		assert.Equal(t, r.FlowID, rec[0])
 		assert.Equal(t, r.NodeID, rec[4])
 		assert.Equal(t, r.NodeID, textRows[i][1], "the table lists the same nodes in the same order")
-		assert.Contains(t, r.Flags, "below-target")
 		assert.Equal(t, num(r.EffectiveMS), rec[11])
+		assert.Equal(t, r.Reason, rec[13], "the reason is a field in both")
+		reasons[r.Reason]++
+		if r.Reason == "expression" {
+			assert.Equal(t, []string{"expression"}, r.Flags, "unknown until the flow runs: a finding, not below")
+			assert.Nil(t, r.EffectiveMS)
+			continue
+		}
+		assert.Contains(t, r.Flags, "below-target")
 		if r.TimeoutKind == "unset" {
 			assert.Nil(t, r.EffectiveMS, "an unset timeout waits the platform default, unknown here")
 			continue
@@ -54,7 +63,52 @@ func TestAuditFormatsAgree(t *testing.T) {
 		if r.UseSuggested {
 			assert.Equal(t, *r.ActionTimeoutMS, *r.EffectiveMS, "a suggested node waits what its action waits")
 		}
+		if r.Reason == "action-not-raised" {
+			assert.Less(t, *r.ActionTimeoutMS, int64(5000), "its action keeps it short, whatever the node says")
+		}
 	}
+	assert.Equal(t, map[string]int{"locked": 2, "expression": 11, "action-not-raised": 44, "node": 57}, reasons)
+}
+
+// TestAuditByAction: one row per action, whose counts add up to the
+// per-node audit's.
+func TestAuditByAction(t *testing.T) {
+	code, js, _ := audit(t, "-demo", "-below", "5s", "-by", "action", "-format", "json")
+	require.Equal(t, 0, code)
+	var rows []ActionRow
+	require.NoError(t, json.Unmarshal([]byte(js), &rows))
+	code, all, _ := audit(t, "-demo", "-format", "json")
+	require.Equal(t, 0, code)
+	var nodes []Row
+	require.NoError(t, json.Unmarshal([]byte(all), &nodes))
+	total, below := 0, 0
+	byID := map[string]ActionRow{}
+	for _, r := range rows {
+		total += r.Nodes
+		below += r.Below
+		byID[r.ActionID] = r
+	}
+	assert.Equal(t, len(nodes), total, "every node counted once")
+	assert.Equal(t, 114, below, "the per-node audit's findings")
+	pay := byID["custom_-_0a1b2c3d-0001-4000-8000-000000000001"]
+	assert.Equal(t, "Get account by phone", pay.ActionName)
+	require.NotNil(t, pay.ActionTimeoutMS)
+	assert.Equal(t, int64(3000), *pay.ActionTimeoutMS)
+	assert.Equal(t, pay.Nodes, pay.Below, "a 3 s action keeps every node below 5 s")
+	assert.Equal(t, map[string]int{"locked": 1, "action-not-raised": 21}, pay.Reasons)
+	assert.Equal(t, 22, pay.Nodes)
+	assert.Equal(t, 20, pay.Flows)
+
+	code, text, _ := audit(t, "-demo", "-below", "5s", "-by", "action")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `(?m)^custom_-_0a1b2c3d-0001-4000-8000-000000000001 +Get account by phone +3s +22 +10 +20 +22 +locked: 1, action-not-raised: 21$`, text)
+	code, cs, _ := audit(t, "-demo", "-below", "5s", "-by", "action", "-format", "csv")
+	require.Equal(t, 0, code)
+	records, err := csv.NewReader(strings.NewReader(cs)).ReadAll()
+	require.NoError(t, err)
+	assert.Len(t, records, len(rows)+1)
+	code, _, _ = audit(t, "-demo", "-below", "5s", "-by", "action", "-check")
+	assert.Equal(t, 3, code, "the gate counts nodes, whatever the view")
 }
 
 func TestAuditAll(t *testing.T) {
@@ -76,9 +130,12 @@ func TestAuditCheckAndUsage(t *testing.T) {
 	code, out, _ := audit(t, "-demo", "-check")
 	assert.Equal(t, 3, code, "findings below the default 5 s")
 	assert.Contains(t, out, "wait less than 5s")
-	code, _, _ = audit(t, "-demo", "-check", "-below", "1ms", "-name", "Main IVR")
+	code, _, _ = audit(t, "-demo", "-check", "-below", "1ms", "-name", "Billing")
 	assert.Equal(t, 0, code, "nothing waits less than 1 ms")
-	for _, args := range [][]string{{"-format", "xml"}, {"extra"}, {"-below", "soon"}, {"-concurrency", "0"}} {
+	code, out, _ = audit(t, "-demo", "-check", "-below", "1ms", "-name", "Main IVR")
+	assert.Equal(t, 3, code, "an expression cannot be known to wait 1 ms: the gate fails closed")
+	assert.Contains(t, out, "by reason: expression: 2\n")
+	for _, args := range [][]string{{"-format", "xml"}, {"extra"}, {"-below", "soon"}, {"-concurrency", "0"}, {"-by", "flow"}} {
 		code, _, _ := audit(t, append([]string{"-demo"}, args...)...)
 		assert.Equal(t, 2, code, args)
 	}
