@@ -1,6 +1,7 @@
 package examples_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,17 @@ func TestBadInputCommands(t *testing.T) {
 
 	before := o.state(t)
 	versions := o.versionsByUs(t)
+	// The three demo actions that -actions raises.
+	actionVersions := func() map[string]int {
+		out := map[string]int{}
+		for _, id := range []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002", "custom_-_0a1b2c3d-0011-4000-8000-000000000011"} {
+			a, err := o.c.DataAction(context.Background(), id)
+			require.NoError(t, err)
+			out[id] = a.Version
+		}
+		return out
+	}
+	actionsBefore := actionVersions()
 	noBackups := filepath.Join(t.TempDir(), "never-made")
 	for _, c := range []struct {
 		name    string
@@ -86,6 +98,10 @@ func TestBadInputCommands(t *testing.T) {
 		{"a backup whose bytes changed", nil, "restore", []string{"-dir", altered, "-publish"}, 1, "demo-flow-01.json: its bytes are not the ones backed up"},
 		{"a backup without a manifest", nil, "restore", []string{"-dir", bare, "-publish"}, 1, "demo-flow-01.json has no manifest (demo-flow-01.manifest.json)"},
 		{"a backup of another type", nil, "restore", []string{"-dir", retyped, "-publish"}, 1, "holds a workflow flow, but flow demo-flow-01 (Main IVR Inbound 1) is a inboundcall flow"},
+		{"-actions with -min above 60 s", nil, "raise", []string{"-actions", "-publish", "-min", "61s"}, 2, "raise: -min 61s: above 1m0s"},
+		{"-actions with a flow that does not exist", nil, "raise", []string{"-actions", "-publish", "-flows", "does-not-exist", "-backup-dir", noBackups}, 1, "flow does-not-exist does not exist"},
+		{"-actions with a wrong secret", []string{"GENESYS_CLOUD_CLIENT_SECRET=wrong"}, "raise", []string{"-actions", "-publish", "-backup-dir", noBackups}, 1, "(check GENESYS_CLOUD_CLIENT_ID"},
+		{"an unknown audit -by", nil, "audit", []string{"-by", "flow"}, 2, "audit: -by flow: not node or action"},
 		{"nothing to raise makes no backup folder", nil, "raise", []string{"-publish", "-flows", "demo-flow-01", "-backup-dir", noBackups}, 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -100,6 +116,7 @@ func TestBadInputCommands(t *testing.T) {
 		})
 	}
 	assert.Equal(t, versions, o.versionsByUs(t), "no version made by the bad runs")
+	assert.Equal(t, actionsBefore, actionVersions(), "no action changed by the bad runs")
 
 	// Named flows that exist still run beside one that does not.
 	r = o.run(t, nil, "raise", "-publish", "-flows", "does-not-exist,demo-flow-02", "-backup-dir", t.TempDir())

@@ -1,0 +1,57 @@
+package client_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+)
+
+// TestRaiseActionsRequestCost: raising A actions costs at most 3A requests
+// (read, PATCH, read back) beyond the one read of each distinct action a
+// run makes anyway, plus one dependency lookup per action for whoever asks;
+// flows cost what they cost without -actions: 8 requests for a flow
+// changed, 2 for one left alone.
+func TestRaiseActionsRequestCost(t *testing.T) {
+	type cost struct{ flows, actions, dependencies, changed, unchanged, raised int }
+	run := func(actions bool) cost {
+		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
+		var k cost
+		for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: actions,
+			OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); k.raised++ },
+			UpdateOptions: client.UpdateOptions{Publish: true}}) {
+			switch {
+			case err != nil:
+			case res.Changed:
+				k.changed++
+			default:
+				k.unchanged++
+			}
+		}
+		for _, r := range srv.Requests() {
+			switch {
+			case strings.HasPrefix(r.Path, "/api/v2/integrations/actions/"):
+				k.actions++
+			case strings.HasPrefix(r.Path, "/api/v2/architect/dependencytracking/"):
+				k.dependencies++
+			default:
+				k.flows++
+			}
+		}
+		return k
+	}
+	without, with := run(false), run(true)
+	t.Logf("without -actions: %+v; with: %+v", without, with)
+	require.Equal(t, 3, with.raised)
+	assert.LessOrEqual(t, with.actions-without.actions, 3*with.raised, "at most 3 requests an action raised")
+	assert.Zero(t, with.dependencies, "the library asks dependency tracking only when told to")
+	perFlow := func(k cost) int { return k.flows - 2*k.unchanged }
+	assert.Equal(t, perFlow(without)-8*without.changed, perFlow(with)-8*with.changed,
+		"apart from the listing and the skipped flows, a flow costs 8 requests changed, 2 unchanged, either way")
+}
