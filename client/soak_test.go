@@ -3,10 +3,13 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +308,89 @@ func twoRunsSameCredentials(t *testing.T, seed int64) {
 	}
 	t.Logf("two runs: %d second versions made, %d reported as duplicates, %d flows skipped by both", duplicates, reported, bothFailed)
 	assert.LessOrEqual(t, bothFailed, 2, "nearly every flow gets done by one run or the other")
+}
+
+// TestSoakRaiseActionsUnderFaults raises actions and flows together, with
+// faults on, a lost answer to an action's PATCH, and another user editing an
+// action between our read and our PATCH: each short action is raised once,
+// changed at timeoutSeconds only (bar the other user's edit), and an audit
+// afterwards finds only expressions short.
+func TestSoakRaiseActionsUnderFaults(t *testing.T) {
+	srv, ids, _ := soakOrg(t, 120, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
+		Faults: clienttest.Faults{Seed: 7, ServerErrors: 0.10, RateLimited: 0.03, RetryAfter: 2 * time.Second, Dropped: 0.02}})
+	b, err := fs.ReadFile(clienttest.DemoFiles(), "manifest.json")
+	require.NoError(t, err)
+	var m struct {
+		Actions []struct {
+			ID             string `json:"id"`
+			Name           string `json:"name"`
+			TimeoutSeconds int    `json:"timeoutSeconds"`
+		} `json:"actions"`
+	}
+	require.NoError(t, json.Unmarshal(b, &m))
+	short := map[string][]byte{} // the config of each action below 5 s, before
+	for _, a := range m.Actions {
+		srv.AddDataAction(a.ID, a.Name, a.TimeoutSeconds)
+		if a.TimeoutSeconds < 5 {
+			short[a.ID], _, _ = srv.ActionConfig(a.ID)
+		}
+	}
+	require.Len(t, short, 3)
+	const lost, edited = "custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"
+	srv.LoseNextAnswer("PATCH", "/api/v2/integrations/actions/"+lost, 500)
+	theirs := bytes.Replace(short[edited], []byte(`"headers":{`), []byte(`"headers":{"X-Edited":"by someone else",`), 1)
+	require.NotEqual(t, string(short[edited]), string(theirs))
+	srv.Before("PATCH", "/api/v2/integrations/actions/"+edited, func(o *clienttest.Org) {
+		require.NoError(t, o.EditAction(edited, theirs))
+	})
+	short[edited] = theirs
+
+	c := soakClient(t, srv)
+	raised := map[string]int{}
+	failed := 0
+	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: true, Concurrency: 4,
+		OnAction: func(ch *client.ActionChange, err error) {
+			require.NoError(t, err)
+			raised[ch.ActionID]++
+		},
+		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		require.NotEmpty(t, res.FlowID, "a listing failure: %v", err)
+		if err != nil {
+			failed++
+			t.Logf("%s: %v", res.FlowID, err)
+		}
+	}
+	assert.Zero(t, failed, "nothing is locked: every flow gets through the faults")
+	assert.Len(t, raised, 3)
+	for id, before := range short {
+		assert.Equal(t, 1, raised[id], "%s raised once", id)
+		after, _, _ := srv.ActionConfig(id)
+		var was struct {
+			TimeoutSeconds int `json:"timeoutSeconds"`
+		}
+		require.NoError(t, json.Unmarshal(before, &was))
+		want := strings.Replace(string(before), fmt.Sprintf(`"timeoutSeconds":%d`, was.TimeoutSeconds), `"timeoutSeconds":5`, 1)
+		assert.Equal(t, want, string(after), "%s changed at timeoutSeconds only, the other user's edit kept", id)
+	}
+	assert.Equal(t, 3, srv.Counters().ActionPatches, "one PATCH landed per action, the lost one confirmed by reading")
+	lostSeen := false
+	for _, r := range srv.Requests() {
+		lostSeen = lostSeen || (r.Method == "PATCH" && r.Path == "/api/v2/integrations/actions/"+lost && r.Status == 500)
+	}
+	assert.True(t, lostSeen, "the PATCH whose answer was lost was sent")
+
+	left := map[client.Reason]int{}
+	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Below: 5 * time.Second}) {
+		require.NoError(t, err)
+		for _, n := range a.Nodes {
+			if n.Reason != "" {
+				left[n.Reason]++
+			}
+		}
+	}
+	require.NotEmpty(t, left)
+	assert.Equal(t, []client.Reason{client.ReasonExpression}, slices.Collect(maps.Keys(left)), "only expressions are left")
+	for _, id := range ids {
+		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "%s locked by us", id)
+	}
 }
