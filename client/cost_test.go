@@ -14,17 +14,23 @@ import (
 )
 
 // TestRaiseActionsRequestCost: raising A actions costs at most 3A requests
-// (read, PATCH, read back) beyond the one read of each distinct action a
-// run makes anyway, plus one dependency lookup per action for whoever asks;
+// (read, PATCH, read back; a refused action costs at most its read) beyond
+// the one read of each distinct action a run makes anyway, plus one dependency lookup per action for whoever asks;
 // flows cost what they cost without -actions: 8 requests for a flow
 // changed, 2 for one left alone.
 func TestRaiseActionsRequestCost(t *testing.T) {
-	type cost struct{ flows, actions, dependencies, changed, unchanged, raised int }
+	type cost struct{ flows, actions, dependencies, changed, unchanged, raised, refused int }
 	run := func(actions bool) cost {
 		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
 		var k cost
 		for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: actions,
-			OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); k.raised++ },
+			OnAction: func(ch *client.ActionChange, err error) {
+				if err == nil {
+					k.raised++
+				} else {
+					k.refused++
+				}
+			},
 			UpdateOptions: client.UpdateOptions{Publish: true}}) {
 			switch {
 			case err != nil:
@@ -49,7 +55,9 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 	without, with := run(false), run(true)
 	t.Logf("without -actions: %+v; with: %+v", without, with)
 	require.Equal(t, 3, with.raised)
-	assert.LessOrEqual(t, with.actions-without.actions, 3*with.raised, "at most 3 requests an action raised")
+	require.Equal(t, 2, with.refused, "the built-in action (refused unread) and the function action (refused once read)")
+	assert.LessOrEqual(t, with.actions-without.actions, 3*(with.raised+with.refused), "at most 3 requests an action")
+	assert.Equal(t, 3*with.raised+1, with.actions-without.actions, "read, PATCH and read back each raised; one read of the function action")
 	assert.Zero(t, with.dependencies, "the library asks dependency tracking only when told to")
 	perFlow := func(k cost) int { return k.flows - 2*k.unchanged }
 	assert.Equal(t, perFlow(without)-8*without.changed, perFlow(with)-8*with.changed,

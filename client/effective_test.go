@@ -133,7 +133,7 @@ func TestRaiseActions(t *testing.T) {
 	var raised []*client.ActionChange
 	var res client.UpdateResult
 	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); raised = append(raised, ch) },
+		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); raised = append(raised, ch) },
 		UpdateOptions: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
@@ -207,7 +207,7 @@ func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
 	srv2, c2, id2 := actionTable(t, false)
 	var planned []*client.ActionChange
 	for _, err := range c2.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id2}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(ch *client.ActionChange, err error) { require.NoError(t, err); planned = append(planned, ch) },
+		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); planned = append(planned, ch) },
 		UpdateOptions: client.UpdateOptions{DryRun: true}}) {
 		require.NoError(t, err)
 	}

@@ -81,6 +81,9 @@ func actionTimeouts(t testing.TB, c *client.Client, configs map[string][]byte) m
 			a, err := c.DataAction(context.Background(), n.ActionID)
 			require.NoError(t, err)
 			out[n.ActionID] = time.Duration(a.Config.TimeoutSeconds) * time.Second
+			if a.Function != nil { // a function action waits its function's timeout
+				out[n.ActionID] = time.Duration(a.Function.TimeoutSeconds) * time.Second
+			}
 		}
 	}
 	return out
@@ -311,7 +314,9 @@ func TestRaiseActionsDemo(t *testing.T) {
 			for _, node := range a.Nodes {
 				if slices.Contains(node.Flags, client.FlagBelowTarget) {
 					n++
-					where[a.Flow.ID]++
+					if node.Reason != client.ReasonStaticAction && node.Reason != client.ReasonFunctionAction {
+						where[a.Flow.ID]++ // what a raise could have helped
+					}
 				}
 			}
 		}
@@ -319,8 +324,15 @@ func TestRaiseActionsDemo(t *testing.T) {
 	}
 	before, _ := below()
 	skipped, raisedActions := map[string]bool{}, 0
+	var refused []error
 	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true,
-		OnAction:      func(_ *client.ActionChange, err error) { require.NoError(t, err); raisedActions++ },
+		OnAction: func(_ *client.ActionChange, err error) {
+			if err != nil {
+				refused = append(refused, err)
+				return
+			}
+			raisedActions++
+		},
 		UpdateOptions: client.UpdateOptions{Publish: true}}) {
 		if err != nil {
 			skipped[res.FlowID] = true
@@ -333,6 +345,10 @@ func TestRaiseActionsDemo(t *testing.T) {
 		assert.True(t, skipped[id], "%s still has nodes below 5 s but was not skipped", id)
 	}
 	assert.Equal(t, raisedActions, srv.Counters().ActionPatches)
+	assert.Equal(t, 3, raisedActions)
+	require.Len(t, refused, 2, "the built-in and the function action")
+	assert.ErrorIs(t, errors.Join(refused...), client.ErrStaticAction)
+	assert.ErrorIs(t, errors.Join(refused...), client.ErrFunctionAction)
 	left := map[client.Reason]int{}
 	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
 		require.NoError(t, err)
@@ -342,7 +358,7 @@ func TestRaiseActionsDemo(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[client.Reason]int{client.ReasonLocked: 1, client.ReasonExpression: 11}, left,
+	assert.Equal(t, map[client.Reason]int{client.ReasonLocked: 1, client.ReasonExpression: 11, client.ReasonStaticAction: 2, client.ReasonFunctionAction: 2}, left,
 		"after raising actions and flows, only what the run could not touch is left")
 
 	writesBefore, patches := posts(srv), srv.Counters().ActionPatches

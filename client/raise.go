@@ -325,9 +325,11 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 	e.err = err
 	close(e.ready)
 	if r.o.OnAction != nil {
-		r.cbMu.Lock()
-		r.o.OnAction(ch, err)
-		r.cbMu.Unlock()
+		func() {
+			r.cbMu.Lock()
+			defer r.cbMu.Unlock() // even if OnAction panics
+			r.o.OnAction(ch, err)
+		}()
 	}
 	return e.to, e.err
 }

@@ -126,12 +126,12 @@ func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o
 	ch.From = time.Duration(current.Int()) * time.Second
 	switch {
 	case a.Get("function").IsObject():
-		return retry.Permanent(fmt.Errorf("%w: %s waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
-			ErrFunctionAction, actionID, a.Get("function.timeoutSeconds").Int()))
+		return retry.Permanent(fmt.Errorf("%w: it waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
+			ErrFunctionAction, a.Get("function.timeoutSeconds").Int()))
 	case a.Get("category").Str == customAuthCategory:
-		return retry.Permanent(fmt.Errorf("%w: %s has no timeout of its own", ErrCustomAuthAction, actionID))
+		return retry.Permanent(fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuthAction))
 	case !config.IsObject():
-		return retry.Permanent(fmt.Errorf("%w: action %s has no config object", ErrInvalidResponse, actionID))
+		return retry.Permanent(fmt.Errorf("%w: it has no config object", ErrInvalidResponse))
 	case current.Type == gjson.Number && int(current.Int()) == secs:
 		if *sent { // a PATCH whose answer was lost went through
 			ch.Changed, ch.NewVersion = true, version

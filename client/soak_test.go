@@ -313,25 +313,26 @@ func twoRunsSameCredentials(t *testing.T, seed int64) {
 // TestSoakRaiseActionsUnderFaults raises actions and flows together, with
 // faults on, a lost answer to an action's PATCH, and another user editing an
 // action between our read and our PATCH: each short action is raised once,
-// changed at timeoutSeconds only (bar the other user's edit), and an audit
-// afterwards finds only expressions short.
+// changed at timeoutSeconds only (bar the other user's edit), the built-in
+// and function actions are refused once each, and an audit afterwards finds
+// only expressions and those actions' nodes short.
 func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	srv, ids, _ := soakOrg(t, 120, &clienttest.Options{RequestsPerMinute: -1, OperationReads: 1,
 		Faults: clienttest.Faults{Seed: 7, ServerErrors: 0.10, RateLimited: 0.03, RetryAfter: 2 * time.Second, Dropped: 0.02}})
+	require.NoError(t, srv.AddDemoActions())
 	b, err := fs.ReadFile(clienttest.DemoFiles(), "manifest.json")
 	require.NoError(t, err)
 	var m struct {
 		Actions []struct {
 			ID             string `json:"id"`
-			Name           string `json:"name"`
 			TimeoutSeconds int    `json:"timeoutSeconds"`
+			Kind           string `json:"kind"`
 		} `json:"actions"`
 	}
 	require.NoError(t, json.Unmarshal(b, &m))
-	short := map[string][]byte{} // the config of each action below 5 s, before
+	short := map[string][]byte{} // the config of each action below 5 s that a raise can change, before
 	for _, a := range m.Actions {
-		srv.AddDataAction(a.ID, a.Name, a.TimeoutSeconds)
-		if a.TimeoutSeconds < 5 {
+		if a.TimeoutSeconds < 5 && a.Kind == "" {
 			short[a.ID], _, _ = srv.ActionConfig(a.ID)
 		}
 	}
@@ -347,10 +348,14 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 
 	c := soakClient(t, srv)
 	raised := map[string]int{}
+	var refused []error
 	failed := 0
 	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: true, Concurrency: 4,
 		OnAction: func(ch *client.ActionChange, err error) {
-			require.NoError(t, err)
+			if err != nil {
+				refused = append(refused, err)
+				return
+			}
 			raised[ch.ActionID]++
 		},
 		UpdateOptions: client.UpdateOptions{Publish: true}}) {
@@ -362,6 +367,9 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	}
 	assert.Zero(t, failed, "nothing is locked: every flow gets through the faults")
 	assert.Len(t, raised, 3)
+	require.Len(t, refused, 2, "the built-in and the function action, once each")
+	assert.ErrorIs(t, errors.Join(refused...), client.ErrStaticAction)
+	assert.ErrorIs(t, errors.Join(refused...), client.ErrFunctionAction)
 	for id, before := range short {
 		assert.Equal(t, 1, raised[id], "%s raised once", id)
 		after, _, _ := srv.ActionConfig(id)
@@ -389,7 +397,9 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, left)
-	assert.Equal(t, []client.Reason{client.ReasonExpression}, slices.Collect(maps.Keys(left)), "only expressions are left")
+	got := slices.Sorted(maps.Keys(left))
+	assert.Equal(t, []client.Reason{client.ReasonExpression, client.ReasonFunctionAction, client.ReasonStaticAction}, got,
+		"only expressions and the nodes of actions no raise can change are left")
 	for _, id := range ids {
 		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "%s locked by us", id)
 	}

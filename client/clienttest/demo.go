@@ -26,6 +26,7 @@ type demoManifest struct {
 		ID             string `json:"id"`
 		Name           string `json:"name"`
 		TimeoutSeconds int    `json:"timeoutSeconds"`
+		Kind           string `json:"kind"` // "", "static" or "function"
 	} `json:"actions"`
 	Flows []struct {
 		ID, Name, Type, File, DraftFile, LockedBy string
@@ -35,20 +36,16 @@ type demoManifest struct {
 // AddDemo adds the demo organisation: 40 flows of several types (36 in the
 // Architect shape, 4 in the tutorial's) with Data Actions below and above
 // 5 s, nodes that use the suggested timeout, expression timeouts, twelve data
-// actions whose own timeouts run from 3 to 60 s, one flow locked by the user
-// Jane Doe and one with an unpublished draft. It is the same every time.
+// actions whose own timeouts run from 3 to 60 s, a built-in (static) action
+// of 2 s and a function action of 3 s that two flows use, one flow locked by
+// the user Jane Doe and one with an unpublished draft. It is the same every
+// time.
 func (o *Org) AddDemo() error {
-	b, err := demoFS.ReadFile("demo/manifest.json")
+	m, err := readDemoManifest()
 	if err != nil {
-		return fmt.Errorf("clienttest: demo: %w", err)
+		return err
 	}
-	var m demoManifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("clienttest: demo manifest: %w", err)
-	}
-	for _, a := range m.Actions {
-		o.AddDataAction(a.ID, a.Name, a.TimeoutSeconds)
-	}
+	o.addDemoActions(m)
 	for _, f := range m.Flows {
 		config, err := demoFS.ReadFile("demo/" + f.File)
 		if err != nil {
@@ -65,6 +62,39 @@ func (o *Org) AddDemo() error {
 		}
 	}
 	return nil
+}
+
+// AddDemoActions adds only the demo organisation's data actions, for tests
+// that make their own flows from the demo's documents (DemoFiles).
+func (o *Org) AddDemoActions() error {
+	m, err := readDemoManifest()
+	if err != nil {
+		return err
+	}
+	o.addDemoActions(m)
+	return nil
+}
+
+func (o *Org) addDemoActions(m *demoManifest) {
+	for _, a := range m.Actions {
+		if a.Kind == "function" {
+			o.AddFunctionAction(a.ID, a.Name, a.TimeoutSeconds)
+		} else {
+			o.AddDataAction(a.ID, a.Name, a.TimeoutSeconds) // a static one is told by its id
+		}
+	}
+}
+
+func readDemoManifest() (*demoManifest, error) {
+	b, err := demoFS.ReadFile("demo/manifest.json")
+	if err != nil {
+		return nil, fmt.Errorf("clienttest: demo: %w", err)
+	}
+	var m demoManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("clienttest: demo manifest: %w", err)
+	}
+	return &m, nil
 }
 
 // NewDemoServer starts a server holding the demo organisation (AddDemo).

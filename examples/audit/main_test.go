@@ -37,8 +37,8 @@ func TestAuditFormatsAgree(t *testing.T) {
 	assert.Equal(t, "flow_id", records[0][0])
 	textRows := regexp.MustCompile(`\((demo-flow-\d+-[^)]+)\)`).FindAllStringSubmatch(text, -1)
 	require.Len(t, textRows, len(rows))
-	assert.Contains(t, text, "114 Data Actions wait less than 5s or cannot be known not to (0 cannot be read); by reason: locked: 2, expression: 11, action-not-raised: 44, node: 57\n",
-		"the demo's 103 nodes below 5 s, and its 11 expressions, by reason")
+	assert.Contains(t, text, "118 Data Actions wait less than 5s or cannot be known not to (0 cannot be read); by reason: locked: 2, expression: 11, static-action: 2, function-action: 2, action-not-raised: 44, node: 57\n",
+		"the demo's 107 nodes below 5 s, and its 11 expressions, by reason")
 	reasons := map[string]int{}
 	for i, r := range rows {
 		rec := records[i+1]
@@ -67,7 +67,7 @@ func TestAuditFormatsAgree(t *testing.T) {
 			assert.Less(t, *r.ActionTimeoutMS, int64(5000), "its action keeps it short, whatever the node says")
 		}
 	}
-	assert.Equal(t, map[string]int{"locked": 2, "expression": 11, "action-not-raised": 44, "node": 57}, reasons)
+	assert.Equal(t, map[string]int{"locked": 2, "expression": 11, "static-action": 2, "function-action": 2, "action-not-raised": 44, "node": 57}, reasons)
 }
 
 // TestAuditByAction: one row per action, whose counts add up to the
@@ -89,7 +89,12 @@ func TestAuditByAction(t *testing.T) {
 		byID[r.ActionID] = r
 	}
 	assert.Equal(t, len(nodes), total, "every node counted once")
-	assert.Equal(t, 114, below, "the per-node audit's findings")
+	assert.Equal(t, 118, below, "the per-node audit's findings")
+	fn := byID["custom_-_0a1b2c3d-0014-4000-8000-000000000014"]
+	require.NotNil(t, fn.ActionTimeoutMS, "a function action's timeout is its function's")
+	assert.Equal(t, int64(3000), *fn.ActionTimeoutMS)
+	assert.Equal(t, map[string]int{"function-action": 2}, fn.Reasons)
+	assert.Equal(t, map[string]int{"static-action": 2}, byID["static_-_0a1b2c3d-0013-4000-8000-000000000013"].Reasons)
 	pay := byID["custom_-_0a1b2c3d-0001-4000-8000-000000000001"]
 	assert.Equal(t, "Get account by phone", pay.ActionName)
 	require.NotNil(t, pay.ActionTimeoutMS)

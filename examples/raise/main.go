@@ -97,6 +97,7 @@ type cappedLine struct {
 	ActionID        string `json:"actionId"`
 	ActionTimeoutMS int64  `json:"actionTimeoutMs"`
 	Changed         bool   `json:"changed"`
+	Reason          string `json:"reason"`
 }
 
 // options are the command's flags, checked.
@@ -247,11 +248,11 @@ func isSet(fs *flag.FlagSet, name string) bool {
 
 // summary counts a run's outcomes.
 type summary struct {
-	apply                                               bool
-	min                                                 time.Duration
-	total, raised, nodes, unchanged, failed, duplicates int
-	capped, actionsRaised, actionsRefused               int
-	raisedIDs                                           []string
+	apply                                                 bool
+	min                                                   time.Duration
+	total, raised, nodes, unchanged, failed, duplicates   int
+	capped, cappedRaisable, actionsRaised, actionsRefused int
+	raisedIDs                                             []string
 	// users are the flows of this run that rely on each action raised.
 	users   map[string][]string
 	userIDs map[string]map[string]bool // the same, by flow id
@@ -370,8 +371,19 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		if c.Changed {
 			how = "raised as far as it helps"
 		}
-		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (only raising the action's own timeout helps)\n",
-			res.FlowName, res.FlowID, c.NodeID, c.NodeName, time.Duration(c.ActionTimeoutMS)*time.Millisecond, c.ActionID, how)
+		only := "only raising the action's own timeout helps"
+		switch client.Reason(c.Reason) {
+		case client.ReasonStaticAction:
+			only = "a built-in action: nobody can change its timeout"
+		case client.ReasonFunctionAction:
+			only = "a function action: only its function's timeoutSeconds (1 to 15 s) can change that"
+		case client.ReasonCustomAuthAction:
+			only = "a custom authentication action: it has no timeout of its own"
+		case client.ReasonActionNotRaised:
+			s.cappedRaisable++
+		}
+		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (%s)\n",
+			res.FlowName, res.FlowID, c.NodeID, c.NodeName, time.Duration(c.ActionTimeoutMS)*time.Millisecond, c.ActionID, how, only)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
@@ -453,7 +465,7 @@ func cappedLines(res *client.UpdateResult) []cappedLine {
 	var out []cappedLine
 	for _, e := range res.Effects {
 		if e.CappedBy != "" {
-			out = append(out, cappedLine{e.Node.ID, e.Node.Name, e.CappedBy, e.ActionTimeout.Milliseconds(), e.Raised})
+			out = append(out, cappedLine{e.Node.ID, e.Node.Name, e.CappedBy, e.ActionTimeout.Milliseconds(), e.Raised, string(e.Reason)})
 		}
 	}
 	return out
@@ -505,9 +517,14 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 		}
 	}
 	if s.capped > 0 {
-		advice := "raise the action's own timeout: -actions"
-		if s.actionsRaised+s.actionsRefused > 0 {
+		var advice string
+		switch {
+		case s.cappedRaisable == 0:
+			advice = "no raise can change their action (see the reasons below)"
+		case s.actionsRaised+s.actionsRefused > 0:
 			advice = "their action could not be raised (see above)"
+		default:
+			advice = fmt.Sprintf("%d of them need their action's own timeout raised: -actions", s.cappedRaisable)
 		}
 		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: %s\n", s.capped, s.min, advice)
 	}

@@ -42,8 +42,8 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
 	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
 	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s \(callers wait \d(\.5)?s -> [345]s\)\n`, out, "each change is listed by node, with what callers wait")
-	assert.Contains(t, out, "44 Data Action(s) still wait less than 5s because their action gives up first", "the nodes no node change can help are counted")
-	assert.Contains(t, out, "Data Actions that would still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, action-not-raised: 44\n", "what is left, by reason")
+	assert.Contains(t, out, "48 Data Action(s) still wait less than 5s because their action gives up first: 44 of them need their action's own timeout raised: -actions\n", "the nodes no node change can help are counted")
+	assert.Contains(t, out, "Data Actions that would still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2, function-action: 2, action-not-raised: 44\n", "what is left, by reason")
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 70 Data Action(s) in 36,", "only changes that raise what callers wait are counted")
 	assert.Contains(t, errOut, "skipped: update of flow demo-flow-08 (Collections Outbound 1): client: unpublished draft pending")
 	for _, r := range srv.Requests() {
@@ -146,9 +146,12 @@ func TestRaiseActionsCommand(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `action custom_-_0a1b2c3d-0001-4000-8000-000000000001 \(Get account by phone\): raised its own timeout 3s -> 5s, version 1 -> 2\n`, out)
 	assert.Contains(t, out, "raised the own timeout of 3 action(s)")
-	assert.NotContains(t, out, "because their action gives up first", "nothing capped is left")
-	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11\n",
-		"what is left, by reason: the two skipped flows and the expressions")
+	assert.Contains(t, out, "4 Data Action(s) still wait less than 5s because their action gives up first: no raise can change their action (see the reasons below)\n",
+		"only the nodes of the built-in and the function action stay capped")
+	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2, function-action: 2\n",
+		"what is left, by reason: the two skipped flows, the expressions and the actions no raise can change")
+	assert.Contains(t, errOut, "raise: action not raised: client: built-in (static) action: action static_-_0a1b2c3d-0013-4000-8000-000000000013 cannot be changed through the API\n")
+	assert.Contains(t, errOut, "function data action: it waits as long as its function.timeoutSeconds (3 s now, 1 to 15 s): change the function instead\n")
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }
 

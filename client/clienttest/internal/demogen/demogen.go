@@ -17,6 +17,10 @@ type Action struct {
 	ID             string `json:"id"`
 	Name           string `json:"name"`
 	TimeoutSeconds int    `json:"timeoutSeconds"`
+	// Kind is "" for an ordinary action, "static" for a built-in one (its
+	// id starts with static) and "function" for a function action, whose
+	// TimeoutSeconds is its function's.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Flow is a demo flow: its configuration is in File.
@@ -29,6 +33,13 @@ type Flow struct {
 	LockedBy  string `json:"lockedBy,omitempty"`
 }
 
+// Two actions that no raise can change, used only by the nodes that
+// fixedNodes adds: a built-in one and a function action, both below 5 s.
+var (
+	staticAction   = Action{"static_-_0a1b2c3d-0013-4000-8000-000000000013", "Get interaction details (built in)", 2, "static"}
+	functionAction = Action{"custom_-_0a1b2c3d-0014-4000-8000-000000000014", "Score risk (function)", 3, "function"}
+)
+
 // Manifest lists the demo's actions and flows.
 type Manifest struct {
 	Actions []Action `json:"actions"`
@@ -36,18 +47,18 @@ type Manifest struct {
 }
 
 var actions = []Action{
-	{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "Get account by phone", 3},
-	{"custom_-_0a1b2c3d-0002-4000-8000-000000000002", "Check payment status", 4},
-	{"custom_-_0a1b2c3d-0003-4000-8000-000000000003", "Look up order", 5},
-	{"custom_-_0a1b2c3d-0004-4000-8000-000000000004", "Create callback", 8},
-	{"custom_-_0a1b2c3d-0005-4000-8000-000000000005", "Get customer tier", 10},
-	{"custom_-_0a1b2c3d-0006-4000-8000-000000000006", "Fraud score", 15},
-	{"custom_-_0a1b2c3d-0007-4000-8000-000000000007", "Open case in CRM", 20},
-	{"custom_-_0a1b2c3d-0008-4000-8000-000000000008", "Send SMS", 30},
-	{"custom_-_0a1b2c3d-0009-4000-8000-000000000009", "Verify identity", 45},
-	{"custom_-_0a1b2c3d-0010-4000-8000-000000000010", "Nightly report", 60},
-	{"custom_-_0a1b2c3d-0011-4000-8000-000000000011", "Get queue estimate", 3},
-	{"custom_-_0a1b2c3d-0012-4000-8000-000000000012", "Disconnect interaction", 6},
+	{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "Get account by phone", 3, ""},
+	{"custom_-_0a1b2c3d-0002-4000-8000-000000000002", "Check payment status", 4, ""},
+	{"custom_-_0a1b2c3d-0003-4000-8000-000000000003", "Look up order", 5, ""},
+	{"custom_-_0a1b2c3d-0004-4000-8000-000000000004", "Create callback", 8, ""},
+	{"custom_-_0a1b2c3d-0005-4000-8000-000000000005", "Get customer tier", 10, ""},
+	{"custom_-_0a1b2c3d-0006-4000-8000-000000000006", "Fraud score", 15, ""},
+	{"custom_-_0a1b2c3d-0007-4000-8000-000000000007", "Open case in CRM", 20, ""},
+	{"custom_-_0a1b2c3d-0008-4000-8000-000000000008", "Send SMS", 30, ""},
+	{"custom_-_0a1b2c3d-0009-4000-8000-000000000009", "Verify identity", 45, ""},
+	{"custom_-_0a1b2c3d-0010-4000-8000-000000000010", "Nightly report", 60, ""},
+	{"custom_-_0a1b2c3d-0011-4000-8000-000000000011", "Get queue estimate", 3, ""},
+	{"custom_-_0a1b2c3d-0012-4000-8000-000000000012", "Disconnect interaction", 6, ""},
 }
 
 var flowTypes = []string{
@@ -67,7 +78,7 @@ func Files() map[string][]byte {
 	rnd := rand.New(rand.NewPCG(2026, 11))
 	files := map[string][]byte{}
 	var m Manifest
-	m.Actions = actions
+	m.Actions = append(append([]Action(nil), actions...), staticAction, functionAction)
 	for i := range 40 {
 		typ := flowTypes[i%len(flowTypes)]
 		name := fmt.Sprintf("%s %s %d", topics[i%len(topics)], strings.TrimSuffix(typeLabel(typ), " flow"), i/len(topics)+1)
@@ -176,13 +187,25 @@ func architect(rnd *rand.Rand, f Flow, i int) []byte {
 		dataAction(&b, rnd, id+"-choice-1", tracking+1)
 		b.WriteString(`}],"defaultMenuChoice":{"__type":"MenuChoice","action":{"__type":"DisconnectAction","id":"` + id + `-disconnect","name":"Disconnect"}}}`)
 	}
+	if i == 2 || i == 12 {
+		// A task with a node on each action no raise can change; added
+		// last, so every other byte and random draw is as before.
+		fmt.Fprintf(&b, `,{"__type":"Task","id":"%s-task-fixed","name":"Risk check","trackingId":%d,"actionList":[`, f.ID, tracking+2)
+		dataActionNode(&b, staticAction, nodeTimeout{suggested: true, literal: time.Minute}, f.ID+"-fixed-a1", tracking+3)
+		b.WriteByte(',')
+		dataActionNode(&b, functionAction, nodeTimeout{suggested: true, literal: time.Minute}, f.ID+"-fixed-a2", tracking+4)
+		b.WriteString(`]}`)
+	}
 	b.WriteString(`],"flowMetaData":{"flowType":"` + f.Type + `","version":"1.0"},"uiMetaData":{"bridgeServerActions":[],"screenPops":[]}}`)
 	return []byte(b.String())
 }
 
 func dataAction(b *strings.Builder, rnd *rand.Rand, id string, tracking int) {
 	act := actions[rnd.IntN(len(actions))]
-	t := pickTimeout(rnd)
+	dataActionNode(b, act, pickTimeout(rnd), id, tracking)
+}
+
+func dataActionNode(b *strings.Builder, act Action, t nodeTimeout, id string, tracking int) {
 	var timeout string
 	switch {
 	case t.expr != "":
