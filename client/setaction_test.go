@@ -161,4 +161,16 @@ func TestActionConsumers(t *testing.T) {
 
 	_, _, _, err = c.ActionConsumers(ctx, "")
 	require.ErrorIs(t, err, client.ErrConfig)
+
+	// A fault is repeated; a missing permission is not, and says so.
+	srv.SetDependencyBuild("OPERATIONAL")
+	srv.FailNext("GET", "/api/v2/architect/dependencytracking/consumingresources", 1, 503)
+	again, _, complete, err := c.ActionConsumers(ctx, action)
+	require.NoError(t, err)
+	assert.True(t, complete)
+	assert.Len(t, again, len(consumers))
+	srv.FailNext("GET", "/api/v2/architect/dependencytracking/build", 1, 403)
+	_, _, complete, err = c.ActionConsumers(ctx, action)
+	require.ErrorIs(t, err, client.ErrForbidden)
+	assert.False(t, complete)
 }

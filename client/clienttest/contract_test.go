@@ -469,3 +469,54 @@ func TestContractPatchDataAction(t *testing.T) {
 	assert.Equal(t, 2, version)
 	assert.Equal(t, 1, srv.Counters().ActionPatches)
 }
+
+// TestContractDependencyTracking: the build status, the consumers of an
+// action over pages, the errors for a missing id or another object type,
+// a build in progress, and faults on the route.
+func TestContractDependencyTracking(t *testing.T) {
+	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
+	require.NoError(t, err)
+	defer srv.Close()
+	tok := bearer(t, srv.URL)
+	base := srv.URL + "/api/v2/architect/dependencytracking/"
+	assert.Equal(t, "OPERATIONAL", send(t, "GET", base+"build", tok, nil).json(t)["status"])
+
+	const action = "custom_-_0a1b2c3d-0001-4000-8000-000000000001"
+	var ids []string
+	pages := 0
+	for n := 1; ; n++ {
+		m := send(t, "GET", fmt.Sprintf("%sconsumingresources?id=%s&objectType=DATAACTION&pageSize=5&pageNumber=%d", base, action, n), tok, nil).json(t)
+		pages = int(m["pageCount"].(float64))
+		for _, e := range m["entities"].([]any) {
+			ent := e.(map[string]any)
+			ids = append(ids, ent["id"].(string))
+			assert.NotEmpty(t, ent["name"])
+			assert.Contains(t, []string{"INBOUNDCALLFLOW", "INQUEUECALLFLOW", "WORKFLOW", "OUTBOUNDCALLFLOW", "INBOUNDSHORTMESSAGEFLOW"}, ent["type"])
+		}
+		if n >= pages {
+			break
+		}
+	}
+	assert.Equal(t, (len(ids)+4)/5, pages, "five a page")
+	var want []string
+	for _, id := range srv.FlowIDs() {
+		if bytes.Contains(append(srv.Published(id), srv.Latest(id)...), []byte(`"actionId":"`+action+`"`)) {
+			want = append(want, id)
+		}
+	}
+	assert.ElementsMatch(t, want, ids, "the flows whose published or latest configuration names the action")
+
+	secure := send(t, "GET", base+"consumingresources?id="+action+"&objectType=SECUREACTION", tok, nil).json(t)
+	assert.Empty(t, secure["entities"], "no secure actions in the fake")
+	assertGenesysError(t, send(t, "GET", base+"consumingresources?objectType=DATAACTION", tok, nil), 400, "bad.request")
+	assertGenesysError(t, send(t, "GET", base+"consumingresources?id="+action+"&objectType=FLOW", tok, nil), 400, "bad.request")
+
+	srv.SetDependencyBuild("BUILDINPROGRESS")
+	assert.Equal(t, "BUILDINPROGRESS", send(t, "GET", base+"build", tok, nil).json(t)["status"])
+	partial := send(t, "GET", base+"consumingresources?id="+action+"&objectType=DATAACTION&pageSize=100", tok, nil).json(t)
+	assert.Less(t, len(partial["entities"].([]any)), len(ids), "partial while the index builds")
+
+	srv.FailNext("GET", "/api/v2/architect/dependencytracking/consumingresources", 1, 503)
+	assertGenesysError(t, send(t, "GET", base+"consumingresources?id="+action+"&objectType=DATAACTION", tok, nil), 503, "service.unavailable")
+	assert.Equal(t, 200, send(t, "GET", base+"consumingresources?id="+action+"&objectType=DATAACTION", tok, nil).status, "one fault, then answers")
+}

@@ -114,7 +114,8 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 			writeError(w, fault, "too.many.requests.retry.after", "Rate limit exceeded the maximum. Retry the request later")
 			return tok.clientID
 		}
-		writeError(w, fault, "service.unavailable", "The service is temporarily unavailable")
+		code, message := faultBody(fault)
+		writeError(w, fault, code, message)
 		return tok.clientID
 	}
 	o.mu.Lock()
@@ -138,6 +139,24 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 }
 
 const faultDrop = -1
+
+// faultBody is the error code and message the platform gives with a status
+// that FailNext injects (modelled on the spec's error table).
+func faultBody(status int) (code, message string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "bad.request", "The request could not be understood by the server due to malformed syntax"
+	case http.StatusUnauthorized:
+		return "bad.credentials", "Invalid login credentials"
+	case http.StatusForbidden:
+		return "missing.permissions", "You are missing the following permission(s) for this request (injected by clienttest.FailNext)"
+	case http.StatusNotFound:
+		return "not.found", "The requested resource was not found"
+	case http.StatusConflict:
+		return "conflict", "The request conflicts with the current state of the resource"
+	}
+	return "service.unavailable", "The service is temporarily unavailable"
+}
 
 // fault draws the request's fault, if any. It holds o.mu.
 func (o *Org) fault(r *http.Request) int {

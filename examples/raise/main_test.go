@@ -169,5 +169,12 @@ func TestRaiseActionsNamesFlowsOutsideTheSelection(t *testing.T) {
 	code, out, errOut = raise(t, connect, "-actions", "-name", "Fraud")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "(the dependency index says BUILDINPROGRESS: the list may miss flows)")
+
+	// Without the permission, the run lists its own flows and says why.
+	srv.FailNext("GET", "/api/v2/architect/dependencytracking/build", 3, 403)
+	code, out, errOut = raise(t, connect, "-actions", "-name", "Fraud")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2 (dependency tracking: ")
+	assert.Contains(t, out, "403 Forbidden (missing.permissions)")
 	assert.Zero(t, srv.Counters().ActionPatches, "dry runs")
 }
