@@ -53,7 +53,7 @@ type RaiseOptions struct {
 	// OnAction, when set, is called once for each action that Actions
 	// raised, would raise in a dry run, or could not raise (with the error:
 	// ErrStaticAction, ErrFunctionAction, ErrCustomAuthAction, ErrForbidden,
-	// ...). Calls are never concurrent, though flows are updated in
+	// ...); the ActionChange always names the action. Calls are never concurrent, though flows are updated in
 	// parallel: OnAction may count without a lock.
 	OnAction func(*ActionChange, error)
 	// Concurrency is how many flows are updated at once: 0 means 4.
@@ -319,6 +319,9 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 		}
 	}
 	ch, err := r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun})
+	if ch == nil { // refused before any request
+		ch = &ActionChange{ActionID: actionID, DryRun: r.o.DryRun}
+	}
 	if err == nil {
 		e.to = ch.To
 	}

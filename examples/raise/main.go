@@ -77,6 +77,38 @@ type logLine struct {
 	Warnings     []string     `json:"warnings,omitempty"`
 }
 
+// actionLine is one line of -log for an action that -actions raised,
+// planned or could not raise.
+type actionLine struct {
+	Time       time.Time `json:"time"`
+	ActionID   string    `json:"actionId"`
+	ActionName string    `json:"actionName,omitempty"`
+	Result     string    `json:"result"` // action-raised, action-dry-run, action-unchanged, action-refused
+	FromS      int64     `json:"fromSeconds"`
+	ToS        int64     `json:"toSeconds"`
+	Version    int       `json:"version,omitempty"`
+	NewVersion int       `json:"newVersion,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}
+
+func actionLineOf(ch *client.ActionChange, err error) actionLine {
+	l := actionLine{Time: time.Now().UTC(), Result: "action-unchanged"}
+	if ch != nil {
+		l.ActionID, l.ActionName, l.FromS, l.ToS = ch.ActionID, ch.Name, int64(ch.From.Seconds()), int64(ch.To.Seconds())
+		l.Version, l.NewVersion = ch.Version, ch.NewVersion
+		switch {
+		case ch.DryRun:
+			l.Result = "action-dry-run"
+		case ch.Changed:
+			l.Result = "action-raised"
+		}
+	}
+	if err != nil {
+		l.Result, l.Error = "action-refused", err.Error()
+	}
+	return l
+}
+
 type changeLine struct {
 	NodeID   string `json:"nodeId"`
 	NodeName string `json:"nodeName"`
@@ -134,11 +166,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[client.Reason]int{}}
 	sum.consumers = func(id string) ([]client.Consumer, string, bool, error) { return c.ActionConsumers(ctx, id) }
 	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
+	writeLog := func(v any) {
+		if logW == nil {
+			return
+		}
+		b, _ := json.Marshal(v)
+		if _, err := logW.Write(append(b, '\n')); err != nil {
+			fmt.Fprintln(stderr, "raise: writing the log:", err)
+		}
+	}
 	o.raise.OnAction = func(ch *client.ActionChange, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		progress.Done()
 		sum.action(stdout, stderr, ch, err)
+		writeLog(actionLineOf(ch, err))
 	}
 	for res, err := range c.RaiseTimeouts(ctx, &o.raise) {
 		mu.Lock()
@@ -147,13 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 			fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
 			return cli.ExitFailure
 		}
-		line := sum.add(stdout, stderr, &res, err)
-		if logW != nil {
-			b, _ := json.Marshal(line)
-			if _, err := logW.Write(append(b, '\n')); err != nil {
-				fmt.Fprintln(stderr, "raise: writing the log:", err)
-			}
-		}
+		writeLog(sum.add(stdout, stderr, &res, err))
 		mu.Unlock()
 	}
 	progress.Done()

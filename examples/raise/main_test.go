@@ -155,6 +155,46 @@ func TestRaiseActionsCommand(t *testing.T) {
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }
 
+// TestRaiseActionsLog: -log has a line for each action raised or refused,
+// beside the flows' lines.
+func TestRaiseActionsLog(t *testing.T) {
+	_, connect := demoOrg(t)
+	log := filepath.Join(t.TempDir(), "raise.log")
+	code, _, errOut := raise(t, connect, "-publish", "-actions", "-backup-dir", t.TempDir(), "-log", log)
+	require.Equal(t, 0, code, errOut)
+	b, err := os.ReadFile(log)
+	require.NoError(t, err)
+	results := map[string]string{}
+	flows := 0
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var line struct {
+			ActionID, FlowID, Result, Error string
+			FromSeconds, ToSeconds          int64
+			NewVersion                      any
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &line), l)
+		if line.ActionID != "" {
+			results[line.ActionID] = line.Result
+			if line.Result == "action-raised" {
+				assert.Equal(t, int64(5), line.ToSeconds)
+				assert.Less(t, line.FromSeconds, int64(5))
+			} else {
+				assert.NotEmpty(t, line.Error)
+			}
+			continue
+		}
+		flows++
+	}
+	assert.Equal(t, 40, flows)
+	assert.Equal(t, map[string]string{
+		"custom_-_0a1b2c3d-0001-4000-8000-000000000001": "action-raised",
+		"custom_-_0a1b2c3d-0002-4000-8000-000000000002": "action-raised",
+		"custom_-_0a1b2c3d-0011-4000-8000-000000000011": "action-raised",
+		"static_-_0a1b2c3d-0013-4000-8000-000000000013": "action-refused",
+		"custom_-_0a1b2c3d-0014-4000-8000-000000000014": "action-refused",
+	}, results)
+}
+
 // TestRaiseActionsNamesFlowsOutsideTheSelection: changing an action changes
 // every flow that uses it, so the run names those outside its selection,
 // and says when the dependency index may be partial.
