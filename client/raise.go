@@ -336,11 +336,3 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 	}
 	return e.to, e.err
 }
-
-// actionTimeout is the own timeout of n's action, and whether it is known.
-func (c *Client) actionTimeout(ctx context.Context, actions *actionCache, n flow.Node) (time.Duration, bool) {
-	if n.ActionID == "" {
-		return 0, false
-	}
-	return actionTimeoutOf(actions.get(ctx, n.ActionID))
-}
