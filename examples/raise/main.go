@@ -323,6 +323,50 @@ func (s *summary) reasons() string {
 	return strings.Join(parts, ", ")
 }
 
+// effects counts what a flow's effects say: the flows that rely on each
+// action raised, what is left short by reason, and each capped node.
+func (s *summary) effects(stdout io.Writer, res *client.UpdateResult, capped []cappedLine) {
+	for _, e := range res.Effects {
+		if e.ByAction {
+			if s.users == nil {
+				s.users, s.userIDs = map[string][]string{}, map[string]map[string]bool{}
+			}
+			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1] != res.FlowName {
+				s.users[e.Node.ActionID] = append(u, res.FlowName)
+			}
+			if s.userIDs[e.Node.ActionID] == nil {
+				s.userIDs[e.Node.ActionID] = map[string]bool{}
+			}
+			s.userIDs[e.Node.ActionID][res.FlowID] = true
+		}
+	}
+	for _, e := range res.Effects {
+		if e.Reason != "" {
+			s.short(e.Reason, 1)
+		}
+	}
+	for _, c := range capped {
+		s.capped++
+		how := "left as it is"
+		if c.Changed {
+			how = "raised as far as it helps"
+		}
+		only := "only raising the action's own timeout helps"
+		switch client.Reason(c.Reason) {
+		case client.ReasonStaticAction:
+			only = "a built-in action: nobody can change its timeout"
+		case client.ReasonFunctionAction:
+			only = "a function action: only its function's timeoutSeconds (1 to 15 s) can change that"
+		case client.ReasonCustomAuthAction:
+			only = "a custom authentication action: it has no timeout of its own"
+		case client.ReasonActionNotRaised:
+			s.cappedRaisable++
+		}
+		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (%s)\n",
+			res.FlowName, res.FlowID, c.NodeID, c.NodeName, time.Duration(c.ActionTimeoutMS)*time.Millisecond, c.ActionID, how, only)
+	}
+}
+
 // add reports one flow and returns its log line.
 func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err error) logLine {
 	s.total++
@@ -382,45 +426,7 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		line.Result = "unchanged"
 		s.unchanged++
 	}
-	for _, e := range res.Effects {
-		if e.ByAction {
-			if s.users == nil {
-				s.users, s.userIDs = map[string][]string{}, map[string]map[string]bool{}
-			}
-			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1] != res.FlowName {
-				s.users[e.Node.ActionID] = append(u, res.FlowName)
-			}
-			if s.userIDs[e.Node.ActionID] == nil {
-				s.userIDs[e.Node.ActionID] = map[string]bool{}
-			}
-			s.userIDs[e.Node.ActionID][res.FlowID] = true
-		}
-	}
-	for _, e := range res.Effects {
-		if e.Reason != "" {
-			s.short(e.Reason, 1)
-		}
-	}
-	for _, c := range line.Capped {
-		s.capped++
-		how := "left as it is"
-		if c.Changed {
-			how = "raised as far as it helps"
-		}
-		only := "only raising the action's own timeout helps"
-		switch client.Reason(c.Reason) {
-		case client.ReasonStaticAction:
-			only = "a built-in action: nobody can change its timeout"
-		case client.ReasonFunctionAction:
-			only = "a function action: only its function's timeoutSeconds (1 to 15 s) can change that"
-		case client.ReasonCustomAuthAction:
-			only = "a custom authentication action: it has no timeout of its own"
-		case client.ReasonActionNotRaised:
-			s.cappedRaisable++
-		}
-		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (%s)\n",
-			res.FlowName, res.FlowID, c.NodeID, c.NodeName, time.Duration(c.ActionTimeoutMS)*time.Millisecond, c.ActionID, how, only)
-	}
+	s.effects(stdout, res, line.Capped)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
 	}
