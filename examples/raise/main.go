@@ -288,6 +288,7 @@ type summary struct {
 	min                                                   time.Duration
 	total, raised, nodes, unchanged, failed, duplicates   int
 	capped, cappedRaisable, actionsRaised, actionsRefused int
+	viaAction                                             int // nodes raised by their action alone, in flows left unchanged
 	raisedIDs                                             []string
 	// users are the flows of this run that rely on each action raised.
 	users   map[string][]string
@@ -425,6 +426,16 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 	default:
 		line.Result = "unchanged"
 		s.unchanged++
+		if n := raisedNodes(res); n > 0 {
+			// Its action was raised: callers wait longer, the flow as it was.
+			s.nodes += n
+			s.viaAction += n
+			wait := "wait"
+			if res.DryRun {
+				wait = "would wait"
+			}
+			fmt.Fprintf(stdout, "%s (%s): %d Data Action(s) %s %v or more through their raised action; the flow needs no change\n", res.FlowName, res.FlowID, n, wait, s.min)
+		}
 	}
 	s.effects(stdout, res, line.Capped)
 	for _, w := range res.Warnings {
@@ -541,8 +552,12 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 	if stopped {
 		mode = "stopped before the end (flows not started are not counted); no lock of this run left; " + mode
 	}
-	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
-		mode, s.total, verb, s.nodes, s.raised, s.unchanged, len(s.skipped), s.failed)
+	via := ""
+	if s.viaAction > 0 {
+		via = fmt.Sprintf(" (and %d through their action alone, in flows that needed no change)", s.viaAction)
+	}
+	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d%s, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
+		mode, s.total, verb, s.nodes-s.viaAction, s.raised, via, s.unchanged, len(s.skipped), s.failed)
 	for _, f := range s.skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", f)
 	}

@@ -155,6 +155,30 @@ func TestRaiseActionsCommand(t *testing.T) {
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }
 
+// TestRaiseCountsNodesRaisedThroughTheirAction: a flow whose only short
+// node uses its action's suggested timeout needs no change once the action
+// is raised; its node is counted, and said to be, as raised through the
+// action.
+func TestRaiseCountsNodesRaisedThroughTheirAction(t *testing.T) {
+	srv, connect := demoOrg(t)
+	config := `{"name":"Only suggested","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` +
+		`{"__type":"DataAction","id":"s1","name":"Lookup","actionId":"custom_-_0a1b2c3d-0001-4000-8000-000000000001","useSuggestedTimeout":true,` +
+		`"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H1M0S0F","type":"dur"}},"text":"P0D0H1M0S0F","type":"dur"}}]}]}`
+	id, err := srv.AddFlow(clienttest.FlowSeed{ID: "only-suggested", Name: "Only suggested", Type: "inboundcall", Config: []byte(config)})
+	require.NoError(t, err)
+	code, out, errOut := raise(t, connect, "-actions", "-flows", id)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Only suggested (only-suggested): 1 Data Action(s) would wait 5s or more through their raised action; the flow needs no change\n")
+	assert.Contains(t, out, "dry run, nothing written: 1 flows: would raise 0 Data Action(s) in 0 (and 1 through their action alone, in flows that needed no change)")
+	assert.Zero(t, srv.Counters().ActionPatches, "a dry run")
+	code, out, errOut = raise(t, connect, "-publish", "-actions", "-flows", id, "-backup-dir", t.TempDir())
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Only suggested (only-suggested): 1 Data Action(s) wait 5s or more through their raised action; the flow needs no change\n")
+	assert.Contains(t, out, "1 flows: raised 0 Data Action(s) in 0 (and 1 through their action alone, in flows that needed no change), 1 unchanged,")
+	assert.Equal(t, string(config), string(srv.Published(id)), "the flow itself is as it was")
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+}
+
 // TestRaiseActionsLog: -log has a line for each action raised or refused,
 // beside the flows' lines.
 func TestRaiseActionsLog(t *testing.T) {
