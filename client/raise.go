@@ -215,7 +215,7 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
 			if known && action < o.Min && o.Actions {
 				// Raise the action first; then plan the node against it.
-				if raised, err := raiser.raise(ctx, n.ActionID); err != nil {
+				if raised, err := raiser.raise(ctx, n.ActionID, act); err != nil {
 					e.ActionErr = err
 				} else {
 					_, after = effectiveTimeouts(n, raised, true, o.Min)
@@ -302,7 +302,7 @@ type raisedAction struct {
 
 // raise sets the action's timeout to Min rounded up (or, in a dry run,
 // plans it) and returns the action's timeout then.
-func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duration, error) {
+func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAction) (time.Duration, error) {
 	r.mu.Lock()
 	e, ok := r.done[actionID]
 	if !ok {
@@ -318,7 +318,19 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 			return 0, ctx.Err()
 		}
 	}
-	ch, err := r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun})
+	var ch *ActionChange
+	var refused error
+	if read != nil {
+		refused = refusal(read.Function != nil, functionTimeout(read), read.Category)
+	}
+	err := refused
+	if refused != nil {
+		// The run has read it already: refused without asking again.
+		err = fmt.Errorf("timeout of action %s: %w", actionID, refused)
+		ch = &ActionChange{ActionID: actionID, Name: read.Name, DryRun: r.o.DryRun}
+	} else {
+		ch, err = r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun})
+	}
 	if ch == nil { // refused before any request
 		ch = &ActionChange{ActionID: actionID, DryRun: r.o.DryRun}
 	}
@@ -335,4 +347,11 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string) (time.Duratio
 		}()
 	}
 	return e.to, e.err
+}
+
+func functionTimeout(a *DataAction) int64 {
+	if a.Function == nil {
+		return 0
+	}
+	return int64(a.Function.TimeoutSeconds)
 }

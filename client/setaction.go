@@ -107,6 +107,21 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	return ch, nil
 }
 
+// refusal is why an action's own timeout cannot be set, from what was read
+// of it: a function action waits its function's timeout, and a custom
+// authentication action has none (how each is told is modelled); nil when
+// it can be set.
+func refusal(function bool, functionTimeout int64, category string) error {
+	switch {
+	case function:
+		return fmt.Errorf("%w: it waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
+			ErrFunctionAction, functionTimeout)
+	case category == customAuthCategory:
+		return fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuthAction)
+	}
+	return nil
+}
+
 // actionPath is an action's path.
 func actionPath(actionID string) string {
 	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
@@ -124,12 +139,10 @@ func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o
 	ch.Name = a.Get("name").Str
 	current := config.Get("timeoutSeconds")
 	ch.From = time.Duration(current.Int()) * time.Second
+	if err := refusal(a.Get("function").IsObject(), a.Get("function.timeoutSeconds").Int(), a.Get("category").Str); err != nil {
+		return retry.Permanent(err)
+	}
 	switch {
-	case a.Get("function").IsObject():
-		return retry.Permanent(fmt.Errorf("%w: it waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
-			ErrFunctionAction, a.Get("function.timeoutSeconds").Int()))
-	case a.Get("category").Str == customAuthCategory:
-		return retry.Permanent(fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuthAction))
 	case !config.IsObject():
 		return retry.Permanent(fmt.Errorf("%w: it has no config object", ErrInvalidResponse))
 	case current.Type == gjson.Number && int(current.Int()) == secs:
