@@ -15,7 +15,10 @@
 //     Retry-After and knows what is worth repeating.
 //   - [github.com/gcflow/timeouts/client]: the Genesys Cloud client, with a
 //     safe read-modify-write of one flow (UpdateFlow) and organisation-wide
-//     AuditFlows and RaiseTimeouts.
+//     AuditFlows and RaiseTimeouts. Both judge a node by what a caller
+//     really waits (its integration action's own timeout caps it), say why
+//     whatever is left is short (Reason), and RaiseOptions.Actions raises
+//     the actions themselves (SetActionTimeout, ActionConsumers).
 //   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
 //     Cloud organisation served over HTTP, for tests and demos.
 //
