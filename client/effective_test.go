@@ -216,3 +216,55 @@ func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
 	assert.Contains(t, planned[0].Diff, "+  \"timeoutSeconds\": 5")
 	assert.Zero(t, writes(srv2))
 }
+
+// TestRaiseActionsNeverLowers: another user raises a3 to 10 s between this
+// run's read of it and its raise. The run leaves a3 at 10 s, does not count
+// it as its raise, and plans the nodes against 10 s.
+func TestRaiseActionsNeverLowers(t *testing.T) {
+	srv, c, id := actionTable(t, false)
+	cfg, _, _ := srv.ActionConfig("a3")
+	theirs := []byte(strings.Replace(string(cfg), `"timeoutSeconds":3`, `"timeoutSeconds":10`, 1))
+	require.NotEqual(t, string(cfg), string(theirs))
+	srv.Before("GET", "/api/v2/integrations/actions/a3", func(o *clienttest.Org) { // the run's read
+		o.Before("GET", "/api/v2/integrations/actions/a3", func(o *clienttest.Org) { // the raise's read
+			require.NoError(t, o.EditAction("a3", theirs))
+		})
+	})
+	var changes []*client.ActionChange
+	var res client.UpdateResult
+	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
+		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); changes = append(changes, ch) },
+		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		res = r
+	}
+	after, _, _ := srv.ActionConfig("a3")
+	assert.Equal(t, string(theirs), string(after), "their 10 s kept, not cut back to 5 s")
+	assert.Zero(t, srv.Counters().ActionPatches)
+	require.Len(t, changes, 1)
+	assert.False(t, changes[0].Changed)
+	assert.Equal(t, 10*time.Second, changes[0].From)
+	got := map[string][2]time.Duration{}
+	for _, e := range res.Effects {
+		assert.False(t, e.ByAction, "%s: a3 is not this run's raise", e.Node.ID)
+		got[e.Node.ID] = [2]time.Duration{e.Before, e.After}
+	}
+	assert.Equal(t, map[string][2]time.Duration{
+		"n0": {2 * time.Second, 5 * time.Second}, // literal 2 s: the node raised
+		"n1": {4 * time.Second, 5 * time.Second}, // literal 4 s, no longer capped at 3 s
+		"n4": {2 * time.Second, 5 * time.Second}, // a8
+	}, got, "n2 (6 s) and n3 (suggested: 10 s) wait long enough")
+}
+
+func TestSetActionTimeoutAtLeast(t *testing.T) {
+	srv, c, _ := actionTable(t, false)
+	ch, err := c.SetActionTimeout(context.Background(), "a8", 5*time.Second, &client.ActionOptions{AtLeast: true})
+	require.NoError(t, err)
+	assert.False(t, ch.Changed, "8 s is at least 5 s")
+	assert.Equal(t, 8*time.Second, ch.From)
+	assert.Zero(t, srv.Counters().ActionPatches)
+	ch, err = c.SetActionTimeout(context.Background(), "a8", 5*time.Second, nil)
+	require.NoError(t, err)
+	assert.True(t, ch.Changed, "without AtLeast, the timeout is set as asked")
+	assert.Equal(t, 1, srv.Counters().ActionPatches)
+}

@@ -215,11 +215,17 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
 			if known && action < o.Min && o.Actions {
 				// Raise the action first; then plan the node against it.
-				if raised, err := raiser.raise(ctx, n.ActionID, act); err != nil {
+				switch raised, ours, err := raiser.raise(ctx, n.ActionID, act); {
+				case err != nil:
 					e.ActionErr = err
-				} else {
+				case ours:
 					_, after = effectiveTimeouts(n, raised, true, o.Min)
 					action, e.ActionTimeout, e.After, e.ByAction = raised, raised, after, true
+				default:
+					// Raised by somebody else since this run read it: what
+					// callers wait now is with the action as it is.
+					before, after = effectiveTimeouts(n, raised, true, o.Min)
+					action, e.ActionTimeout, e.Before, e.After = raised, raised, before, after
 				}
 			}
 			if known && action < o.Min {
@@ -297,12 +303,15 @@ type actionRaiser struct {
 type raisedAction struct {
 	ready chan struct{}
 	to    time.Duration
+	ours  bool // this run raised it (or, in a dry run, would)
 	err   error
 }
 
 // raise sets the action's timeout to Min rounded up (or, in a dry run,
-// plans it) and returns the action's timeout then.
-func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAction) (time.Duration, error) {
+// plans it) and returns the action's timeout then, and whether this run
+// raised it: an action somebody else raised to Min or more meanwhile is
+// left as it is, and not this run's raise.
+func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAction) (to time.Duration, ours bool, err error) {
 	r.mu.Lock()
 	e, ok := r.done[actionID]
 	if !ok {
@@ -313,9 +322,9 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAct
 	if ok {
 		select {
 		case <-e.ready:
-			return e.to, e.err
+			return e.to, e.ours, e.err
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return 0, false, ctx.Err()
 		}
 	}
 	var ch *ActionChange
@@ -323,19 +332,23 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAct
 	if read != nil {
 		refused = refusal(read.Function != nil, functionTimeout(read), read.Category)
 	}
-	err := refused
+	err = refused
 	if refused != nil {
 		// The run has read it already: refused without asking again.
 		err = fmt.Errorf("timeout of action %s: %w", actionID, refused)
 		ch = &ActionChange{ActionID: actionID, Name: read.Name, DryRun: r.o.DryRun}
 	} else {
-		ch, err = r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun})
+		ch, err = r.c.SetActionTimeout(ctx, actionID, r.o.Min, &ActionOptions{DryRun: r.o.DryRun, AtLeast: true})
 	}
 	if ch == nil { // refused before any request
 		ch = &ActionChange{ActionID: actionID, DryRun: r.o.DryRun}
 	}
 	if err == nil {
-		e.to = ch.To
+		e.ours = ch.Changed || (ch.DryRun && ch.Diff != "")
+		e.to = ch.From // as it is: already Min or more
+		if e.ours {
+			e.to = ch.To
+		}
 	}
 	e.err = err
 	close(e.ready)
@@ -346,7 +359,7 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAct
 			r.o.OnAction(ch, err)
 		}()
 	}
-	return e.to, e.err
+	return e.to, e.ours, e.err
 }
 
 func functionTimeout(a *DataAction) int64 {

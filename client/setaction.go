@@ -37,6 +37,11 @@ type ActionOptions struct {
 	// DryRun reads the action and returns the change and its diff, on a
 	// ReadOnly view of the client: nothing is written.
 	DryRun bool
+	// AtLeast only raises: an action whose timeoutSeconds is already d or
+	// more, as read just before the write, is left as it is (Changed
+	// false, From its timeout). RaiseTimeouts sets it, so that another
+	// user's longer timeout is never cut back to Min.
+	AtLeast bool
 }
 
 // ActionChange reports one action's timeout change.
@@ -150,6 +155,8 @@ func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o
 			ch.Changed, ch.NewVersion = true, version
 		}
 		return nil
+	case o.AtLeast && current.Type == gjson.Number && int(current.Int()) > secs:
+		return nil // longer already: left as it is
 	case o.DryRun:
 		edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
 		if err != nil {

@@ -97,7 +97,7 @@ func actionLineOf(ch *client.ActionChange, err error) actionLine {
 		l.ActionID, l.ActionName, l.FromS, l.ToS = ch.ActionID, ch.Name, int64(ch.From.Seconds()), int64(ch.To.Seconds())
 		l.Version, l.NewVersion = ch.Version, ch.NewVersion
 		switch {
-		case ch.DryRun:
+		case ch.DryRun && ch.Diff != "":
 			l.Result = "action-dry-run"
 		case ch.Changed:
 			l.Result = "action-raised"
@@ -481,7 +481,7 @@ func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err 
 		return
 	}
 	switch {
-	case ch.DryRun:
+	case ch.DryRun && ch.Diff != "":
 		s.actionsRaised++
 		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
 		fmt.Fprintf(stdout, "== action %s (%s): would raise its own timeout %v -> %v (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, ch.From, ch.To, ch.Diff)
@@ -489,6 +489,8 @@ func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err 
 		s.actionsRaised++
 		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
 		fmt.Fprintf(stdout, "action %s (%s): raised its own timeout %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, ch.From, ch.To, ch.Version, ch.NewVersion)
+	default:
+		fmt.Fprintf(stdout, "action %s (%s): already waits %v, changed since this run read it (by another user or run); left as it is\n", ch.ActionID, ch.Name, ch.From)
 	}
 }
 
