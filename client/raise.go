@@ -211,23 +211,12 @@ func (c *Client) raiseEdit(ctx context.Context, o *RaiseOptions, actions *action
 				*effects = append(*effects, Effect{Node: n, ActionTimeout: action, Reason: ReasonExpression})
 				return false
 			}
-			before, after := effectiveTimeouts(n, action, known, o.Min)
-			e := Effect{Node: n, ActionTimeout: action, Before: before, After: after}
+			e := Effect{Node: n, ActionTimeout: action}
+			e.Before, e.After = effectiveTimeouts(n, action, known, o.Min)
 			if known && action < o.Min && o.Actions {
-				// Raise the action first; then plan the node against it.
-				switch raised, ours, err := raiser.raise(ctx, n.ActionID, act); {
-				case err != nil:
-					e.ActionErr = err
-				case ours:
-					_, after = effectiveTimeouts(n, raised, true, o.Min)
-					action, e.ActionTimeout, e.After, e.ByAction = raised, raised, after, true
-				default:
-					// Raised by somebody else since this run read it: what
-					// callers wait now is with the action as it is.
-					before, after = effectiveTimeouts(n, raised, true, o.Min)
-					action, e.ActionTimeout, e.Before, e.After = raised, raised, before, after
-				}
+				action = raiser.raiseFor(ctx, &e, act, o.Min) // the action first; then the node against it
 			}
+			before, after := e.Before, e.After
 			if known && action < o.Min {
 				e.CappedBy = n.ActionID
 			}
@@ -305,6 +294,26 @@ type raisedAction struct {
 	to    time.Duration
 	ours  bool // this run raised it (or, in a dry run, would)
 	err   error
+}
+
+// raiseFor raises the action of e's node and plans e against it: against
+// its new timeout when this run raised it, or against its timeout as it is
+// when somebody else raised it since this run read it. It returns the
+// action's timeout to plan with.
+func (r *actionRaiser) raiseFor(ctx context.Context, e *Effect, act *DataAction, min time.Duration) time.Duration {
+	raised, ours, err := r.raise(ctx, e.Node.ActionID, act)
+	switch {
+	case err != nil:
+		e.ActionErr = err
+		return e.ActionTimeout
+	case ours:
+		_, e.After = effectiveTimeouts(e.Node, raised, true, min)
+		e.ByAction = true
+	default:
+		e.Before, e.After = effectiveTimeouts(e.Node, raised, true, min)
+	}
+	e.ActionTimeout = raised
+	return raised
 }
 
 // raise sets the action's timeout to Min rounded up (or, in a dry run,
