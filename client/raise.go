@@ -149,11 +149,9 @@ type Effect struct {
 // raise; act and aerr are its action as read.
 func raiseReason(e *Effect, act *DataAction, aerr error, min time.Duration) Reason {
 	n := e.Node
-	switch {
-	case n.Err != nil:
-		return ReasonInvalid
-	case n.TimeoutKind == flow.TimeoutExpression:
-		return ReasonExpression
+	switch r := ownReason(n); {
+	case r != "":
+		return r
 	case e.After >= min:
 		return ""
 	case e.ActionErr != nil:
@@ -161,13 +159,8 @@ func raiseReason(e *Effect, act *DataAction, aerr error, min time.Duration) Reas
 			return r
 		}
 		return ReasonActionNotRaised // its raise failed
-	case e.CappedBy != "", n.UseSuggested && e.ActionTimeout == 0: // capped, or waits what nobody can read
-		if r := actionReason(n.ActionID, act, aerr); r != "" {
-			return r
-		}
-		return ReasonActionNotRaised
 	}
-	return ReasonNode
+	return shortReason(n, e.CappedBy != "" || (n.UseSuggested && e.ActionTimeout == 0), act, aerr)
 }
 
 // effectiveTimeouts is what a node waits now and would wait with a literal

@@ -71,23 +71,39 @@ func FlowReason(f *Flow, held bool) Reason {
 // nodeReason is why n waits effective (known or not) rather than target:
 // "" when it waits enough. a and aerr are its action as read.
 func nodeReason(n flow.Node, a *DataAction, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
+	if r := ownReason(n); r != "" {
+		return r
+	}
+	if known && effective >= target {
+		return ""
+	}
+	action, actionKnown := actionTimeoutOf(a, aerr)
+	return shortReason(n, (actionKnown && action < target) || (!actionKnown && n.UseSuggested), a, aerr)
+}
+
+// ownReason is the reason a node gives by itself, whatever it waits: its
+// timeout cannot be read, or is an expression.
+func ownReason(n flow.Node) Reason {
 	switch {
 	case n.Err != nil:
 		return ReasonInvalid
 	case n.TimeoutKind == flow.TimeoutExpression:
 		return ReasonExpression
-	case known && effective >= target:
-		return ""
 	}
-	action, actionKnown := actionTimeoutOf(a, aerr)
-	switch {
-	case actionKnown && action < target, !actionKnown && n.UseSuggested:
-		if r := actionReason(n.ActionID, a, aerr); r != "" {
-			return r
-		}
-		return ReasonActionNotRaised
+	return ""
+}
+
+// shortReason is why a node that waits too little does: its action, when
+// capped (the action keeps it short, or it uses the suggested timeout of an
+// action that cannot be read), else its own timeout.
+func shortReason(n flow.Node, capped bool, a *DataAction, aerr error) Reason {
+	if !capped {
+		return ReasonNode
 	}
-	return ReasonNode
+	if r := actionReason(n.ActionID, a, aerr); r != "" {
+		return r
+	}
+	return ReasonActionNotRaised
 }
 
 // actionTimeoutOf is an action's own timeout, and whether it is known: a

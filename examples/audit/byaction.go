@@ -60,10 +60,7 @@ func (a *actionRows) add(fa client.FlowAudit, n client.NodeAudit) {
 	if n.UseSuggested {
 		r.Suggested++
 	}
-	if !a.flows[id][fa.Flow.ID] {
-		a.flows[id][fa.Flow.ID] = true
-		r.Flows++
-	}
+	a.flows[id][fa.Flow.ID] = true
 	if n.Reason != "" {
 		r.Below++
 		r.Reasons[string(n.Reason)]++
@@ -73,7 +70,8 @@ func (a *actionRows) add(fa client.FlowAudit, n client.NodeAudit) {
 // rows are the actions, those with the most nodes below first.
 func (a *actionRows) rows() []ActionRow {
 	out := make([]ActionRow, 0, len(a.m))
-	for _, r := range a.m {
+	for id, r := range a.m {
+		r.Flows = len(a.flows[id])
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -36,6 +36,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -197,15 +198,6 @@ func finding(n client.NodeAudit) bool {
 	return n.Reason != ""
 }
 
-func hasFlag(flags []client.Flag, f client.Flag) bool {
-	for _, x := range flags {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
 func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
 	r := Row{
 		FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Version: a.Version,
@@ -224,7 +216,7 @@ func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
 	switch {
 	case n.Err != nil:
 		r.Detail = "cannot be read: " + n.Err.Error()
-	case hasFlag(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown:
+	case slices.Contains(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown:
 		r.Detail = "its data action " + n.ActionID + " cannot be read, or says no timeout, so what it waits is unknown"
 	}
 	return r
@@ -273,15 +265,9 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		}
 	}
 	if below > 0 {
-		var parts []string
-		for _, reason := range client.Reasons() {
-			if n := counts[string(reason)]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%s: %d", reason, n))
-			}
-		}
 		fmt.Fprintf(w, "%d Data Actions wait less than %v or cannot be known not to (%d cannot be read)", len(rows), below, unreadable)
-		if len(parts) > 0 {
-			fmt.Fprintf(w, "; by reason: %s", strings.Join(parts, ", "))
+		if list := reasonList(counts, ", "); list != "" {
+			fmt.Fprintf(w, "; by reason: %s", list)
 		}
 		fmt.Fprintln(w)
 	} else {

@@ -42,6 +42,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -288,11 +289,10 @@ type summary struct {
 	min                                                   time.Duration
 	total, raised, nodes, unchanged, failed, duplicates   int
 	capped, cappedRaisable, actionsRaised, actionsRefused int
-	viaAction                                             int // nodes raised by their action alone, in flows left unchanged
+	viaAction                                             int // nodes raised by their action alone, in flows left unchanged (not in nodes)
 	raisedIDs                                             []string
 	// users are the flows of this run that rely on each action raised.
-	users   map[string][]string
-	userIDs map[string]map[string]bool // the same, by flow id
+	users map[string][]flowRef
 	// consumers asks dependency tracking which flows use an action.
 	consumers func(actionID string) ([]client.Consumer, string, bool, error)
 	skipped   []string
@@ -324,21 +324,20 @@ func (s *summary) reasons() string {
 	return strings.Join(parts, ", ")
 }
 
+// flowRef names a flow.
+type flowRef struct{ id, name string }
+
 // effects counts what a flow's effects say: the flows that rely on each
 // action raised, what is left short by reason, and each capped node.
 func (s *summary) effects(stdout io.Writer, res *client.UpdateResult, capped []cappedLine) {
 	for _, e := range res.Effects {
 		if e.ByAction {
 			if s.users == nil {
-				s.users, s.userIDs = map[string][]string{}, map[string]map[string]bool{}
+				s.users = map[string][]flowRef{}
 			}
-			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1] != res.FlowName {
-				s.users[e.Node.ActionID] = append(u, res.FlowName)
+			if u := s.users[e.Node.ActionID]; len(u) == 0 || u[len(u)-1].id != res.FlowID { // a flow's effects come together
+				s.users[e.Node.ActionID] = append(u, flowRef{res.FlowID, res.FlowName})
 			}
-			if s.userIDs[e.Node.ActionID] == nil {
-				s.userIDs[e.Node.ActionID] = map[string]bool{}
-			}
-			s.userIDs[e.Node.ActionID][res.FlowID] = true
 		}
 	}
 	for _, e := range res.Effects {
@@ -428,7 +427,6 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		s.unchanged++
 		if n := raisedNodes(res); n > 0 {
 			// Its action was raised: callers wait longer, the flow as it was.
-			s.nodes += n
 			s.viaAction += n
 			wait := "wait"
 			if res.DryRun {
@@ -448,7 +446,10 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 // dependency tracking, or, when the index cannot answer or may be partial,
 // at least those of this run.
 func (s *summary) printConsumers(stdout io.Writer, id string) {
-	ours := s.users[id]
+	var ours []string
+	for _, f := range s.users[id] {
+		ours = append(ours, f.name)
+	}
 	if s.consumers == nil {
 		fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
 		return
@@ -460,7 +461,7 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 	}
 	var outside []string
 	for _, c := range all {
-		if !s.userIDs[id][c.ID] {
+		if !slices.ContainsFunc(s.users[id], func(f flowRef) bool { return f.id == c.ID }) {
 			outside = append(outside, c.Name+" ("+c.ID+")")
 		}
 	}
@@ -559,7 +560,7 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 		via = fmt.Sprintf(" (and %d through their action alone, in flows that needed no change)", s.viaAction)
 	}
 	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d%s, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
-		mode, s.total, verb, s.nodes-s.viaAction, s.raised, via, s.unchanged, len(s.skipped), s.failed)
+		mode, s.total, verb, s.nodes, s.raised, via, s.unchanged, len(s.skipped), s.failed)
 	for _, f := range s.skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", f)
 	}
