@@ -102,14 +102,51 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	err := retry.Do(ctx, policy, func(ctx context.Context) error {
 		return c.setActionOnce(ctx, actionID, secs, &o, ch, &sent)
 	})
+	if err != nil && sent && ctx.Err() != nil && c.confirmAction(ctx, actionID, secs, ch) {
+		return ch, nil // cancelled after a PATCH that, read once more, went through
+	}
 	if err != nil {
-		var again *retryUpdateError
-		if errors.As(err, &again) {
-			err = again.err
-		}
-		return ch, fmt.Errorf("timeout of action %s: %w", actionID, err)
+		return ch, actionError(ctx, actionID, err)
 	}
 	return ch, nil
+}
+
+// actionError names the action once in SetActionTimeout's error, and says
+// "stopped" rather than nest the retry layer's message on cancellation.
+func actionError(ctx context.Context, actionID string, err error) error {
+	var again *retryUpdateError
+	var re *retry.Error
+	switch {
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return fmt.Errorf("timeout of action %s: stopped: %w", actionID, ctx.Err())
+	case errors.As(err, &re) && errors.As(re.Err, &again):
+		return fmt.Errorf("timeout of action %s: gave up after %d attempts: %w", actionID, re.Attempts, again.err)
+	case errors.As(err, &again):
+		err = again.err
+	}
+	return fmt.Errorf("timeout of action %s: %w", actionID, err)
+}
+
+// confirmTimeout bounds the reads that settle a write after its caller
+// was cancelled.
+const confirmTimeout = 30 * time.Second
+
+// confirmAction reads the action once, even though ctx was cancelled,
+// after a PATCH whose answer was lost: when its timeoutSeconds is secs the
+// PATCH went through, and ch says so.
+func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, ch *ActionChange) bool {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
+	raw, err := c.do(cctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	if err != nil {
+		return false
+	}
+	a := gjson.ParseBytes(raw)
+	if v := a.Get("config.timeoutSeconds"); v.Type != gjson.Number || int(v.Int()) != secs {
+		return false
+	}
+	ch.Changed, ch.NewVersion = true, int(a.Get("version").Int())
+	return true
 }
 
 // refusal is why an action's own timeout cannot be set, from what was read
@@ -195,7 +232,10 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 		return &retryUpdateError{err} // stale: read again and re-apply
 	case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
 		return retry.Permanent(err)
-	case errors.Is(err, ErrReadOnly), ctx.Err() != nil:
+	case errors.Is(err, ErrReadOnly), ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return retry.Permanent(err) // not sent
+	case ctx.Err() != nil:
+		*sent = true // sent, its outcome unknown, and no time left to read it here
 		return retry.Permanent(err)
 	default:
 		*sent = true // the outcome is unknown: the next read tells
@@ -205,7 +245,12 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 }
 
 // verifyAction reads the action back: its config must be what was written.
+// The PATCH was answered, so the read is seen through even when ctx is
+// cancelled meanwhile (bounded by confirmTimeout): a raised action is
+// never reported as not raised.
 func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte, secs int, ch *ActionChange) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
 	raw, err := c.do(ctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", ErrVerify, actionID, err))

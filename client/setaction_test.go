@@ -96,6 +96,46 @@ func TestSetActionTimeoutLostAnswer(t *testing.T) {
 	assert.Equal(t, 1, srv.Counters().ActionPatches, "sent once")
 }
 
+// TestSetActionTimeoutCancelledAfterPatch: Ctrl-C lands while the PATCH is
+// on its way. The PATCH is seen through, and so is the read that settles
+// it: the action was raised, and the call says so (found by hand: a raise
+// -actions run interrupted at that moment said "not raised ... context
+// canceled" of an action it had raised).
+func TestSetActionTimeoutCancelledAfterPatch(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(map[bool]string{false: "answered", true: "answer lost"}[lost], func(t *testing.T) {
+			srv, c := actionOrg(t)
+			path := "/api/v2/integrations/actions/custom_-_crm"
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srv.Before("PATCH", path, func(*clienttest.Org) { cancel() })
+			if lost {
+				srv.LoseNextAnswer("PATCH", path, 502)
+			}
+			ch, err := c.SetActionTimeout(ctx, "custom_-_crm", 9*time.Second, nil)
+			require.NoError(t, err)
+			assert.True(t, ch.Changed)
+			assert.Equal(t, 2, ch.NewVersion)
+			_, version, _ := srv.ActionConfig("custom_-_crm")
+			assert.Equal(t, 2, version)
+			assert.Equal(t, 1, srv.Counters().ActionPatches, "sent once")
+		})
+	}
+}
+
+// TestSetActionTimeoutCancelledBefore: cancelled before anything was
+// written, the call says it stopped, once, without the retry layer's words.
+func TestSetActionTimeoutCancelledBefore(t *testing.T) {
+	srv, c := actionOrg(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ch, err := c.SetActionTimeout(ctx, "custom_-_crm", 9*time.Second, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "timeout of action custom_-_crm: stopped: context canceled", err.Error())
+	assert.False(t, ch.Changed)
+	assert.Zero(t, srv.Counters().ActionPatches)
+}
+
 func TestSetActionTimeoutRefusals(t *testing.T) {
 	srv, c := actionOrg(t)
 	srv.AddDataAction("static_-_lookup", "Built-in", 3)
