@@ -51,6 +51,10 @@ type AuditOptions struct {
 	// Progress, when set, is called after each flow with the count done,
 	// the total and the flow's name.
 	Progress func(done, total int, current string)
+	// Cache, when set, holds configurations by version (see ConfigCache):
+	// a version read once is not read again, so a repeat audit of an
+	// unchanged organisation reads only the listing and the actions.
+	Cache ConfigCache
 }
 
 // FlowAudit is one flow's Data Actions, with what each really waits.
@@ -59,6 +63,9 @@ type FlowAudit struct {
 	// Version is the version audited.
 	Version string
 	Nodes   []NodeAudit
+	// FromCache: the configuration came from AuditOptions.Cache, without
+	// a request.
+	FromCache bool
 }
 
 // NodeAudit is one Data Action and what it waits.
@@ -91,7 +98,7 @@ type NodeAudit struct {
 // Flow.ID is empty.
 //
 // Requests: one listing request per 500 flows, one configuration read per
-// flow, one read per distinct data action.
+// flow not in AuditOptions.Cache, one read per distinct data action.
 func (c *Client) AuditFlows(ctx context.Context, opts *AuditOptions) iter.Seq2[FlowAudit, error] {
 	var o AuditOptions
 	if opts != nil {
@@ -122,15 +129,16 @@ func (c *Client) AuditFlows(ctx context.Context, opts *AuditOptions) iter.Seq2[F
 
 func (c *Client) auditFlow(ctx context.Context, f Flow, o *AuditOptions, actions *actionCache) (FlowAudit, error) {
 	a := FlowAudit{Flow: f}
-	var doc *flow.Document
-	var err error
-	if o.Latest || f.PublishedVersion == nil {
-		a.Version = latestVersionID(&f)
-		doc, err = c.LatestConfiguration(ctx, f.ID)
-	} else {
-		a.Version = f.PublishedVersion.ID
-		doc, err = c.Configuration(ctx, f.ID, f.PublishedVersion.ID)
+	latest := o.Latest || f.PublishedVersion == nil
+	v := f.PublishedVersion
+	if latest {
+		v = latestVersion(&f)
 	}
+	if v != nil {
+		a.Version = v.ID
+	}
+	doc, fromCache, err := c.configurationOf(ctx, o.Cache, &f, v, latest)
+	a.FromCache = fromCache
 	if err != nil {
 		return a, fmt.Errorf("audit of flow %s (%s): %w", f.ID, f.Name, err)
 	}

@@ -160,6 +160,11 @@ func (c *Client) document(ctx context.Context, path string) (*flow.Document, err
 	if err != nil {
 		return nil, err
 	}
+	return parseConfiguration(path, body)
+}
+
+// parseConfiguration parses a configuration read from path.
+func parseConfiguration(path string, body []byte) (*flow.Document, error) {
 	doc, err := flow.Parse(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: GET %s: %w", ErrInvalidResponse, path, err)

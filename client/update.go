@@ -111,6 +111,11 @@ type UpdateOptions struct {
 	// anything is written; an error from it stops the update, and the lock
 	// is released.
 	Backup func(ctx context.Context, original *Original) error
+	// Cache, when set, serves the first read of the latest configuration,
+	// the one made without a lock to learn whether there is anything to
+	// change (see ConfigCache). The read after check-out is always made
+	// afresh: what is written is edited from what the platform holds then.
+	Cache ConfigCache
 }
 
 // UpdateResult reports one flow's update.
@@ -137,6 +142,8 @@ type UpdateResult struct {
 	// Attempts is how many times the flow was read and edited (conflicts
 	// make it more than one).
 	Attempts int
+	// FromCache: the last lock-free read came from UpdateOptions.Cache.
+	FromCache bool
 	// Duration is the time the update took.
 	Duration time.Duration
 	// Warnings are things the caller should know (a lock broken).
@@ -292,7 +299,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if f.HasDraft() && !o.AllowDraft {
 		return fmt.Errorf("%w: a saved or checked-in version is newer than the published one; publish or revert it first, or allow drafts", ErrDraftPending)
 	}
-	doc, original, err := c.readAndEdit(ctx, flowID, edit, res)
+	doc, original, err := c.readAndEdit(ctx, f, o.Cache, edit, res)
 	if err != nil {
 		return err
 	}
@@ -350,10 +357,14 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 	return f, nil
 }
 
-// readAndEdit reads the latest configuration, runs edit on it, and checks
-// the result's size. It returns the edited document and the original bytes.
-func (c *Client) readAndEdit(ctx context.Context, flowID string, edit EditFunc, res *UpdateResult) (*flow.Document, []byte, error) {
-	doc, err := c.LatestConfiguration(ctx, flowID)
+// readAndEdit reads the latest configuration of f, through cache when it is
+// not nil (the lock-free read), runs edit on it, and checks the result's
+// size. It returns the edited document and the original bytes.
+func (c *Client) readAndEdit(ctx context.Context, f *Flow, cache ConfigCache, edit EditFunc, res *UpdateResult) (*flow.Document, []byte, error) {
+	doc, fromCache, err := c.configurationOf(ctx, cache, f, latestVersion(f), true)
+	if cache != nil {
+		res.FromCache = fromCache
+	}
 	if err != nil {
 		return nil, nil, readFailed(err)
 	}
@@ -442,7 +453,7 @@ func (c *Client) holding(ctx context.Context, flowID string, o *UpdateOptions, r
 // editAndCommit reads the latest configuration under the lock, edits it,
 // hands the original to the backup, saves, and commits.
 func (c *Client) editAndCommit(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
-	doc, original, err := c.readAndEdit(ctx, f.ID, edit, res)
+	doc, original, err := c.readAndEdit(ctx, f, nil, edit, res) // under the lock: fresh
 	if err != nil {
 		return err
 	}
@@ -711,12 +722,23 @@ func committedVersionID(f *Flow, published bool) string {
 }
 
 func latestVersionID(f *Flow) string {
-	for _, v := range []*FlowVersion{f.SavedVersion, f.CheckedInVersion, f.PublishedVersion} {
-		if v != nil {
-			return v.ID
-		}
+	if v := latestVersion(f); v != nil {
+		return v.ID
 	}
 	return ""
+}
+
+// latestVersion is the version the latest configuration is: the newest of
+// the saved, checked-in and published versions (on a tie, in that order);
+// nil when none is named.
+func latestVersion(f *Flow) *FlowVersion {
+	var latest *FlowVersion
+	for _, v := range []*FlowVersion{f.SavedVersion, f.CheckedInVersion, f.PublishedVersion} {
+		if v != nil && v.newerThan(latest) {
+			latest = v
+		}
+	}
+	return latest
 }
 
 // verify reads back the version written and compares it with doc.

@@ -118,6 +118,9 @@ type Counters struct {
 	Versions    int // committed versions (CHECKIN, PUBLISH) created through the API
 	// ActionPatches counts the data actions changed through the API.
 	ActionPatches int
+	// ConfigReads counts the configurations served (a version's or the
+	// latest), answered with a configuration.
+	ConfigReads int
 }
 
 // NewOrg returns an empty organisation that accepts DefaultClientID.
@@ -292,6 +295,14 @@ type lockSchedule struct {
 func (o *Org) nextID(prefix string) string {
 	o.seq++
 	return fmt.Sprintf("%s-%06d", prefix, o.seq)
+}
+
+// newGeneration is a version's generationId (its form is modelled: the
+// platform's own is opaque to us).
+func newGeneration() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func newToken() string {

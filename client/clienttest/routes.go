@@ -243,6 +243,7 @@ func (o *Org) getConfiguration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	config := v.config // never modified after it is stored
+	o.counters.ConfigReads++
 	o.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(config)
@@ -362,7 +363,7 @@ func (o *Org) saveVersion(w http.ResponseWriter, r *http.Request) {
 	if operationRunning(w, f) {
 		return
 	}
-	f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: body, created: o.opts.Now(), byClient: caller}
+	f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: body, created: o.opts.Now(), byClient: caller, gen: newGeneration()}
 	o.counters.Saves++
 	writeJSON(w, o.versionJSON(f, f.draft))
 }

@@ -34,6 +34,9 @@ type version struct {
 	created  time.Time
 	byClient string
 	byUser   string
+	// gen is the version's generationId: new for every version made, so a
+	// saved version re-created under the same id is told apart.
+	gen string
 }
 
 func (v *version) id() string { return strconv.Itoa(v.n) + ".0" }
@@ -101,7 +104,7 @@ func (o *Org) AddFlow(s FlowSeed) (string, error) {
 	}
 	if s.Draft != nil {
 		if s.DraftSavedOnly {
-			f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: append([]byte(nil), s.Draft...), created: now, byUser: "seed"}
+			f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: append([]byte(nil), s.Draft...), created: now, byUser: "seed", gen: newGeneration()}
 		} else {
 			f.commit(s.Draft, "CHECKIN", "", "seed", now)
 		}
@@ -116,7 +119,7 @@ func (o *Org) AddFlow(s FlowSeed) (string, error) {
 // commit adds a committed version with the next number.
 func (f *flowState) commit(config []byte, typ, byClient, byUser string, now time.Time) *version {
 	f.nextVersion++
-	v := &version{n: f.nextVersion, typ: typ, config: append([]byte(nil), config...), created: now, byClient: byClient, byUser: byUser}
+	v := &version{n: f.nextVersion, typ: typ, config: append([]byte(nil), config...), created: now, byClient: byClient, byUser: byUser, gen: newGeneration()}
 	f.versions = append(f.versions, v)
 	return v
 }
@@ -325,7 +328,7 @@ func (o *Org) flowJSON(f *flowState) client.Flow {
 func (o *Org) versionJSON(f *flowState, v *version) *client.FlowVersion {
 	out := &client.FlowVersion{
 		ID: v.id(), Name: f.name, Type: v.typ, CommitVersion: v.id(), ConfigurationVersion: v.id(),
-		DateCreated:      v.created.UnixMilli(),
+		DateCreated: v.created.UnixMilli(), GenerationID: v.gen,
 		ConfigurationURI: "/api/v2/flows/" + f.id + "/versions/" + v.id() + "/configuration",
 		SelfURI:          "/api/v2/flows/" + f.id + "/versions/" + v.id(),
 	}
