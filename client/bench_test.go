@@ -18,15 +18,8 @@ func bigOrg(b *testing.B, n int, opts *clienttest.Options) (*clienttest.Server, 
 	srv, err := clienttest.NewDemoServer(opts)
 	require.NoError(b, err)
 	b.Cleanup(srv.Close)
-	demoIDs := srv.FlowIDs()
-	for i := len(demoIDs); i < n; i++ {
-		src := demoIDs[i%len(demoIDs)]
-		if src == "demo-flow-05" || src == "demo-flow-08" { // the locked one and the draft
-			src = "demo-flow-01"
-		}
-		_, err := srv.AddFlow(clienttest.FlowSeed{ID: fmt.Sprintf("bench-%04d", i), Name: fmt.Sprintf("Bench %04d", i), Type: "inboundcall", Config: srv.Published(src)})
-		require.NoError(b, err)
-	}
+	require.NoError(b, srv.GrowDemo(n))
+	require.Len(b, srv.FlowIDs(), n)
 	return srv, srv.Client(b)
 }
 

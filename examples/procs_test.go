@@ -63,10 +63,12 @@ type org struct {
 }
 
 // startOrg runs examples/fakeorg on a free loopback port, each API answer
-// delayed by latency, and stops it (SIGTERM) when the test ends.
-func startOrg(t *testing.T, latency time.Duration) *org {
+// delayed by latency, with more flags if given, and stops it (SIGTERM) when
+// the test ends.
+func startOrg(t *testing.T, latency time.Duration, flags ...string) *org {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(bin, "fakeorg"), "-addr", "127.0.0.1:0", "-rpm", "-1", "-latency", latency.String())
+	args := append([]string{"-addr", "127.0.0.1:0", "-rpm", "-1", "-latency", latency.String()}, flags...)
+	cmd := exec.Command(filepath.Join(bin, "fakeorg"), args...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr syncbuf.Buffer

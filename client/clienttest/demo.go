@@ -3,6 +3,7 @@ package clienttest
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 )
@@ -58,6 +59,33 @@ func (o *Org) AddDemo() error {
 			}
 		}
 		if _, err := o.AddFlow(seed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GrowDemo adds published copies of the demo's flows (bar the locked one
+// and the one with a draft), with ids "copy-0040" on, until the
+// organisation holds n flows: a large organisation for benchmarks and
+// load tests. Call it after AddDemo.
+func (o *Org) GrowDemo(n int) error {
+	o.mu.Lock()
+	var plain []*flowState
+	for _, id := range o.sortedIDs() {
+		if f := o.flows[id]; f.lock == nil && f.draft == nil && len(f.versions) == 1 && f.published != nil {
+			plain = append(plain, f)
+		}
+	}
+	have := len(o.flows)
+	o.mu.Unlock()
+	if len(plain) == 0 {
+		return errors.New("clienttest: GrowDemo: no published flow to copy (call AddDemo first)")
+	}
+	for i := have; i < n; i++ {
+		src := plain[(i-have)%len(plain)]
+		_, err := o.AddFlow(FlowSeed{ID: fmt.Sprintf("copy-%04d", i), Name: fmt.Sprintf("Copy %04d of %s", i, src.name), Type: src.typ, Config: src.published.config})
+		if err != nil {
 			return err
 		}
 	}

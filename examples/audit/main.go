@@ -26,6 +26,11 @@
 // timeout, the nodes and flows that rely on it, and how many of those nodes
 // are findings, by reason. -check still counts nodes.
 //
+// Configurations are cached by version (client.DirCache) under the user's
+// cache folder, or -cache DIR: a repeat audit reads only the versions it has
+// not seen, and says on stderr how many came from the cache. -no-cache
+// turns it off; -demo uses none unless -cache is given.
+//
 // Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check).
 package main
 
@@ -90,6 +95,7 @@ type options struct {
 	check    bool
 	demo     bool
 	byAction bool
+	cache    *cli.CacheFlags
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -103,9 +109,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cli.ExitFailure
 	}
 	defer closeFn()
+	cache := o.cache.Open("audit", o.demo, stderr)
+	if cache != nil {
+		o.audit.Cache = cache
+	}
 	progress := cli.NewProgress(stderr)
 	o.audit.Progress = progress.Update
 	var rows []Row
+	flows, hits := 0, 0
 	byAction := newActionRows()
 	failed := false
 	for a, err := range c.AuditFlows(ctx, &o.audit) {
@@ -119,6 +130,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
+		flows++
+		if a.FromCache {
+			hits++
+		}
 		for _, n := range a.Nodes {
 			byAction.add(a, n)
 			if o.audit.Below == 0 || finding(n) {
@@ -127,6 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	progress.Done()
+	cli.CacheReport(stderr, "audit", cache, hits, flows)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
 	}
@@ -161,6 +177,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
 	concurrency := fs.Int("concurrency", 4, "flows read at once")
 	by := fs.String("by", "node", "one row per node, or per action: its timeout, the nodes that rely on it, and how many of them wait less than -below")
+	cache := cli.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: audit [flags]\n\nLists every Data Action of every flow with its stored, suggested and effective timeout.")
 		fs.SetOutput(stderr)
@@ -180,6 +197,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case *concurrency < 1:
 		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}
+	if err := cache.Check(fs); err != nil {
+		return nil, cli.Usagef(stderr, "audit", "%v", err)
+	}
 	if below.Given {
 		if err := cli.CheckTimeout("below", below); err != nil {
 			return nil, cli.Usagef(stderr, "audit", "%v", err)
@@ -187,7 +207,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", audit: client.AuditOptions{Types: typeList, Name: *name,
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: client.AuditOptions{Types: typeList, Name: *name,
 		Latest: *latest, Below: below.D, Concurrency: *concurrency}}, cli.ExitOK
 }
 

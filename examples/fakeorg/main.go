@@ -16,6 +16,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -38,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	rpm := fs.Int("rpm", 300, "requests per minute per token (negative: no limit)")
 	opReads := fs.Int("operation-reads", 1, "reads of a flow that a check-in or publish stays running for")
 	latency := fs.Duration("latency", 0, "delay every API answer by this much (to watch or interrupt a run mid-way)")
+	flows := fs.Int("flows", 40, "how many flows: above the demo's 40, published copies of its flows are added (a large organisation)")
+	requests := fs.String("requests", "", "append a line per request to this file: method, path and status (token requests too)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fakeorg [-addr 127.0.0.1:8089]\n\nServes the demo organisation and prints the GENESYS_CLOUD_* variables for it.")
 		fs.SetOutput(stderr)
@@ -53,23 +57,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *latency < 0 {
 		return cli.Usagef(stderr, "fakeorg", "-latency %v: must not be negative", *latency)
 	}
+	if *flows < 40 || *flows > 100_000 {
+		return cli.Usagef(stderr, "fakeorg", "-flows %d: from 40 (the demo) to 100000", *flows)
+	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		fmt.Fprintf(stderr, "fakeorg: %s is not a loopback address; the fake organisation serves this machine only\n", host)
 		return cli.ExitUsage
 	}
-	org := clienttest.NewOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true,
-		Faults: clienttest.Faults{Latency: *latency}})
-	if err := org.AddDemo(); err != nil {
+	org, handler, closeLog, err := newOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true,
+		Faults: clienttest.Faults{Latency: *latency}}, *flows, *requests)
+	if err != nil {
 		fmt.Fprintln(stderr, "fakeorg:", err)
 		return cli.ExitFailure
 	}
+	defer closeLog()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fakeorg: %v (is another fakeorg running? try -addr 127.0.0.1:0)\n", err)
 		return cli.ExitFailure
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "export %s=%s\nexport %s=%s\nexport %s=%s\n",
 		client.EnvAPIURL, base, client.EnvClientID, clienttest.DefaultClientID, client.EnvClientSecret, clienttest.DefaultClientSecret)
 	fmt.Fprintf(stderr, "fakeorg: serving the demo organisation (%d flows) at %s; Ctrl-C stops it\n", len(org.FlowIDs()), base)
@@ -88,4 +96,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprintln(stderr, "fakeorg:", err)
 		return cli.ExitFailure
 	}
+}
+
+// newOrg makes the organisation: the demo grown to n flows, its handler
+// logging each request to the file requests when that is set.
+func newOrg(opts *clienttest.Options, n int, requests string) (*clienttest.Org, http.Handler, func(), error) {
+	org := clienttest.NewOrg(opts)
+	if err := org.AddDemo(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := org.GrowDemo(n); err != nil { // nothing to add at 40
+		return nil, nil, nil, err
+	}
+	if requests == "" {
+		return org, org, func() {}, nil
+	}
+	f, err := os.OpenFile(requests, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return org, requestLog(org, f), func() { f.Close() }, nil
+}
+
+// requestLog writes a line per request to w, "METHOD PATH STATUS", once
+// the answer is written: what a test or a benchmark counts.
+func requestLog(next http.Handler, w io.Writer) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "%s %s %d\n", r.Method, r.URL.Path, sw.status)
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -23,6 +23,12 @@
 // architect:flow:view, architect:flow:edit, integrations:action:view, and
 // architect:flow:publish to publish (architect:flow:unlock for -force-unlock).
 //
+// The first, lock-free read of each flow's configuration comes from a
+// cache kept by version (client.DirCache) under the user's cache folder, or
+// -cache DIR, so a repeat run with nothing to change reads none; the read
+// under the lock is always fresh. -no-cache turns it off; -demo uses none
+// unless -cache is given.
+//
 // A dry run connects read-only: no request but a GET can leave it. SIGINT,
 // SIGTERM and SIGHUP stop the run: flows in hand are finished or released,
 // the summary is printed, and the exit code is 1; a second signal exits at
@@ -140,6 +146,7 @@ type options struct {
 	demo   bool
 	backup *backup.Dir // nil in a dry run
 	log    string
+	cache  *cli.CacheFlags
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
@@ -162,6 +169,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		return cli.ExitFailure
 	}
 	defer closeFn()
+	cache := o.cache.Open("raise", o.demo, stderr)
+	if cache != nil {
+		o.raise.Cache = cache
+	}
+	hits, reads := 0, 0
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
 	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[client.Reason]int{}}
@@ -192,8 +204,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		}
 		writeLog(sum.add(stdout, stderr, &res, err))
 		mu.Unlock()
+		if err == nil {
+			hits, reads = hits+boolInt(res.FromCache), reads+1
+		}
 	}
 	progress.Done()
+	cli.CacheReport(stderr, "raise", cache, hits, reads)
 	sum.print(stdout, ctx.Err() != nil, o.backup)
 	if sum.failed > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
@@ -222,6 +238,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
 	logFile := fs.String("log", "", "append one JSON line per flow to this file")
 	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
+	cache := cli.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
 		fs.SetOutput(stderr)
@@ -230,7 +247,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
 		return nil, code
 	}
-	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile}
+	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile, cache: cache}
+	if err := cache.Check(fs); err != nil {
+		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	}
 	if d, ok, err := cli.TimeoutFromEnv("TARGET_TIMEOUT_MS"); err != nil && !minimum.Given {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	} else if ok && !minimum.Given {
@@ -239,13 +259,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if err := cli.CheckTimeout("min", minimum); err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
-	var ids []string
-	var err error
-	if fl := fs.Lookup("flows"); fl != nil && isSet(fs, "flows") {
-		ids, err = cli.FlowIDs("-flows", *flows)
-	} else if v, ok := os.LookupEnv("TARGET_FLOW_IDS"); ok {
-		ids, err = cli.FlowIDs("TARGET_FLOW_IDS", v)
-	}
+	ids, err := flowIDs(fs, *flows)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
@@ -275,6 +289,25 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		o.raise.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
 	}
 	return o, cli.ExitOK
+}
+
+// flowIDs are the ids -flows gives, else TARGET_FLOW_IDS; nil when
+// neither is set (every flow matching -type and -name).
+func flowIDs(fs *flag.FlagSet, flows string) ([]string, error) {
+	if isSet(fs, "flows") {
+		return cli.FlowIDs("-flows", flows)
+	}
+	if v, ok := os.LookupEnv("TARGET_FLOW_IDS"); ok {
+		return cli.FlowIDs("TARGET_FLOW_IDS", v)
+	}
+	return nil, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gcflow/timeouts/client"
+)
+
+// CacheFlags are a command's -cache and -no-cache flags.
+type CacheFlags struct {
+	dir string
+	off bool
+}
+
+// AddCacheFlags defines -cache and -no-cache on fs.
+func AddCacheFlags(fs *flag.FlagSet) *CacheFlags {
+	f := &CacheFlags{}
+	fs.StringVar(&f.dir, "cache", "", "keep the configurations read in this folder, so that a repeat run reads only the versions it has not seen (default: "+DefaultCacheDir()+"; not with -demo)")
+	fs.BoolVar(&f.off, "no-cache", false, "read every configuration from the organisation; use no cache folder")
+	return f
+}
+
+// DefaultCacheDir is where the commands keep configurations unless -cache
+// says otherwise: "gcflow-timeouts/configurations" under the user's cache
+// folder (os.UserCacheDir), or "" when the user has none.
+func DefaultCacheDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "gcflow-timeouts", "configurations")
+}
+
+// Check reports a usage error: -cache and -no-cache together, or an empty
+// -cache.
+func (f *CacheFlags) Check(fs *flag.FlagSet) error {
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "cache" })
+	switch {
+	case given && f.off:
+		return fmt.Errorf("-cache %s and -no-cache: choose one", f.dir)
+	case given && strings.TrimSpace(f.dir) == "":
+		return fmt.Errorf("-cache: needs a folder")
+	}
+	return nil
+}
+
+// Open returns the cache the flags choose, or nil for none: -no-cache;
+// -demo without -cache (the demo organisation lives only for the run); or
+// no user cache folder (one warning). A folder that turns out not to be
+// writable warns once, and the run goes on without it.
+func (f *CacheFlags) Open(name string, demo bool, stderr io.Writer) *client.DirConfigCache {
+	dir := f.dir
+	switch {
+	case f.off || (demo && dir == ""):
+		return nil
+	case dir == "":
+		if dir = DefaultCacheDir(); dir == "" {
+			fmt.Fprintf(stderr, "%s: warning: no user cache folder ($HOME or $XDG_CACHE_HOME unset): every configuration is read; -cache DIR names one\n", name)
+			return nil
+		}
+	}
+	c := client.DirCache(dir)
+	c.OnError = func(err error) {
+		fmt.Fprintf(stderr, "%s: warning: %v; going on without the cache (-cache DIR names another folder, -no-cache stops this warning)\n", name, err)
+	}
+	return c
+}
+
+// CacheReport writes, on stderr, how many configurations came from the
+// cache and how many were read: nothing when there was no cache.
+func CacheReport(stderr io.Writer, name string, cache *client.DirConfigCache, hits, total int) {
+	if cache == nil {
+		return
+	}
+	fmt.Fprintf(stderr, "%s: configurations: %d from the cache, %d read (cache %s)\n", name, hits, total-hits, cache.Dir())
+}
