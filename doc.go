@@ -18,7 +18,9 @@
 //     AuditFlows and RaiseTimeouts. Both judge a node by what a caller
 //     really waits (its integration action's own timeout caps it), say why
 //     whatever is left is short (Reason), and RaiseOptions.Actions raises
-//     the actions themselves (SetActionTimeout, ActionConsumers).
+//     the actions themselves (SetActionTimeout, ActionConsumers). A
+//     ConfigCache (DirCache) keyed by version makes a repeat audit cost the
+//     listing and the actions only.
 //   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
 //     Cloud organisation served over HTTP, for tests and demos.
 //

@@ -125,3 +125,33 @@ func BenchmarkPacing(b *testing.B) {
 		b.ReportMetric(float64(after.ByStatus[429]-before.ByStatus[429]), "429s")
 	}
 }
+
+// BenchmarkAuditCache counts the requests of a first audit of 500 flows
+// with an empty DirCache and of a repeat audit of the unchanged
+// organisation, by the fake organisation's counters.
+func BenchmarkAuditCache(b *testing.B) {
+	srv, c := bigOrg(b, 500, &clienttest.Options{RequestsPerMinute: -1})
+	audit := func(cache client.ConfigCache) (requests, reads int, d time.Duration) {
+		before, start := srv.Counters(), time.Now()
+		for _, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Concurrency: 4, Cache: cache}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := srv.Counters()
+		return after.Requests - before.Requests, after.ConfigReads - before.ConfigReads, time.Since(start)
+	}
+	for b.Loop() {
+		cache := client.DirCache(b.TempDir())
+		first, firstReads, firstTime := audit(cache)
+		repeat, repeatReads, repeatTime := audit(cache)
+		if repeatReads != 0 {
+			b.Fatalf("the repeat audit read %d configurations", repeatReads)
+		}
+		b.ReportMetric(float64(first), "first-requests")
+		b.ReportMetric(float64(firstReads), "first-config-reads")
+		b.ReportMetric(float64(repeat), "repeat-requests")
+		b.ReportMetric(float64(first)/float64(repeat), "requests-ratio")
+		b.ReportMetric(float64(firstTime)/float64(repeatTime), "time-ratio")
+	}
+}
