@@ -183,6 +183,7 @@ func TestRaiseCache(t *testing.T) {
 		}
 	}
 	assert.Equal(t, changed, cache.put-putsBefore, "the versions the apply run made are read once, then cached")
+	assert.Equal(t, changed, srv.Counters().ConfigReads-readsBefore)
 	readsBefore = srv.Counters().ConfigReads
 	for res, err := range c.RaiseTimeouts(context.Background(), opts) {
 		if err == nil {
