@@ -41,3 +41,18 @@ const (
 	// and the iterator ends with an error rather than loop for ever.
 	maxPages = 10000
 )
+
+// knownErrorCodes are the platform's error codes by HTTP status (500 for
+// every 5xx), from the spec's table, itself from a 2018 API definition.
+// (modelled: codes may have changed since. The client branches on statuses,
+// never on a code alone; Probe compares the codes it meets with this.)
+var knownErrorCodes = map[int][]string{
+	400: {"invalid.schema", "bad.request"},
+	401: {"authentication.required", "bad.credentials", "credentials.expired"},
+	403: {"missing.permissions", "missing.any.permissions", "not.authorized"},
+	404: {"not.found"},
+	409: {"architect.flow.locked.by.user", "architect.flow.not.locked.by.user", "architect.operation.already.in.progress"},
+	410: {"architect.flow.deleted"},
+	429: {"too.many.requests.retry.after", "too.many.requests"},
+	500: {"service.unavailable", "request.timeout"},
+}

@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/gcflow/timeouts/internal/diff"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -266,12 +264,5 @@ func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte,
 
 // configDiff is a unified diff of an action's config before and after.
 func configDiff(actionID string, before, after []byte) string {
-	indent := func(b []byte) string {
-		var buf bytes.Buffer
-		if json.Indent(&buf, b, "", "  ") != nil {
-			return string(b)
-		}
-		return buf.String() + "\n"
-	}
-	return diff.Unified("actions/"+actionID+" (now)", "actions/"+actionID+" (raised)", indent(before), indent(after))
+	return indentedDiff("actions/"+actionID+" (now)", "actions/"+actionID+" (raised)", before, after)
 }

@@ -786,6 +786,12 @@ func documentDiff(flowID, label string, before, after []byte) string {
 	if label == "" {
 		label = "edited"
 	}
+	return indentedDiff("flows/"+flowID+" (now)", "flows/"+flowID+" ("+label+")", before, after)
+}
+
+// indentedDiff is a unified diff of two JSON documents, indented so that
+// each value has a line (as they are, when one does not parse).
+func indentedDiff(labelA, labelB string, a, b []byte) string {
 	indent := func(b []byte) string {
 		var buf bytes.Buffer
 		if json.Indent(&buf, b, "", "  ") != nil {
@@ -793,5 +799,5 @@ func documentDiff(flowID, label string, before, after []byte) string {
 		}
 		return buf.String() + "\n"
 	}
-	return diff.Unified("flows/"+flowID+" (now)", "flows/"+flowID+" ("+label+")", indent(before), indent(after))
+	return diff.Unified(labelA, labelB, indent(a), indent(b))
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -170,8 +171,33 @@ func (o *Org) patchDataAction(w http.ResponseWriter, r *http.Request) {
 	if config.Exists() {
 		a.config = []byte(config.Raw)
 	}
-	a.version++
+	if !o.deviates(DeviateActionPatchKeepsVersion) {
+		a.version++
+	}
 	o.counters.ActionPatches++
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(actionJSON(a, true))
+}
+
+// listDataActions lists the integration actions, paged like the flows,
+// without their configs.
+//
+// GET /api/v2/integrations/actions (from the Go SDK's GetIntegrationsActions)
+func (o *Org) listDataActions(w http.ResponseWriter, r *http.Request) {
+	number, size, ok := pageParams(w, r.URL.Query())
+	if !ok {
+		return
+	}
+	o.mu.Lock()
+	ids := make([]string, 0, len(o.actions))
+	for id := range o.actions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	all := make([]json.RawMessage, 0, len(ids))
+	for _, id := range ids {
+		all = append(all, actionJSON(o.actions[id], false))
+	}
+	o.mu.Unlock()
+	writeJSON(w, paged(r, all, number, size))
 }

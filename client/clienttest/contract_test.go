@@ -520,3 +520,42 @@ func TestContractDependencyTracking(t *testing.T) {
 	assertGenesysError(t, send(t, "GET", base+"consumingresources?id="+action+"&objectType=DATAACTION", tok, nil), 503, "service.unavailable")
 	assert.Equal(t, 200, send(t, "GET", base+"consumingresources?id="+action+"&objectType=DATAACTION", tok, nil).status, "one fault, then answers")
 }
+
+// TestContractCreateDeleteAndListActions: a flow created by name and type,
+// refused twice under one name, deleted (then 410 and gone from the
+// listing), a flow another user holds refused; the actions listed, paged,
+// without their configs.
+func TestContractCreateDeleteAndListActions(t *testing.T) {
+	srv := clienttest.NewServer(nil)
+	defer srv.Close()
+	tok := bearer(t, srv.URL)
+	created := send(t, "POST", srv.URL+"/api/v2/flows", tok, []byte(`{"name":"scratch","type":"workflow"}`))
+	require.Equal(t, 200, created.status, string(created.body))
+	f := created.json(t)
+	id := f["id"].(string)
+	assert.Equal(t, "WORKFLOW", f["type"])
+	assert.NotContains(t, f, "lockedClient", "a new flow is not locked (modelled)")
+	assertGenesysError(t, send(t, "POST", srv.URL+"/api/v2/flows", tok, []byte(`{"name":"Scratch","type":"WORKFLOW"}`)), 400, "architect.flow.name.exists")
+	assertGenesysError(t, send(t, "POST", srv.URL+"/api/v2/flows", tok, []byte(`{"name":"x","type":"nosuchtype"}`)), 400, "invalid.schema")
+	assertGenesysError(t, send(t, "POST", srv.URL+"/api/v2/flows", tok, []byte(`{"type":"workflow"}`)), 400, "invalid.schema")
+	assertGenesysError(t, send(t, "GET", srv.URL+"/api/v2/flows/"+id+"/latestconfiguration", tok, nil), 404, "not.found")
+
+	deleted := send(t, "DELETE", srv.URL+"/api/v2/flows/"+id, tok, nil)
+	assert.Equal(t, 204, deleted.status, string(deleted.body))
+	assertGenesysError(t, send(t, "GET", srv.URL+"/api/v2/flows/"+id, tok, nil), 410, "architect.flow.deleted")
+	assert.Equal(t, float64(0), send(t, "GET", srv.URL+"/api/v2/flows", tok, nil).json(t)["total"])
+	assertGenesysError(t, send(t, "DELETE", srv.URL+"/api/v2/flows/nope", tok, nil), 404, "not.found")
+
+	held, err := srv.AddFlow(clienttest.FlowSeed{Name: "held", Type: "workflow", Config: []byte(`{}`), LockedByUser: "Jane Doe"})
+	require.NoError(t, err)
+	assertGenesysError(t, send(t, "DELETE", srv.URL+"/api/v2/flows/"+held, tok, nil), 409, "architect.flow.locked.by.user")
+
+	srv.AddDataAction("custom_-_b", "B", 5)
+	srv.AddDataAction("custom_-_a", "A", 3)
+	list := send(t, "GET", srv.URL+"/api/v2/integrations/actions?pageSize=1", tok, nil).json(t)
+	assert.Equal(t, float64(2), list["total"])
+	assert.Equal(t, float64(2), list["pageCount"])
+	first := list["entities"].([]any)[0].(map[string]any)
+	assert.Equal(t, "custom_-_a", first["id"])
+	assert.NotContains(t, first, "config")
+}

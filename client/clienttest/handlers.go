@@ -279,6 +279,9 @@ func (o *Org) serveToken(w http.ResponseWriter, r *http.Request) {
 		// (modelled) 400 for an unknown client id, 401 for a wrong secret.
 		tokenError(http.StatusBadRequest, "invalid_client", "client not found")
 		return
+	case c.secret != secret && o.deviates(DeviateWrongSecret400):
+		tokenError(http.StatusBadRequest, "invalid_client", "authentication failed")
+		return
 	case c.secret != secret:
 		tokenError(http.StatusUnauthorized, "invalid_client", "authentication failed")
 		return

@@ -45,6 +45,9 @@ type Options struct {
 	Faults Faults
 	// Now is the clock for token expiry and version dates; nil means time.Now.
 	Now func() time.Time
+	// Deviations make the Org differ from the modelled platform in named
+	// ways (see Deviations), so that a probe of the model can be tested.
+	Deviations []Deviation
 }
 
 // Faults make an Org misbehave the way the real platform does, drawn from a

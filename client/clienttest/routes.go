@@ -35,6 +35,9 @@ func (o *Org) routes() {
 	// One pattern for both: /flows/actions/{action} and /flows/{id}/versions
 	// overlap as patterns.
 	m.HandleFunc("POST /api/v2/flows/{id}/{sub}", o.postFlow)
+	m.HandleFunc("POST /api/v2/flows", o.createFlow)
+	m.HandleFunc("DELETE /api/v2/flows/{id}", o.deleteFlow)
+	m.HandleFunc("GET /api/v2/integrations/actions", o.listDataActions)
 	m.HandleFunc("GET /api/v2/integrations/actions/{id}", o.getDataAction)
 	m.HandleFunc("PATCH /api/v2/integrations/actions/{id}", o.patchDataAction)
 	m.HandleFunc("GET /api/v2/architect/dependencytracking/build", o.dependencyBuild)
@@ -295,6 +298,9 @@ func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {
 		}
 		// (modelled) Reverting discards the saved draft and releases the lock.
 		f.draft, f.lock = nil, nil
+		if o.deviates(DeviateRevertKeepsLock) {
+			f.lock = &lock{clientID: caller}
+		}
 		o.counters.Reverts++
 		writeJSON(w, o.flowJSON(f))
 	default:
@@ -334,6 +340,10 @@ func (o *Org) checkout(w http.ResponseWriter, f *flowState, caller string) {
 	if o.lockedByOther(w, f, caller) {
 		return
 	}
+	if f.lock != nil && o.deviates(DeviateCheckoutAgain409) {
+		writeError(w, http.StatusConflict, "architect.flow.locked.by.user", fmt.Sprintf("Flow '%s' is locked by client '%s'.", f.name, caller))
+		return
+	}
 	f.lock = &lock{clientID: caller}
 	o.counters.Checkouts++
 	writeJSON(w, o.flowJSON(f))
@@ -362,6 +372,9 @@ func (o *Org) saveVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	if operationRunning(w, f) {
 		return
+	}
+	if o.deviates(DeviateCustomTimeoutRewritten) {
+		body = rewriteDurations(body)
 	}
 	f.draft = &version{n: f.nextVersion + 1, typ: "SAVE", config: body, created: o.opts.Now(), byClient: caller, gen: newGeneration()}
 	o.counters.Saves++
@@ -414,6 +427,10 @@ func (o *Org) startOperation(w http.ResponseWriter, f *flowState, caller, action
 	if op.readsLeft == 0 {
 		o.finish(f)
 	}
+	if action == "PUBLISH" && o.deviates(DeviatePublish202) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+	}
 	writeJSON(w, client.Operation{ID: op.id, Complete: op.complete, ActionName: action, ActionStatus: op.status, Client: &client.Ref{ID: caller}})
 }
 
@@ -422,4 +439,52 @@ func (o *Org) finish(f *flowState) {
 	op := f.op
 	op.finish()
 	op.complete = true
+}
+
+// createFlow creates a flow from {name, type, description}: no version, no
+// lock (modelled: the Go SDK's PostFlows shows the request, not what a new
+// flow holds). A name another flow of the type has is refused.
+//
+// POST /api/v2/flows
+func (o *Org) createFlow(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var in struct{ Name, Type, Description string }
+	if err := json.Unmarshal(body, &in); err != nil || strings.TrimSpace(in.Name) == "" || in.Type == "" {
+		writeError(w, http.StatusBadRequest, "invalid.schema", "A flow needs a name and a type")
+		return
+	}
+	typ := strings.ToLower(in.Type)
+	if !contains(client.FlowTypes(), typ) {
+		writeError(w, http.StatusBadRequest, "invalid.schema", fmt.Sprintf("Unknown flow type '%s'", in.Type))
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, f := range o.flows {
+		if !f.deleted && f.typ == typ && strings.EqualFold(f.name, in.Name) {
+			writeError(w, http.StatusBadRequest, "architect.flow.name.exists", fmt.Sprintf("A flow named '%s' exists.", in.Name))
+			return
+		}
+	}
+	f := &flowState{id: o.nextID("flow"), name: in.Name, description: in.Description, typ: typ}
+	o.flows[f.id] = f
+	writeJSON(w, o.flowJSON(f))
+}
+
+// deleteFlow deletes a flow that nobody else holds the lock of: it is then
+// gone from the listing (bar deleted=true) and answers 410.
+//
+// DELETE /api/v2/flows/{flowId}
+func (o *Org) deleteFlow(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f := o.flowFor(w, r.PathValue("id"))
+	if f == nil || o.lockedByOther(w, f, callerOf(r)) {
+		return
+	}
+	f.deleted, f.lock, f.draft = true, nil, nil
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,0 +1,282 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Verdict is how a probed behaviour compares with the model.
+type Verdict string
+
+// The verdicts of a ProbeRow.
+const (
+	Confirmed  Verdict = "confirmed"
+	Differs    Verdict = "differs"
+	NotChecked Verdict = "could not check"
+)
+
+// ProbeOptions say what Probe may use. A nil value picks a data action and
+// writes no action.
+type ProbeOptions struct {
+	// ActionID names an existing data action that the scratch flow's Call
+	// Data Action references, read only. Empty: the first integration
+	// action the organisation lists that is not static, a function or a
+	// custom authentication action.
+	ActionID string
+	// WriteAction also PATCHes that action with its own config, unchanged
+	// (the same timeout back), to see whether a PATCH bumps its version.
+	// Without it no action is written.
+	WriteAction bool
+	// Name is the scratch flow's name: empty means
+	// "gcflow-probe-<UTC timestamp>".
+	Name string
+	// OnScratch, when set, is called once the scratch flow exists, with
+	// its id and name: a caller can say what to delete by hand should the
+	// process die before Probe deletes it.
+	OnScratch func(flowID, name string)
+}
+
+// PlatformAnswer is what the platform answered to one request of a probe.
+type PlatformAnswer struct {
+	// Request is the method and path ("POST /api/v2/flows/actions/publish").
+	Request string
+	Status  int
+	// Code and Message are the platform's error code and message, for an
+	// error.
+	Code, Message, CorrelationID string
+}
+
+// ProbeRow is one modelled behaviour, probed.
+type ProbeRow struct {
+	// Behaviour names it ("publish-status"); Modelled says what the module
+	// models, Observed what the platform did.
+	Behaviour, Modelled, Observed string
+	Verdict                       Verdict
+	// Why says why a row could not be checked.
+	Why string
+	// FixIn, for a row that differs, names the one place in code to change.
+	FixIn string
+	// Answers are the platform's answers the row was read from.
+	Answers []PlatformAnswer
+	// Diff, for the custom timeout, is how the stored bytes differ from the
+	// saved ones.
+	Diff string
+}
+
+// ProbeReport is what Probe found.
+type ProbeReport struct {
+	// ScratchFlowID and ScratchFlowName name the scratch workflow (empty
+	// when it could not be created); ScratchDeleted says it is gone.
+	ScratchFlowID, ScratchFlowName string
+	ScratchDeleted                 bool
+	// ActionID is the data action the scratch flow referenced.
+	ActionID string
+	Rows     []ProbeRow
+}
+
+// Count returns how many rows have verdict v.
+func (r *ProbeReport) Count(v Verdict) int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.Verdict == v {
+			n++
+		}
+	}
+	return n
+}
+
+// Probe settles, against a sandbox organisation, each behaviour of the
+// platform that this module models but no public source confirms (see
+// probeModel): the bytes of a custom Data Action timeout through save and
+// publish, a check-out by the lock's holder, whether revert releases the
+// lock, how versions are numbered, publish's status, the token endpoint's
+// status for a wrong secret, the fields an action PATCH needs (and, with
+// WriteAction, whether a PATCH bumps the version), and the error codes seen.
+//
+// It creates one scratch workflow and touches nothing else: no other flow
+// is read or written, and no data action is written unless WriteAction. It
+// deletes the scratch flow before it returns, also on failure and when ctx
+// is cancelled (for up to 30 s more); ScratchDeleted says whether it could.
+// The error is set when the probe could not run (no data action to
+// reference, the scratch flow could not be made) or the scratch flow could
+// not be deleted; the report holds what was found either way.
+//
+// Requests: about 30, at the client's pace.
+func (c *Client) Probe(ctx context.Context, opts *ProbeOptions) (*ProbeReport, error) {
+	p := newProber(c, opts)
+	if c.readOnly {
+		return p.rep, fmt.Errorf("%w: the probe creates and deletes a scratch flow", ErrReadOnly)
+	}
+	if err := p.pickAction(ctx); err != nil {
+		return p.rep, err
+	}
+	if err := p.createScratch(ctx); err != nil {
+		return p.rep, err
+	}
+	err := p.run(ctx)
+	if derr := p.deleteScratch(ctx); derr != nil {
+		err = errors.Join(err, derr)
+	}
+	return p.rep, err
+}
+
+// prober is one run of Probe.
+type prober struct {
+	c    *Client // records every request's answer
+	o    ProbeOptions
+	rep  *ProbeReport
+	rows map[string]*ProbeRow
+	mu   sync.Mutex
+	seen []RequestInfo
+	errs []*APIError // every platform error the run met
+	// versions are the version ids seen after the first save and check-in.
+	versions []string
+}
+
+func newProber(c *Client, opts *ProbeOptions) *prober {
+	p := &prober{rep: &ProbeReport{}, rows: map[string]*ProbeRow{}}
+	if opts != nil {
+		p.o = *opts
+	}
+	if p.o.Name == "" {
+		p.o.Name = "gcflow-probe-" + time.Now().UTC().Format("20060102T150405Z")
+	}
+	rec := *c
+	rec.cfg.OnRequest = func(info RequestInfo) {
+		p.mu.Lock()
+		p.seen = append(p.seen, info)
+		p.mu.Unlock()
+		if c.cfg.OnRequest != nil {
+			c.cfg.OnRequest(info)
+		}
+	}
+	p.c = &rec
+	for _, m := range probeModel {
+		if m.behaviour == behaviourActionPatch && !p.o.WriteAction {
+			continue
+		}
+		p.rep.Rows = append(p.rep.Rows, ProbeRow{Behaviour: m.behaviour, Modelled: m.modelled, Verdict: NotChecked, Why: "not reached", FixIn: m.fixIn})
+	}
+	for i := range p.rep.Rows {
+		p.rows[p.rep.Rows[i].Behaviour] = &p.rep.Rows[i]
+	}
+	return p
+}
+
+// row returns the row of a behaviour, nil when it is not probed.
+func (p *prober) row(behaviour string) *ProbeRow { return p.rows[behaviour] }
+
+// settle gives a row its verdict.
+func (p *prober) settle(behaviour string, v Verdict, observed string) {
+	r := p.row(behaviour)
+	if r == nil {
+		return
+	}
+	r.Verdict, r.Observed, r.Why = v, observed, ""
+	if v != Differs {
+		r.FixIn = ""
+	}
+}
+
+// cannot marks a row as not checked, and why.
+func (p *prober) cannot(behaviour, why string) {
+	if r := p.row(behaviour); r != nil {
+		r.Verdict, r.Why, r.FixIn = NotChecked, why, ""
+	}
+}
+
+// answer records, on a row, the answer to the last request with this
+// method whose path contains pathPart: from err when it is an *APIError,
+// else from what the request layer saw. It returns it.
+func (p *prober) answer(behaviour, method, pathPart string, err error) PlatformAnswer {
+	a := PlatformAnswer{Request: method + " " + pathPart}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		p.errs = append(p.errs, ae)
+		a.Request, a.Status, a.Code, a.Message, a.CorrelationID = ae.Method+" "+ae.Path, ae.Status, ae.Code, ae.Message, ae.CorrelationID
+	} else {
+		p.mu.Lock()
+		for i := len(p.seen) - 1; i >= 0; i-- {
+			if s := p.seen[i]; s.Method == method && strings.Contains(s.Path, pathPart) {
+				a.Request, a.Status, a.CorrelationID = s.Method+" "+s.Path, s.Status, s.CorrelationID
+				break
+			}
+		}
+		p.mu.Unlock()
+	}
+	if r := p.row(behaviour); r != nil {
+		r.Answers = append(r.Answers, a)
+	}
+	return a
+}
+
+// pickAction finds the data action the scratch flow references.
+func (p *prober) pickAction(ctx context.Context) error {
+	if id := strings.TrimSpace(p.o.ActionID); id != "" {
+		if _, err := p.c.DataAction(ctx, id); err != nil {
+			return fmt.Errorf("probe: data action %s (-action): %w", id, err)
+		}
+		p.rep.ActionID = id
+		return nil
+	}
+	for a, err := range pages[DataAction](ctx, p.c, "/api/v2/integrations/actions", url.Values{}, MaxPageSize, nil) {
+		if err != nil {
+			return fmt.Errorf("probe: listing the data actions: %w", err)
+		}
+		if !strings.HasPrefix(a.ID, "static") && a.Function == nil && a.Category != customAuthCategory {
+			p.rep.ActionID = a.ID
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: probe: the organisation lists no integration data action to reference (name one with -action)", ErrConfig)
+}
+
+// createScratch creates the scratch workflow.
+func (p *prober) createScratch(ctx context.Context) error {
+	body, _ := json.Marshal(map[string]string{"name": p.o.Name, "type": "workflow",
+		"description": "Scratch flow of the gcflow timeouts probe; it deletes it when done. Safe to delete."})
+	var f Flow
+	if err := p.c.callJSON(ctx, &call{method: http.MethodPost, path: "/api/v2/flows", body: body}, &f); err != nil {
+		return fmt.Errorf("probe: creating the scratch flow %s: %w", p.o.Name, err)
+	}
+	if f.ID == "" {
+		return fmt.Errorf("%w: probe: creating the scratch flow named no id", ErrInvalidResponse)
+	}
+	p.rep.ScratchFlowID, p.rep.ScratchFlowName = f.ID, p.o.Name
+	if p.o.OnScratch != nil {
+		p.o.OnScratch(f.ID, p.o.Name)
+	}
+	return nil
+}
+
+// deleteScratch deletes the scratch flow, even when ctx is cancelled:
+// first its lock, if this run holds it, then the flow; then it reads the
+// flow to see it gone.
+func (p *prober) deleteScratch(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
+	id := p.rep.ScratchFlowID
+	if f, err := p.c.Flow(ctx, id); err == nil && p.c.holds(f) {
+		_, _ = p.c.Revert(ctx, id)
+		if f, err = p.c.Flow(ctx, id); err == nil && f.Locked() {
+			_, _ = p.c.Unlock(ctx, id)
+		}
+	}
+	err := p.c.callJSON(ctx, &call{method: http.MethodDelete, path: "/api/v2/flows/" + url.PathEscape(id)}, nil)
+	if err == nil {
+		_, gerr := p.c.Flow(ctx, id)
+		var ae *APIError
+		p.rep.ScratchDeleted = errors.As(gerr, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone)
+	}
+	if !p.rep.ScratchDeleted {
+		return fmt.Errorf("probe: the scratch flow %s (%s) could not be deleted: delete it by hand (DELETE /api/v2/flows/%s): %v", id, p.rep.ScratchFlowName, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package client_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+)
+
+// deviationRow is the one row each deviation of the fake must turn to
+// "differs".
+var deviationRow = map[clienttest.Deviation]string{
+	clienttest.DeviatePublish202:              "publish-status",
+	clienttest.DeviateCheckoutAgain409:        "checkout-by-holder",
+	clienttest.DeviateRevertKeepsLock:         "revert-releases-lock",
+	clienttest.DeviateCustomTimeoutRewritten:  "custom-timeout-bytes",
+	clienttest.DeviateWrongSecret400:          "token-wrong-secret",
+	clienttest.DeviateActionPatchKeepsVersion: "action-patch-version",
+}
+
+// deviationSays is what the row that differs must say it observed.
+var deviationSays = map[clienttest.Deviation]string{
+	clienttest.DeviatePublish202:              "202",
+	clienttest.DeviateCheckoutAgain409:        "refused: 409 architect.flow.locked.by.user",
+	clienttest.DeviateRevertKeepsLock:         "the lock stayed",
+	clienttest.DeviateCustomTimeoutRewritten:  `stored as "PT0H0M7.000S", not "P0D0H0M7S0F"`,
+	clienttest.DeviateWrongSecret400:          "400 invalid_client",
+	clienttest.DeviateActionPatchKeepsVersion: "version 1, then 1",
+}
+
+// probeDemo runs Probe against the demo organisation with deviations, and
+// checks what must hold whatever the verdicts: the scratch flow is gone,
+// no lock is left, and every other flow's versions are as they were.
+func probeDemo(t *testing.T, opts *client.ProbeOptions, dev ...clienttest.Deviation) (*client.ProbeReport, *clienttest.Server) {
+	t.Helper()
+	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1, Deviations: dev})
+	before := map[string][]clienttest.Version{}
+	for _, id := range srv.FlowIDs() {
+		before[id] = srv.Versions(id)
+	}
+	rep, err := c.Probe(context.Background(), opts)
+	require.NoError(t, err)
+	assert.True(t, rep.ScratchDeleted)
+	assert.True(t, strings.HasPrefix(rep.ScratchFlowName, "gcflow-probe-"), rep.ScratchFlowName)
+	for f, err := range c.Flows(context.Background(), nil) {
+		require.NoError(t, err)
+		assert.NotEqual(t, rep.ScratchFlowID, f.ID, "the scratch flow is not listed")
+		assert.False(t, f.Locked() && f.ID != "demo-flow-05", "no lock left on %s", f.ID)
+	}
+	for _, id := range srv.FlowIDs() {
+		if id != rep.ScratchFlowID {
+			assert.Equal(t, before[id], srv.Versions(id), "flow %s untouched", id)
+		}
+	}
+	return rep, srv
+}
+
+func verdicts(rep *client.ProbeReport) map[string]client.Verdict {
+	out := map[string]client.Verdict{}
+	for _, r := range rep.Rows {
+		out[r.Behaviour] = r.Verdict
+	}
+	return out
+}
+
+// TestProbePlainFake: against the fake as modelled, every row is confirmed;
+// without WriteAction no action is written and its PATCH row is absent.
+func TestProbePlainFake(t *testing.T) {
+	rep, srv := probeDemo(t, &client.ProbeOptions{WriteAction: true})
+	require.Len(t, rep.Rows, 9)
+	for _, r := range rep.Rows {
+		assert.Equal(t, client.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
+		assert.Empty(t, r.FixIn, r.Behaviour)
+		assert.NotEmpty(t, r.Modelled, r.Behaviour)
+	}
+	assert.Equal(t, 1, srv.Counters().ActionPatches, "WriteAction: one PATCH, the same config back")
+	byName := map[string]client.ProbeRow{}
+	for _, r := range rep.Rows {
+		byName[r.Behaviour] = r
+	}
+	assert.Equal(t, "save 1.0, check-in 1.0, save 2.0, publish 2.0", byName["version-numbering"].Observed)
+	assert.Equal(t, "409 architect.flow.not.locked.by.user, 404 not.found", byName["error-codes"].Observed)
+	assert.Equal(t, "401 invalid_client", byName["token-wrong-secret"].Observed)
+	require.NotEmpty(t, byName["publish-status"].Answers)
+	assert.Equal(t, http.StatusOK, byName["publish-status"].Answers[0].Status)
+	assert.Contains(t, byName["publish-status"].Answers[0].Request, "POST /api/v2/flows/actions/publish")
+
+	rep, srv = probeDemo(t, nil)
+	assert.Len(t, rep.Rows, 8, "no PATCH row without WriteAction")
+	assert.Equal(t, 8, rep.Count(client.Confirmed))
+	assert.Zero(t, srv.Counters().ActionPatches, "no action written")
+}
+
+// TestProbeDeviations: each deviation turns its own row, and no other, to
+// "differs", naming the place to change.
+func TestProbeDeviations(t *testing.T) {
+	for _, dev := range clienttest.Deviations() {
+		t.Run(string(dev), func(t *testing.T) {
+			rep, _ := probeDemo(t, &client.ProbeOptions{WriteAction: true}, dev)
+			want := deviationRow[dev]
+			require.NotEmpty(t, want)
+			for _, r := range rep.Rows {
+				if r.Behaviour == want {
+					assert.Equal(t, client.Differs, r.Verdict, "%s: %s", r.Behaviour, r.Observed)
+					assert.NotEmpty(t, r.FixIn)
+					assert.Contains(t, r.Observed, deviationSays[dev])
+					if dev == clienttest.DeviateCustomTimeoutRewritten {
+						assert.Contains(t, r.Diff, `-                "text": "P0D0H0M7S0F",`)
+						assert.Contains(t, r.Diff, `+                "text": "PT0H0M7.000S",`)
+						assert.Contains(t, r.FixIn, "flow/edit.go")
+					}
+					continue
+				}
+				assert.Equal(t, client.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
+			}
+		})
+	}
+}
