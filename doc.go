@@ -24,8 +24,10 @@
 //   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
 //     Cloud organisation served over HTTP, for tests and demos.
 //
-// The commands under examples/ (audit, raise, restore, fakeorg) do the whole
-// job from a terminal; each takes -demo to run without credentials.
+// The commands under examples/ (audit, raise, restore, fakeorg, probe) do
+// the whole job from a terminal; each takes -demo to run without
+// credentials. Probe (client.Probe) settles, on a sandbox organisation, the
+// behaviours the module models but no public source confirms.
 //
 // A tour in ten lines:
 //

@@ -87,7 +87,7 @@ func (p *prober) run(ctx context.Context) error {
 	for _, step := range steps {
 		if err := step(ctx, id, plain); err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return p.stopped(ctx)
 			}
 			break // what is left of the flow steps cannot be reached
 		}
@@ -96,6 +96,19 @@ func (p *prober) run(ctx context.Context) error {
 	p.wrongSecret(ctx)
 	p.actionChecks(ctx)
 	p.settleErrorCodes()
+	if ctx.Err() != nil {
+		return p.stopped(ctx)
+	}
+	return nil
+}
+
+// stopped says, on every row not settled, that the run was stopped.
+func (p *prober) stopped(ctx context.Context) error {
+	for i := range p.rep.Rows {
+		if r := &p.rep.Rows[i]; r.Verdict == NotChecked {
+			r.Why = "stopped before it was settled (" + ctx.Err().Error() + ")"
+		}
+	}
 	return ctx.Err()
 }
 
@@ -367,6 +380,19 @@ func (p *prober) actionChecks(ctx context.Context) {
 		return
 	}
 	a := gjson.ParseBytes(raw)
+	if missing := actionFieldsMissing(a); len(missing) > 0 {
+		p.settle(behaviourActionRead, Differs, "missing or of another type: "+strings.Join(missing, ", "))
+	} else {
+		p.settle(behaviourActionRead, Confirmed, fmt.Sprintf("present (version %d, timeoutSeconds %d)", a.Get("version").Int(), a.Get("config.timeoutSeconds").Int()))
+	}
+	if p.o.WriteAction {
+		p.patchSame(ctx, a)
+	}
+}
+
+// actionFieldsMissing lists the fields an action PATCH sends back that the
+// action read lacks, or has with another JSON type.
+func actionFieldsMissing(a gjson.Result) []string {
 	var missing []string
 	for path, typ := range map[string]gjson.Type{"version": gjson.Number, "name": gjson.String, "category": gjson.String, "config.timeoutSeconds": gjson.Number} {
 		if a.Get(path).Type != typ {
@@ -376,15 +402,8 @@ func (p *prober) actionChecks(ctx context.Context) {
 	if !a.Get("config").IsObject() {
 		missing = append(missing, "config")
 	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		p.settle(behaviourActionRead, Differs, "missing or of another type: "+strings.Join(missing, ", "))
-	} else {
-		p.settle(behaviourActionRead, Confirmed, fmt.Sprintf("present (version %d, timeoutSeconds %d)", a.Get("version").Int(), a.Get("config.timeoutSeconds").Int()))
-	}
-	if p.o.WriteAction {
-		p.patchSame(ctx, a)
-	}
+	slices.Sort(missing)
+	return missing
 }
 
 // patchSame PATCHes the action with its own version, name, category and

@@ -61,14 +61,6 @@ func probeDemo(t *testing.T, opts *client.ProbeOptions, dev ...clienttest.Deviat
 	return rep, srv
 }
 
-func verdicts(rep *client.ProbeReport) map[string]client.Verdict {
-	out := map[string]client.Verdict{}
-	for _, r := range rep.Rows {
-		out[r.Behaviour] = r.Verdict
-	}
-	return out
-}
-
 // TestProbePlainFake: against the fake as modelled, every row is confirmed;
 // without WriteAction no action is written and its PATCH row is absent.
 func TestProbePlainFake(t *testing.T) {

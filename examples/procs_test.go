@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./raise", "./restore", "./audit", "./fakeorg", "./fileaudit")
+	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./raise", "./restore", "./audit", "./fakeorg", "./fileaudit", "./probe")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the commands: %v\n%s", err, out)
 		os.RemoveAll(dir)

@@ -5,6 +5,11 @@
 //	export GENESYS_CLOUD_API_URL=http://127.0.0.1:8089 GENESYS_CLOUD_CLIENT_ID=... GENESYS_CLOUD_CLIENT_SECRET=...
 //	go run ./examples/audit -below 5s
 //
+// -flows 500 makes a large organisation (published copies of the demo's
+// flows); -requests FILE logs each request; -deviate NAME (repeatable) makes
+// it behave unlike the modelled platform in one way, to see examples/probe
+// notice.
+//
 // Its state lives in memory until it stops (Ctrl-C, SIGTERM or SIGHUP).
 // Read it back through the same HTTP API, as the commands do.
 package main
@@ -17,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	latency := fs.Duration("latency", 0, "delay every API answer by this much (to watch or interrupt a run mid-way)")
 	flows := fs.Int("flows", 40, "how many flows: above the demo's 40, published copies of its flows are added (a large organisation)")
 	requests := fs.String("requests", "", "append a line per request to this file: method, path and status (token requests too)")
+	var deviations deviationFlag
+	fs.Var(&deviations, "deviate", "behave unlike the modelled platform in this way (repeatable): "+deviationNames())
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fakeorg [-addr 127.0.0.1:8089]\n\nServes the demo organisation and prints the GENESYS_CLOUD_* variables for it.")
 		fs.SetOutput(stderr)
@@ -65,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return cli.ExitUsage
 	}
 	org, handler, closeLog, err := newOrg(&clienttest.Options{RequestsPerMinute: *rpm, OperationReads: *opReads, RateLimitHeaders: true,
-		Faults: clienttest.Faults{Latency: *latency}}, *flows, *requests)
+		Faults: clienttest.Faults{Latency: *latency}, Deviations: deviations}, *flows, *requests)
 	if err != nil {
 		fmt.Fprintln(stderr, "fakeorg:", err)
 		return cli.ExitFailure
@@ -140,4 +148,26 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// deviationFlag is -deviate, repeatable.
+type deviationFlag []clienttest.Deviation
+
+func (d *deviationFlag) String() string { return fmt.Sprint([]clienttest.Deviation(*d)) }
+
+func (d *deviationFlag) Set(s string) error {
+	dev, err := clienttest.ParseDeviation(s)
+	if err != nil {
+		return fmt.Errorf("%s: not one of %s", s, deviationNames())
+	}
+	*d = append(*d, dev)
+	return nil
+}
+
+func deviationNames() string {
+	var names []string
+	for _, d := range clienttest.Deviations() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, ", ")
 }

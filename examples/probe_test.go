@@ -1,0 +1,139 @@
+package examples_test
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
+)
+
+// probeOutcome runs probe -sandbox -write-action -format json against o and
+// checks, through the organisation's API, that the scratch flow is gone
+// and nothing else changed.
+func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, client.ProbeReport) {
+	t.Helper()
+	before := o.state(t)
+	actions := actionVersions(t, o)
+	r := o.run(t, nil, "probe", "-sandbox", "-write-action", "-format", "json")
+	var rep client.ProbeReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	after := o.state(t) // 40 flows: the scratch flow is not listed
+	assert.Equal(t, before, after, "no flow but the scratch one changed, and no lock is left")
+	assert.True(t, rep.ScratchDeleted)
+	_, err := o.c.Flow(context.Background(), rep.ScratchFlowID)
+	var ae *client.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 410, ae.Status, "the scratch flow is deleted")
+	got := actionVersions(t, o)
+	for id, v := range actions {
+		want := v
+		if id == rep.ActionID && dev != clienttest.DeviateActionPatchKeepsVersion {
+			want = v + 1 // -write-action: the same config back, one PATCH
+		}
+		assert.Equal(t, want, got[id], "action %s", id)
+	}
+	return r, rep
+}
+
+// actionVersions reads every demo action's version through the API.
+func actionVersions(t *testing.T, o *org) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, id := range []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"} {
+		a, err := o.c.DataAction(context.Background(), id)
+		require.NoError(t, err)
+		out[id] = a.Version
+	}
+	return out
+}
+
+// TestProbeCommand: against plain fakeorg every row is confirmed (exit 0);
+// against fakeorg -deviate NAME exactly that row differs (exit 3) and names
+// the place to change; without -sandbox nothing is done (exit 2).
+func TestProbeCommand(t *testing.T) {
+	processTest(t)
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		o := startOrg(t, 0)
+		r := o.run(t, nil, "probe")
+		assert.Equal(t, 2, r.code)
+		assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
+		assert.Contains(t, r.stderr, "probe: -sandbox is required: the probe creates one scratch workflow (gcflow-probe-<timestamp>)")
+		before := o.state(t)
+		bad := o.run(t, nil, "probe", "-sandbox", "-action", "custom_-_no-such-action")
+		assert.Equal(t, 1, bad.code)
+		assert.Equal(t, 1, strings.Count(bad.stderr, "\n"), bad.stderr)
+		assert.Contains(t, bad.stderr, "probe: data action custom_-_no-such-action (-action): ")
+		assert.Contains(t, bad.stderr, "not found")
+		assert.Empty(t, bad.stdout)
+		bad = o.run(t, nil, "probe", "-sandbox", "-format", "yaml")
+		assert.Equal(t, 2, bad.code)
+		assert.Equal(t, "probe: -format yaml: not text or json\n", bad.stderr)
+		assert.Equal(t, before, o.state(t), "a bad -action creates no scratch flow")
+		r, rep := probeOutcome(t, o, "")
+		assert.Equal(t, 0, r.code, r.stderr)
+		require.Len(t, rep.Rows, 9)
+		for _, row := range rep.Rows {
+			assert.Equal(t, client.Confirmed, row.Verdict, "%s: %s %s", row.Behaviour, row.Observed, row.Why)
+		}
+		text := o.run(t, nil, "probe", "-sandbox")
+		assert.Equal(t, 0, text.code, text.stderr)
+		assert.Contains(t, text.stdout, "8 confirmed, 0 differ, 0 could not be checked")
+		assert.Regexp(t, `(?m)^publish-status +confirmed +200 `, text.stdout)
+	})
+	for _, dev := range clienttest.Deviations() {
+		t.Run(string(dev), func(t *testing.T) {
+			t.Parallel()
+			o := startOrg(t, 0, "-deviate", string(dev))
+			r, rep := probeOutcome(t, o, dev)
+			assert.Equal(t, 3, r.code, r.stderr)
+			var differ []string
+			for _, row := range rep.Rows {
+				if row.Verdict != client.Confirmed {
+					differ = append(differ, row.Behaviour+" "+string(row.Verdict))
+				}
+			}
+			require.Len(t, differ, 1, "exactly one row differs")
+			text := o.run(t, nil, "probe", "-sandbox", "-write-action")
+			assert.Equal(t, 3, text.code)
+			assert.Contains(t, text.stdout, "8 confirmed, 1 differ, 0 could not be checked")
+			assert.Regexp(t, `(?m)^\S+ differs: change \S+`, text.stdout)
+		})
+	}
+}
+
+var regexpScratch = regexp.MustCompile(`created the scratch flow (\S+) `)
+
+// TestProbeSIGTERM: SIGTERM while the probe works still deletes the scratch
+// flow, and the run says it stopped.
+func TestProbeSIGTERM(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 150*time.Millisecond)
+	before := o.state(t)
+	p := o.start(t, nil, "probe", "-sandbox")
+	p.waitStderr(t, "created the scratch flow")
+	time.Sleep(600 * time.Millisecond) // a few requests into the checks
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	r := p.wait(t)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.False(t, r.signaled, "it exits by itself")
+	assert.Contains(t, r.stderr, "stopping")
+	assert.Contains(t, r.stdout, ": deleted;", r.stdout)
+	assert.Contains(t, r.stdout, "could not check  stopped before it was settled (context canceled)", "stopped mid-run")
+	assert.Equal(t, before, o.state(t), "the scratch flow is gone, nothing else changed, no lock left")
+	m := regexpScratch.FindStringSubmatch(r.stderr)
+	require.NotNil(t, m, r.stderr)
+	_, err := o.c.Flow(context.Background(), m[1])
+	var ae *client.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 410, ae.Status)
+}
