@@ -26,7 +26,7 @@ func TestProbeVersionNumbering(t *testing.T) {
 		{[]string{"save 1.0", "check-in 2.0", "save 3.0", "publish 4.0"}, Differs}, // every step a new number
 		{[]string{"save 1.0", "check-in 1.0", "save 2.0", "publish 3.0"}, Differs},
 		{[]string{"save none", "check-in 1.0", "save none", "publish 2.0"}, Differs}, // saves not shown
-		{[]string{"save 1.0", "check-in 1.0", "save 2.0", "publish v2"}, Differs},   // not numbers
+		{[]string{"save 1.0", "check-in 1.0", "save 2.0", "publish v2"}, Differs},    // not numbers
 	}
 	for _, c := range cases {
 		p := probeRows(t, false)
