@@ -90,7 +90,7 @@ func (c *Client) cachedConfiguration(ctx context.Context, cache ConfigCache, flo
 		return nil, false, errNoKey
 	}
 	if b, hit, gerr := cache.Get(ctx, key); gerr == nil && hit {
-		if doc, perr := flow.Parse(b); perr == nil {
+		if doc, perr := c.parseConfiguration(key, b); perr == nil {
 			return doc, true, nil
 		}
 	}
@@ -99,7 +99,7 @@ func (c *Client) cachedConfiguration(ctx context.Context, cache ConfigCache, flo
 	if err != nil {
 		return nil, false, err
 	}
-	if doc, err = parseConfiguration(path, body); err != nil {
+	if doc, err = c.parseConfiguration(path, body); err != nil {
 		return nil, false, err
 	}
 	_ = cache.Put(ctx, key, body) // a cache saves requests; it never fails a read

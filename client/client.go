@@ -60,6 +60,9 @@ type Client struct {
 	cfg       Config
 	// readOnly refuses every request but GET and HEAD (a dry run).
 	readOnly bool
+	// anyShape parses configurations with flow.ParseAny
+	// (UpdateOptions.AnyShape).
+	anyShape bool
 }
 
 // New checks cfg and returns a client. It sends nothing: the first request

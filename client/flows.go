@@ -160,12 +160,18 @@ func (c *Client) document(ctx context.Context, path string) (*flow.Document, err
 	if err != nil {
 		return nil, err
 	}
-	return parseConfiguration(path, body)
+	return c.parseConfiguration(path, body)
 }
 
-// parseConfiguration parses a configuration read from path.
-func parseConfiguration(path string, body []byte) (*flow.Document, error) {
-	doc, err := flow.Parse(body)
+// parseConfiguration parses a configuration read from path: with
+// flow.ParseAny on a view made for UpdateOptions.AnyShape, else with
+// flow.Parse.
+func (c *Client) parseConfiguration(path string, body []byte) (*flow.Document, error) {
+	parse := flow.Parse
+	if c.anyShape {
+		parse = flow.ParseAny
+	}
+	doc, err := parse(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: GET %s: %w", ErrInvalidResponse, path, err)
 	}

@@ -111,6 +111,11 @@ type UpdateOptions struct {
 	// anything is written; an error from it stops the update, and the lock
 	// is released.
 	Backup func(ctx context.Context, original *Original) error
+	// AnyShape reads and writes a configuration of a shape package flow
+	// does not read as it is (flow.ParseAny): the edit gets a Document
+	// with no nodes, which it can only Overwrite, as restoring a backup
+	// does. Verification then compares the bytes (or the decoded JSON).
+	AnyShape bool
 	// Cache, when set, serves the first read of the latest configuration,
 	// the one made without a lock to learn whether there is anything to
 	// change (see ConfigCache). The read after check-out is always made
@@ -210,6 +215,11 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	}
 	if o.DryRun {
 		c = c.ReadOnly() // structural: nothing below can write
+	}
+	if o.AnyShape {
+		view := *c
+		view.anyShape = true
+		c = &view
 	}
 	policy := c.policy
 	policy.Notify = nil
@@ -429,9 +439,9 @@ func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOp
 			st.held = false
 			return &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: true}}
 		}
-		doc, err := flow.Parse(cur)
+		doc, err := c.parseConfiguration("the saved draft", cur)
 		if err != nil {
-			return fmt.Errorf("%w: the saved draft: %w", ErrInvalidResponse, err)
+			return err
 		}
 		res.Changes = st.changes
 		return c.commit(ctx, f.ID, doc, o, res, st)

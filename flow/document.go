@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,9 @@ import (
 type Shape int
 
 const (
+	// ShapeUnknown is a JSON object of neither known shape, held as it is
+	// by ParseAny: it has no nodes, and nothing in it can be edited.
+	ShapeUnknown Shape = 0
 	// ShapeArchitect is the configuration Genesys Cloud serves and accepts:
 	// flowSequenceItemList and actions whose __type is DataAction.
 	ShapeArchitect Shape = iota + 1
@@ -26,6 +30,8 @@ func (s Shape) String() string {
 		return "architect"
 	case ShapeTutorial:
 		return "tutorial"
+	case ShapeUnknown:
+		return "unknown"
 	default:
 		return fmt.Sprintf("Shape(%d)", int(s))
 	}
@@ -190,6 +196,25 @@ func Parse(data []byte) (*Document, error) {
 		return nil, fmt.Errorf("%w: want an Architect configuration (a top-level flowSequenceItemList array) or a tutorial document (a flowVersion object with nodes)", ErrUnknownShape)
 	}
 	return d, nil
+}
+
+// ParseAny is Parse, except that a JSON object of a shape this package does
+// not read is not an error: the Document holds its bytes with ShapeUnknown
+// and no nodes, so that it can still be backed up, compared and restored
+// (Overwrite) byte for byte, though nothing in it can be edited. Invalid
+// JSON, a top-level value that is not an object and an ambiguous document
+// are errors as in Parse.
+func ParseAny(data []byte) (*Document, error) {
+	d, err := Parse(data)
+	if err == nil || !errors.Is(err, ErrUnknownShape) {
+		return d, err
+	}
+	// ErrUnknownShape comes after a whole, valid scan: only the top-level
+	// kind is left to check.
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, err
+	}
+	return &Document{data: append([]byte(nil), data...), shape: ShapeUnknown}, nil
 }
 
 func kindName(c byte) string { return typeName([]byte{c}) }

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 			fmt.Fprintln(stderr, "restore:", err)
 			return cli.ExitFailure
 		}
-		doc, err := flow.Parse(b.Config)
+		doc, err := flow.ParseAny(b.Config) // a flow of a shape flow does not read is restored as it is
 		if err != nil {
 			fmt.Fprintf(stderr, "restore: %s: %s\n", path, cli.Explain(err, permissions))
 			return cli.ExitFailure
@@ -105,7 +105,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	o := &options{apply: *apply || *publish, force: *force, demo: *demo, files: []string{*file}}
 	o.update = client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
-		ReleaseStaleLocks: *releaseStale, DryRun: !o.apply, DiffLabel: "backup"}
+		ReleaseStaleLocks: *releaseStale, DryRun: !o.apply, DiffLabel: "backup", AnyShape: true}
 	if *dir != "" {
 		files, err := backup.Files(*dir)
 		if err != nil || len(files) == 0 {

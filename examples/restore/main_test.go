@@ -78,3 +78,50 @@ func TestRestoreRefusesBadInput(t *testing.T) {
 	assert.Equal(t, 1, run(context.Background(), []string{"-dir", t.TempDir()}, &out, &errOut, connect))
 	assert.True(t, strings.Contains(errOut.String(), "no backup files"))
 }
+
+// TestRestoreUnknownShape: a flow whose configuration package flow does not
+// read (a shape Genesys may add) is backed up by its bytes and restored
+// byte for byte; the update path parses it as opaque only when asked
+// (UpdateOptions.AnyShape).
+func TestRestoreUnknownShape(t *testing.T) {
+	srv := clienttest.NewServer(&clienttest.Options{RequestsPerMinute: -1})
+	defer srv.Close()
+	c := srv.Client(t)
+	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
+	original := []byte(`{"name":"Odd","flowKind":"next-generation","steps":[{"id":"s1","wait":"PT3S"}]}`)
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Odd", Type: "workflow", Config: original})
+	require.NoError(t, err)
+
+	// Back it up as the platform serves it, without parsing it.
+	got, err := c.ConfigurationBytes(context.Background(), id, "1.0")
+	require.NoError(t, err)
+	require.Equal(t, original, got)
+	dir := t.TempDir()
+	require.NoError(t, (&backup.Dir{Path: dir}).Write(&client.Original{FlowID: id, FlowName: "Odd", FlowType: "WORKFLOW", VersionID: "1.0", Config: got}))
+
+	// Someone changes it; without AnyShape an update cannot even read it.
+	changed := []byte(`{"name":"Odd","flowKind":"next-generation","steps":[{"id":"s1","wait":"PT9S"}]}`)
+	require.NoError(t, srv.CommitAsUser(id, "Jane Doe", changed, true))
+	overwrite := func(d *flow.Document) ([]flow.Change, error) {
+		o, err := flow.ParseAny(original)
+		if err != nil {
+			return nil, err
+		}
+		return d.Overwrite(o), nil
+	}
+	_, err = c.UpdateFlow(context.Background(), id, overwrite, &client.UpdateOptions{DryRun: true})
+	require.ErrorIs(t, err, flow.ErrUnknownShape)
+	require.ErrorIs(t, err, client.ErrInvalidResponse)
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-file", filepath.Join(dir, id+".json")}, &out, &errOut, connect)
+	require.Equal(t, 0, code, errOut.String())
+	assert.Regexp(t, `(?m)^ *-\s+"wait": "PT9S"$`, out.String())
+	assert.Regexp(t, `(?m)^ *\+\s+"wait": "PT3S"$`, out.String())
+	assert.Equal(t, changed, srv.Published(id), "a dry run writes nothing")
+
+	code = run(context.Background(), []string{"-file", filepath.Join(dir, id+".json"), "-publish"}, &out, &errOut, connect)
+	require.Equal(t, 0, code, errOut.String())
+	assert.Equal(t, string(original), string(srv.Published(id)), "restored byte for byte")
+	assert.Empty(t, srv.LockHolder(id))
+}
