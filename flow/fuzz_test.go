@@ -57,6 +57,17 @@ func FuzzParse(f *testing.F) {
 		if errors.Is(err, flow.ErrInvalidJSON) == json.Valid(data) {
 			t.Fatalf("Parse says %v, encoding/json says valid=%v", err, json.Valid(data))
 		}
+		// ParseAny agrees with Parse, bar a JSON object of another shape,
+		// which it holds byte for byte.
+		a, aerr := flow.ParseAny(data)
+		switch {
+		case err == nil && (aerr != nil || !bytes.Equal(a.Bytes(), d.Bytes()) || a.Shape() != d.Shape()):
+			t.Fatalf("ParseAny differs from Parse on a known shape: %v", aerr)
+		case aerr == nil && err != nil && (!errors.Is(err, flow.ErrUnknownShape) || a.Shape() != flow.ShapeUnknown || !bytes.Equal(a.Bytes(), data)):
+			t.Fatalf("ParseAny accepted what Parse refused with %v", err)
+		case aerr != nil && errors.Is(err, flow.ErrUnknownShape) && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")):
+			t.Fatalf("ParseAny refused a JSON object of another shape: %v", aerr)
+		}
 		if err != nil {
 			return
 		}
