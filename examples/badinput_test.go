@@ -103,6 +103,11 @@ func TestBadInputCommands(t *testing.T) {
 		{"-actions with a wrong secret", []string{"GENESYS_CLOUD_CLIENT_SECRET=wrong"}, "raise", []string{"-actions", "-publish", "-backup-dir", noBackups}, 1, "(check GENESYS_CLOUD_CLIENT_ID"},
 		{"an unknown audit -by", nil, "audit", []string{"-by", "flow"}, 2, "audit: -by flow: not node or action"},
 		{"nothing to raise makes no backup folder", nil, "raise", []string{"-publish", "-flows", "demo-flow-01", "-backup-dir", noBackups}, 0, ""},
+		{"-cache and -no-cache", nil, "audit", []string{"-cache", noBackups, "-no-cache"}, 2, "audit: -cache " + noBackups + " and -no-cache: choose one"},
+		{"an empty -cache", nil, "raise", []string{"-cache", " "}, 2, "raise: -cache: needs a folder"},
+		{"probe without -sandbox", nil, "probe", nil, 2, "probe: -sandbox is required: the probe creates one scratch workflow"},
+		{"probe with a data action that does not exist", nil, "probe", []string{"-sandbox", "-action", "nope"}, 1, "probe: data action nope (-action): "},
+		{"a cache folder that cannot be made", nil, "audit", []string{"-below", "5s", "-cache", "/dev/null/cache"}, 0, "audit: warning: configuration cache /dev/null/cache: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := o.run(t, c.env, c.command, c.args...)
