@@ -171,43 +171,44 @@ func (d *Document) apply(plans []plan) ([]Change, error) {
 	if err != nil || len(reps) == 0 {
 		return nil, err
 	}
-	out, shifts, err := d.splice(reps)
+	out, err := d.splice(reps)
 	if err != nil {
 		return nil, err
-	}
-	moved := func(pos int) int {
-		// the number of replacements that start before pos
-		n := sort.Search(len(reps), func(i int) bool { return reps[i].start >= pos })
-		if n == 0 {
-			return pos
-		}
-		return pos + shifts[n-1]
 	}
 	want := make(map[int]time.Duration, len(plans))
 	for _, p := range plans {
 		want[p.node] = p.to
 	}
-	holdsEdit := func(r *nodeRec) bool {
-		first := sort.Search(len(reps), func(k int) bool { return reps[k].start >= r.start })
-		return first < len(reps) && reps[first].start < r.end
+	// Read every node that holds an edit again from the new bytes, before
+	// anything changes: one sweep, nodes and replacements both in order.
+	type fresh struct {
+		i   int
+		rec nodeRec
 	}
-	// Check every edited node first; keeping the re-read records until the
-	// commit would cost a copy of each, so the commit reads them again (the
-	// same computation: it cannot fail then).
-	for i := range d.nodes {
-		if holdsEdit(&d.nodes[i]) {
-			if _, err := d.reread(out, i, reps, moved, want); err != nil {
-				return nil, err
-			}
-		}
-	}
+	edited := make([]fresh, 0, len(plans))
+	var sw sweep
 	for i := range d.nodes {
 		r := &d.nodes[i]
-		if holdsEdit(r) {
-			*r, _ = d.reread(out, i, reps, moved, want)
+		sw.upTo(reps, r.start)
+		if sw.k < len(reps) && reps[sw.k].start < r.end {
+			nr, err := d.reread(out, i, reps[sw.k:], sw.shift, want)
+			if err != nil {
+				return nil, err
+			}
+			edited = append(edited, fresh{i, nr})
+		}
+	}
+	// Commit: the edited nodes as read again, the others moved.
+	sw, e := sweep{}, 0
+	for i := range d.nodes {
+		r := &d.nodes[i]
+		sw.upTo(reps, r.start)
+		if e < len(edited) && edited[e].i == i {
+			*r = edited[e].rec
+			e++
 			continue
 		}
-		r.start, r.end = moved(r.start), moved(r.end)
+		r.start, r.end = r.start+sw.shift, r.end+sw.shift
 	}
 	d.data = out
 	return changes, nil
@@ -234,43 +235,52 @@ func (d *Document) planReplacements(plans []plan) ([]replacement, []Change, erro
 }
 
 // splice checks each replacement's span and makes them all in one new
-// buffer. shifts[i] is how far a position after reps[i] moves.
-func (d *Document) splice(reps []replacement) (out []byte, shifts []int, err error) {
+// buffer.
+func (d *Document) splice(reps []replacement) ([]byte, error) {
 	size := len(d.data)
 	for i, rp := range reps {
 		if i > 0 && rp.start < reps[i-1].end {
-			return nil, nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
+			return nil, fmt.Errorf("flow: internal error: overlapping edits at byte offsets %d and %d", reps[i-1].start, rp.start)
 		}
 		if !bytes.Equal(d.data[rp.start:rp.end], rp.old) {
-			return nil, nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
+			return nil, fmt.Errorf("%w: the document does not hold %q at byte offset %d", ErrAmbiguous, rp.old, rp.start)
 		}
 		size += len(rp.text) - (rp.end - rp.start)
 	}
-	out = make([]byte, 0, size)
-	prev, shift := 0, 0
-	shifts = make([]int, len(reps))
-	for i, rp := range reps {
+	out := make([]byte, 0, size)
+	prev := 0
+	for _, rp := range reps {
 		out = append(append(out, d.data[prev:rp.start]...), rp.text...)
 		prev = rp.end
-		shift += len(rp.text) - (rp.end - rp.start)
-		shifts[i] = shift
 	}
-	return append(out, d.data[prev:]...), shifts, nil
+	return append(out, d.data[prev:]...), nil
+}
+
+// sweep walks the sorted replacements alongside the sorted nodes: k is the
+// first replacement that does not start before the current position, and
+// shift how far the replacements before it move that position.
+type sweep struct{ k, shift int }
+
+// upTo moves the sweep past the replacements that start before pos.
+func (s *sweep) upTo(reps []replacement, pos int) {
+	for s.k < len(reps) && reps[s.k].start < pos {
+		s.shift += len(reps[s.k].text) - (reps[s.k].end - reps[s.k].start)
+		s.k++
+	}
 }
 
 // reread is node i as it stands in out after the splice, read again from
 // the new bytes: a tutorial node whole (it is small), an Architect node by
 // its moved member spans and its timeout read again. An edited node must
 // read back as its target.
-func (d *Document) reread(out []byte, i int, reps []replacement, moved func(int) int, want map[int]time.Duration) (nodeRec, error) {
+func (d *Document) reread(out []byte, i int, own []replacement, base int, want map[int]time.Duration) (nodeRec, error) {
 	r := &d.nodes[i]
-	// Positions in the node move by what moved the node's start, and by the
-	// node's own replacements (one or two) before them.
-	first := sort.Search(len(reps), func(k int) bool { return reps[k].start >= r.start })
-	base := moved(r.start) - r.start
+	// Positions in the node move by base, what moved the node's start, and
+	// by the node's own replacements (one or two: the first of own) before
+	// them.
 	at := func(pos int) int {
 		shift := base
-		for _, rp := range reps[first:] {
+		for _, rp := range own {
 			if rp.start >= pos {
 				break
 			}

@@ -87,8 +87,8 @@ func (s absSpan) ok() bool { return s.end > 0 }
 func fieldsAt(data []byte, start, end int, out []absSpan, keys ...string) (dup string, n int) {
 	i := skipWS(data, start+1)
 	for i < end && data[i] != '}' {
-		kend := skipString(data, i)
-		key, esc := data[i+1:kend-1], bytes.IndexByte(data[i+1:kend-1], '\\') >= 0
+		kend, esc := skipStringEsc(data, i)
+		key := data[i+1 : kend-1]
 		i = skipWS(data, kend)
 		i = skipWS(data, i+1) // the colon
 		vend := skipValue(data, i)
@@ -140,6 +140,21 @@ func skipString(data []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// skipStringEsc is skipString, and whether the string holds an escape.
+func skipStringEsc(data []byte, i int) (int, bool) {
+	esc := false
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			esc = true
+			i++
+		case '"':
+			return i + 1, esc
+		}
+	}
+	return i, esc
 }
 
 // skipValue returns the offset after the valid JSON value at i.
