@@ -226,7 +226,7 @@ func (p *prober) pickAction(ctx context.Context) error {
 		p.rep.ActionID = id
 		return nil
 	}
-	for a, err := range pages[DataAction](ctx, p.c, "/api/v2/integrations/actions", url.Values{}, MaxPageSize, nil) {
+	for a, err := range pages[DataAction](ctx, p.c, "/api/v2/integrations/actions", url.Values{}, 25, nil) { // the documented default size: the largest this listing takes is unconfirmed
 		if err != nil {
 			return fmt.Errorf("probe: listing the data actions: %w", err)
 		}

@@ -178,8 +178,11 @@ func skipValue(data []byte, i int) int {
 		}
 		return i
 	default:
-		for i < len(data) && !strings.ContainsRune(" \t\r\n,}]", rune(data[i])) {
-			i++
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case ' ', '\t', '\r', '\n', ',', '}', ']':
+				return i
+			}
 		}
 		return i
 	}

@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 	"math"
+	"slices"
 
 	"encoding/json"
 	"fmt"
@@ -131,12 +132,17 @@ type topMember struct {
 }
 
 type scanner struct {
-	data     []byte
-	depth    int
-	path     []pathSeg
-	members  []memberRec
-	carriers []carrier
-	nodes    []nodeRec // the candidates: objects whose own __type names a Data Action
+	data  []byte
+	depth int
+	path  []pathSeg
+	// prefix is the pointer of prefixPath, the parent of the last node
+	// found (prefixOK once set).
+	prefix     string
+	prefixPath []pathSeg
+	prefixOK   bool
+	members    []memberRec
+	carriers   []carrier
+	nodes      []nodeRec // the candidates: objects whose own __type names a Data Action
 	// the root object's members that decide the shape
 	sequences, flowVersion topMember
 	rootKind               byte
@@ -548,31 +554,40 @@ func (s *scanner) checkDuplicates(ms []memberRec, cs []carrier, base int) {
 		}
 		return
 	}
-	// offsets of the first two members with each carrier's key
+	// offsets of the first two members with each carrier's key: one map
+	// from key to an index in one slice (a wide object has a carrier a
+	// member, so this is one allocation, not one a member)
 	type seen struct{ first, second int32 }
-	byKey := make(map[string]*seen, len(cs))
+	byKey := make(map[string]int32, len(cs))
+	seens := make([]seen, 0, len(cs))
+	lookup := func(key []byte) (int32, bool) {
+		if bytes.IndexByte(key, '\\') >= 0 {
+			i, ok := byKey[keyText(key, true)]
+			return i, ok
+		}
+		i, ok := byKey[string(key)] // no allocation for a lookup
+		return i, ok
+	}
 	for _, c := range cs {
-		byKey[s.keyString(ms[c.member-base])] = &seen{-1, -1}
+		if key := s.key(ms[c.member-base]); !mapHas(lookup, key) {
+			byKey[s.keyString(ms[c.member-base])] = int32(len(seens))
+			seens = append(seens, seen{-1, -1})
+		}
 	}
 	for _, m := range ms {
-		key := s.key(m)
-		var e *seen
-		if bytes.IndexByte(key, '\\') >= 0 {
-			e = byKey[keyText(key, true)]
-		} else {
-			e = byKey[string(key)] // no allocation for a lookup
-		}
+		i, ok := lookup(s.key(m))
 		switch {
-		case e == nil:
-		case e.first < 0:
-			e.first = m.off
-		case e.second < 0:
-			e.second = m.off
+		case !ok:
+		case seens[i].first < 0:
+			seens[i].first = m.off
+		case seens[i].second < 0:
+			seens[i].second = m.off
 		}
 	}
 	for _, c := range cs {
 		a := ms[c.member-base]
-		e := byKey[s.keyString(a)]
+		i, _ := lookup(s.key(a))
+		e := seens[i]
 		if e.second < 0 {
 			continue
 		}
@@ -598,6 +613,11 @@ func (s *scanner) markAmbiguous(c carrier, a, b memberRec) {
 }
 
 // keyString is m's key text, escapes resolved.
+func mapHas(lookup func([]byte) (int32, bool), key []byte) bool {
+	_, ok := lookup(key)
+	return ok
+}
+
 func (s *scanner) keyString(m memberRec) string {
 	key := s.key(m)
 	return keyText(key, bytes.IndexByte(key, '\\') >= 0)
@@ -642,30 +662,48 @@ func keyText(raw []byte, esc bool) string {
 	return v
 }
 
-// pointer is the RFC 6901 JSON Pointer of the value being scanned.
+// pointer is the RFC 6901 JSON Pointer of the value being scanned. The
+// parent's pointer is built once for all its children (the Data Actions of
+// one actionList), and each child's is that and its last segment: one
+// allocation a node.
 func (s *scanner) pointer() string {
-	var b strings.Builder
-	b.Grow(8 * len(s.path)) // one allocation for most paths
-	for _, p := range s.path {
-		b.WriteByte('/')
-		if p.array {
-			b.WriteString(strconv.Itoa(p.index))
-			continue
+	n := len(s.path)
+	if n == 0 {
+		return ""
+	}
+	if !s.prefixOK || !slices.Equal(s.prefixPath, s.path[:n-1]) {
+		var b strings.Builder
+		for _, p := range s.path[:n-1] {
+			s.writeSegment(&b, p)
 		}
-		end := p.key + 1
-		for s.data[end] != '"' {
-			if s.data[end] == '\\' {
-				end++
-			}
+		s.prefix, s.prefixPath, s.prefixOK = b.String(), append(s.prefixPath[:0], s.path[:n-1]...), true
+	}
+	var b strings.Builder
+	b.Grow(len(s.prefix) + 24)
+	b.WriteString(s.prefix)
+	s.writeSegment(&b, s.path[n-1])
+	return b.String()
+}
+
+// writeSegment writes one path segment, "/" and the escaped key or index.
+func (s *scanner) writeSegment(b *strings.Builder, p pathSeg) {
+	b.WriteByte('/')
+	if p.array {
+		b.WriteString(strconv.Itoa(p.index))
+		return
+	}
+	end := p.key + 1
+	for s.data[end] != '"' {
+		if s.data[end] == '\\' {
 			end++
 		}
-		if raw := s.data[p.key+1 : end]; !p.esc && !bytes.ContainsAny(raw, "~/") {
-			b.Write(raw)
-		} else {
-			b.WriteString(escapePointer(keyText(raw, p.esc)))
-		}
+		end++
 	}
-	return b.String()
+	if raw := s.data[p.key+1 : end]; !p.esc && !bytes.ContainsAny(raw, "~/") {
+		b.Write(raw)
+	} else {
+		b.WriteString(escapePointer(keyText(raw, p.esc)))
+	}
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
