@@ -193,3 +193,33 @@ func TestRaiseCache(t *testing.T) {
 	}
 	assert.Zero(t, srv.Counters().ConfigReads-readsBefore)
 }
+
+// TestCacheLatestFallback: a saved draft that its version's own route does
+// not serve (404) is read from latestconfiguration, and not cached: what
+// is stored under a key must be that key's version.
+func TestCacheLatestFallback(t *testing.T) {
+	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
+	draft := strings.Replace(string(srv.Published("demo-flow-01")), `"Demo flow"`, `"Demo flow, edited"`, 1)
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Saved draft", Type: "inboundcall", Config: srv.Published("demo-flow-01"), Draft: []byte(draft), DraftSavedOnly: true})
+	require.NoError(t, err)
+	cache := &countingCache{}
+	o := &client.AuditOptions{Latest: true, FlowIDs: []string{id}, Cache: cache}
+	for range 2 {
+		srv.FailNext("GET", "/api/v2/flows/"+id+"/versions/2.0/configuration", 1, 404)
+		before := srv.Counters().ConfigReads
+		for a, err := range c.AuditFlows(context.Background(), o) {
+			require.NoError(t, err)
+			assert.False(t, a.FromCache)
+			assert.Equal(t, "2.0", a.Version)
+		}
+		assert.Equal(t, 1, srv.Counters().ConfigReads-before, "read from latestconfiguration")
+		assert.Zero(t, cache.put, "not cached")
+	}
+	// Served by its version route, it is cached like any other.
+	for range 2 {
+		for _, err := range c.AuditFlows(context.Background(), o) {
+			require.NoError(t, err)
+		}
+	}
+	assert.Equal(t, 1, cache.put)
+}
