@@ -41,8 +41,15 @@
 // another run's, or a crashed run's, and is waited for and reported
 // (*LockError), or released only with UpdateOptions.ReleaseStaleLocks.
 //
+// Repeat runs are cheap. A flow version's configuration never changes once
+// written, so AuditOptions.Cache and UpdateOptions.Cache (a ConfigCache,
+// such as DirCache) keep configurations by version: a repeat audit of an
+// unchanged organisation reads the listing and the actions only.
+//
 // The parts of the API that could not be confirmed from a first-party source
-// are in modelled.go, one constant each.
+// are in modelled.go, one constant each. Probe settles them on a sandbox
+// organisation, with one scratch flow that it deletes, and names the place
+// to change for each that differs.
 //
 // A Client is safe for concurrent use by multiple goroutines.
 package client
