@@ -46,39 +46,44 @@ type ProbeOptions struct {
 // PlatformAnswer is what the platform answered to one request of a probe.
 type PlatformAnswer struct {
 	// Request is the method and path ("POST /api/v2/flows/actions/publish").
-	Request string
-	Status  int
+	Request string `json:"request"`
+	Status  int    `json:"status"`
 	// Code and Message are the platform's error code and message, for an
 	// error.
-	Code, Message, CorrelationID string
+	Code          string `json:"code,omitempty"`
+	Message       string `json:"message,omitempty"`
+	CorrelationID string `json:"correlationId,omitempty"`
 }
 
 // ProbeRow is one modelled behaviour, probed.
 type ProbeRow struct {
 	// Behaviour names it ("publish-status"); Modelled says what the module
 	// models, Observed what the platform did.
-	Behaviour, Modelled, Observed string
-	Verdict                       Verdict
+	Behaviour string  `json:"behaviour"`
+	Modelled  string  `json:"modelled"`
+	Observed  string  `json:"observed,omitempty"`
+	Verdict   Verdict `json:"verdict"`
 	// Why says why a row could not be checked.
-	Why string
+	Why string `json:"why,omitempty"`
 	// FixIn, for a row that differs, names the one place in code to change.
-	FixIn string
+	FixIn string `json:"fixIn,omitempty"`
 	// Answers are the platform's answers the row was read from.
-	Answers []PlatformAnswer
+	Answers []PlatformAnswer `json:"answers"`
 	// Diff, for the custom timeout, is how the stored bytes differ from the
 	// saved ones.
-	Diff string
+	Diff string `json:"diff,omitempty"`
 }
 
 // ProbeReport is what Probe found.
 type ProbeReport struct {
 	// ScratchFlowID and ScratchFlowName name the scratch workflow (empty
 	// when it could not be created); ScratchDeleted says it is gone.
-	ScratchFlowID, ScratchFlowName string
-	ScratchDeleted                 bool
+	ScratchFlowID   string `json:"scratchFlowId"`
+	ScratchFlowName string `json:"scratchFlowName"`
+	ScratchDeleted  bool   `json:"scratchDeleted"`
 	// ActionID is the data action the scratch flow referenced.
-	ActionID string
-	Rows     []ProbeRow
+	ActionID string     `json:"actionId"`
+	Rows     []ProbeRow `json:"rows"`
 }
 
 // Count returns how many rows have verdict v.
