@@ -175,13 +175,13 @@ func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Docum
 		return err
 	}
 	saved, err := p.saveAndRead(ctx, id, doc)
+	a := p.answer(behaviourCustomTimeout, http.MethodPost, "/versions", err)
 	if err != nil {
-		a := p.answer(behaviourCustomTimeout, http.MethodPost, "/versions", err)
-		p.settle(behaviourCustomTimeout, Differs, fmt.Sprintf("the save was refused: %d %s %s", a.Status, a.Code, a.Message))
+		p.settle(behaviourCustomTimeout, Differs, fmt.Sprintf("refused: %s answered %d %s %s", a.Request, a.Status, a.Code, a.Message))
 		return err
 	}
 	f, err := p.c.Publish(ctx, id)
-	a := p.answer(behaviourPublish, http.MethodPost, "/actions/publish", err)
+	a = p.answer(behaviourPublish, http.MethodPost, "/actions/publish", err)
 	if err != nil {
 		p.cannot(behaviourPublish, "the publish failed: "+err.Error())
 		p.cannot(behaviourCustomTimeout, "the publish failed")
