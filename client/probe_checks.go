@@ -176,7 +176,11 @@ func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Docum
 	}
 	saved, err := p.saveAndRead(ctx, id, doc)
 	a := p.answer(behaviourCustomTimeout, http.MethodPost, "/versions", err)
-	if err != nil {
+	switch {
+	case err != nil && (errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnauthorized) || a.Status == 0):
+		p.cannot(behaviourCustomTimeout, "the save failed: "+err.Error())
+		return err
+	case err != nil: // the platform refused the bytes the module writes
 		p.settle(behaviourCustomTimeout, Differs, fmt.Sprintf("refused: %s answered %d %s %s", a.Request, a.Status, a.Code, a.Message))
 		return err
 	}
