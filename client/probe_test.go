@@ -114,3 +114,32 @@ func TestProbeDeviations(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeCannotCheck: what the probe cannot settle (a save refused for
+// want of permission) is "could not check", with why, never "differs";
+// the steps after it are not reached; the scratch flow is still deleted.
+func TestProbeCannotCheck(t *testing.T) {
+	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
+	scratch := ""
+	srv.Before("POST", "/api/v2/flows/actions/checkin?flow=flow-000001", func(o *clienttest.Org) {
+		o.FailNext("POST", "/api/v2/flows/flow-000001/versions", 1, 403) // the next save: the custom timeout's
+	})
+	rep, err := c.Probe(context.Background(), &client.ProbeOptions{OnScratch: func(id, _ string) { scratch = id }})
+	require.NoError(t, err)
+	require.Equal(t, "flow-000001", scratch)
+	assert.True(t, rep.ScratchDeleted)
+	got := map[string]client.ProbeRow{}
+	for _, r := range rep.Rows {
+		got[r.Behaviour] = r
+	}
+	custom := got["custom-timeout-bytes"]
+	assert.Equal(t, client.NotChecked, custom.Verdict)
+	assert.Contains(t, custom.Why, "the save failed: ")
+	assert.Contains(t, custom.Why, "403")
+	assert.Empty(t, custom.FixIn)
+	assert.Equal(t, client.NotChecked, got["publish-status"].Verdict)
+	assert.Equal(t, "not reached", got["revert-releases-lock"].Why)
+	assert.Equal(t, client.Confirmed, got["checkout-by-holder"].Verdict, "settled before the failure")
+	assert.Equal(t, client.Confirmed, got["token-wrong-secret"].Verdict, "the checks that need no scratch flow still run")
+	assert.Zero(t, rep.Count(client.Differs))
+}
