@@ -143,7 +143,7 @@ func write(w io.Writer, format string, rep *client.ProbeReport) error {
 		}
 		fmt.Fprintf(w, "\n%s differs: change %s\n", r.Behaviour, r.FixIn)
 		for _, a := range r.Answers {
-			fmt.Fprintf(w, "  %s: %d %s %s [correlation id %s]\n", a.Request, a.Status, a.Code, a.Message, a.CorrelationID)
+			fmt.Fprintf(w, "  %s\n", answerLine(a))
 		}
 		if r.Diff != "" {
 			fmt.Fprint(w, indent(r.Diff))
@@ -152,6 +152,21 @@ func write(w io.Writer, format string, rep *client.ProbeReport) error {
 	fmt.Fprintf(w, "\nscratch flow %s (%s): %s; data action %s read\n", rep.ScratchFlowID, rep.ScratchFlowName, map[bool]string{true: "deleted", false: "NOT deleted"}[rep.ScratchDeleted], rep.ActionID)
 	_, err := fmt.Fprintf(w, "%d confirmed, %d differ, %d could not be checked\n", rep.Count(client.Confirmed), rep.Count(client.Differs), rep.Count(client.NotChecked))
 	return err
+}
+
+// answerLine is one platform answer: the request, the status, and the
+// code, message and correlation id when there are any.
+func answerLine(a client.PlatformAnswer) string {
+	line := fmt.Sprintf("%s: %d", a.Request, a.Status)
+	for _, part := range []string{a.Code, a.Message} {
+		if part != "" {
+			line += " " + part
+		}
+	}
+	if a.CorrelationID != "" {
+		line += " [correlation id " + a.CorrelationID + "]"
+	}
+	return line
 }
 
 func indent(s string) string {
