@@ -82,6 +82,7 @@ func TestProbePlainFake(t *testing.T) {
 	require.NotEmpty(t, byName["publish-status"].Answers)
 	assert.Equal(t, http.StatusOK, byName["publish-status"].Answers[0].Status)
 	assert.Contains(t, byName["publish-status"].Answers[0].Request, "POST /api/v2/flows/actions/publish")
+	assert.NotEmpty(t, byName["publish-status"].Answers[0].CorrelationID, "what Genesys support asks for")
 
 	rep, srv = probeDemo(t, nil)
 	assert.Len(t, rep.Rows, 8, "no PATCH row without WriteAction")

@@ -559,3 +559,18 @@ func TestContractCreateDeleteAndListActions(t *testing.T) {
 	assert.Equal(t, "custom_-_a", first["id"])
 	assert.NotContains(t, first, "config")
 }
+
+// TestContractCorrelationIDs: every API answer carries an
+// Inin-Correlation-Id, a new one each time, and an error's is the one in
+// its body.
+func TestContractCorrelationIDs(t *testing.T) {
+	srv := clienttest.NewServer(nil)
+	defer srv.Close()
+	tok := bearer(t, srv.URL)
+	a := send(t, "GET", srv.URL+"/api/v2/flows", tok, nil)
+	b := send(t, "GET", srv.URL+"/api/v2/flows", tok, nil)
+	require.Equal(t, 200, a.status)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, a.header.Get("Inin-Correlation-Id"))
+	assert.NotEqual(t, a.header.Get("Inin-Correlation-Id"), b.header.Get("Inin-Correlation-Id"))
+	assertGenesysError(t, send(t, "GET", srv.URL+"/api/v2/flows/nope", tok, nil), 404, "not.found") // checks header == contextId
+}

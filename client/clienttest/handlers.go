@@ -50,6 +50,9 @@ func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	o.runHooks(r)
+	// Every API answer carries a correlation id, as the platform's do; an
+	// error's replaces it with the one in its body.
+	w.Header().Set("Inin-Correlation-Id", newCorrelationID())
 	sw := &statusWriter{ResponseWriter: w}
 	clientID := o.serveAPI(sw, r)
 	o.mu.Lock()
@@ -306,11 +309,16 @@ func basicAuth(h string) (id, secret string, ok bool) {
 	return id, secret, ok
 }
 
+// newCorrelationID is a correlation id in the platform's form (a UUID).
+func newCorrelationID() string {
+	id := newToken()[:32]
+	return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+}
+
 // writeError writes the platform's error body; the correlation id is in the
 // body and in Inin-Correlation-Id.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	ctxID := newToken()[:32]
-	ctxID = ctxID[:8] + "-" + ctxID[8:12] + "-" + ctxID[12:16] + "-" + ctxID[16:20] + "-" + ctxID[20:]
+	ctxID := newCorrelationID()
 	w.Header().Set("Inin-Correlation-Id", ctxID)
 	body, _ := json.Marshal(map[string]any{
 		"message": message, "code": code, "status": status, "messageWithParams": message,
