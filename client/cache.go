@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,15 +93,10 @@ func (c *Client) cachedConfiguration(ctx context.Context, cache ConfigCache, flo
 			return doc, true, nil
 		}
 	}
-	path := configurationPath(flowID, v.ID)
-	body, err := c.do(ctx, &call{method: http.MethodGet, path: path})
-	if err != nil {
+	if doc, err = c.document(ctx, configurationPath(flowID, v.ID)); err != nil {
 		return nil, false, err
 	}
-	if doc, err = c.parseConfiguration(path, body); err != nil {
-		return nil, false, err
-	}
-	_ = cache.Put(ctx, key, body) // a cache saves requests; it never fails a read
+	_ = cache.Put(ctx, key, doc.Bytes()) // a cache saves requests; it never fails a read
 	return doc, false, nil
 }
 

@@ -205,6 +205,16 @@ func (c *Client) authorize(ctx context.Context) (*oauth2.Token, error) {
 	return nil, err // the login host failed or was unreachable: worth repeating
 }
 
+// settleTimeout bounds the work that settles a write after its caller was
+// cancelled: a read-back, the release of a lock, a scratch flow's deletion.
+const settleTimeout = 30 * time.Second
+
+// afterCancel is a context for that work: it outlives ctx's cancellation,
+// for up to settleTimeout.
+func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
 // request builds the HTTP request of r.
 func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http.Request, error) {
 	target := c.ep.api.String() + r.path // r.path is escaped already

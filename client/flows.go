@@ -184,8 +184,7 @@ func (c *Client) parseConfiguration(path string, body []byte) (*flow.Document, e
 // GET /api/v2/integrations/actions/{actionId}?includeConfig=true
 func (c *Client) DataAction(ctx context.Context, actionID string) (*DataAction, error) {
 	var a DataAction
-	q := url.Values{"includeConfig": {"true"}}
-	if err := c.getJSON(ctx, "/api/v2/integrations/actions/"+url.PathEscape(actionID), q, &a); err != nil {
+	if err := c.callJSON(ctx, actionCall(actionID), &a); err != nil {
 		return nil, err
 	}
 	return &a, nil

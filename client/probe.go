@@ -265,7 +265,7 @@ func (p *prober) createScratch(ctx context.Context) error {
 // first its lock, if this run holds it, then the flow; then it reads the
 // flow to see it gone.
 func (p *prober) deleteScratch(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	ctx, cancel := afterCancel(ctx)
 	defer cancel()
 	id := p.rep.ScratchFlowID
 	if f, err := p.c.Flow(ctx, id); err == nil && p.c.holds(f) {

@@ -92,7 +92,7 @@ func (p *prober) run(ctx context.Context) error {
 			break // what is left of the flow steps cannot be reached
 		}
 	}
-	p.errorCodes(ctx, id)
+	p.errorCodes(ctx, id, plain)
 	p.wrongSecret(ctx)
 	p.actionChecks(ctx)
 	p.settleErrorCodes()
@@ -285,8 +285,8 @@ func (p *prober) revert(ctx context.Context, id string, plain *flow.Document) er
 
 // errorCodes provokes two errors that harm nothing: a save without the
 // lock, on the scratch flow, and a read of a flow that does not exist.
-func (p *prober) errorCodes(ctx context.Context, id string) {
-	if _, err := p.c.SaveVersion(ctx, id, mustParse(scratchConfig(p.o.Name, p.rep.ActionID))); err != nil {
+func (p *prober) errorCodes(ctx context.Context, id string, plain *flow.Document) {
+	if _, err := p.c.SaveVersion(ctx, id, plain); err != nil {
 		p.answer(behaviourErrorCodes, http.MethodPost, "/versions", err)
 	}
 	b := make([]byte, 16)
@@ -295,14 +295,6 @@ func (p *prober) errorCodes(ctx context.Context, id string) {
 	if _, err := p.c.Flow(ctx, missing); err != nil {
 		p.answer(behaviourErrorCodes, http.MethodGet, "/api/v2/flows/"+missing, err)
 	}
-}
-
-func mustParse(b []byte) *flow.Document {
-	d, err := flow.Parse(b)
-	if err != nil {
-		panic(err)
-	}
-	return d
 }
 
 // settleErrorCodes compares every platform error the run met with the
@@ -376,7 +368,7 @@ func (p *prober) wrongSecret(ctx context.Context) {
 // actionChecks reads the action with its config and, with WriteAction,
 // PATCHes it with what it holds.
 func (p *prober) actionChecks(ctx context.Context) {
-	raw, err := p.c.do(ctx, &call{method: http.MethodGet, path: actionPath(p.rep.ActionID), query: map[string][]string{"includeConfig": {"true"}}})
+	raw, err := p.c.do(ctx, actionCall(p.rep.ActionID))
 	p.answer(behaviourActionRead, http.MethodGet, actionPath(p.rep.ActionID), err)
 	if err != nil {
 		p.cannot(behaviourActionRead, "reading the action failed: "+err.Error())
@@ -414,16 +406,12 @@ func actionFieldsMissing(a gjson.Result) []string {
 // config, unchanged, and reads its version after.
 func (p *prober) patchSame(ctx context.Context, a gjson.Result) {
 	before := a.Get("version").Int()
-	var body bytes.Buffer
-	fmt.Fprintf(&body, `{"version":%d`, before)
-	for _, k := range []string{"name", "category", "config"} {
-		if v := a.Get(k); v.Exists() {
-			fmt.Fprintf(&body, `,%q:%s`, k, v.Raw)
-		}
+	if !a.Get("config").IsObject() {
+		p.cannot(behaviourActionPatch, "the action has no config object to send back")
+		return
 	}
-	body.WriteByte('}')
 	path := actionPath(p.rep.ActionID)
-	_, err := p.c.do(ctx, &call{method: http.MethodPatch, path: path, body: body.Bytes()})
+	_, err := p.c.do(ctx, &call{method: http.MethodPatch, path: path, body: patchBody(a, []byte(a.Get("config").Raw))})
 	p.answer(behaviourActionPatch, http.MethodPatch, path, err)
 	if err != nil {
 		p.cannot(behaviourActionPatch, "the PATCH failed: "+err.Error())

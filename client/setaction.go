@@ -125,17 +125,13 @@ func actionError(ctx context.Context, actionID string, err error) error {
 	return fmt.Errorf("timeout of action %s: %w", actionID, err)
 }
 
-// confirmTimeout bounds the reads that settle a write after its caller
-// was cancelled.
-const confirmTimeout = 30 * time.Second
-
 // confirmAction reads the action once, even though ctx was cancelled,
 // after a PATCH whose answer was lost: when its timeoutSeconds is secs the
 // PATCH went through, and ch says so.
 func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, ch *ActionChange) bool {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	cctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.do(cctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	raw, err := c.do(cctx, actionCall(actionID))
 	if err != nil {
 		return false
 	}
@@ -167,10 +163,29 @@ func actionPath(actionID string) string {
 	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
 }
 
+// actionCall is the request that reads an action with its config.
+func actionCall(actionID string) *call {
+	return &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}}
+}
+
+// patchBody is an action PATCH's body: the version read, the name and
+// category as read (when present), and config.
+func patchBody(a gjson.Result, config []byte) []byte {
+	var body bytes.Buffer
+	fmt.Fprintf(&body, `{"version":%d`, a.Get("version").Int())
+	for _, k := range []string{"name", "category"} {
+		if v := a.Get(k); v.Exists() {
+			fmt.Fprintf(&body, `,%q:%s`, k, v.Raw)
+		}
+	}
+	fmt.Fprintf(&body, `,"config":%s}`, config)
+	return body.Bytes()
+}
+
 // setActionOnce is one pass of SetActionTimeout: read, check, edit, write,
 // verify. It returns *retryUpdateError for what a fresh read may cure.
 func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o *ActionOptions, ch *ActionChange, sent *bool) error {
-	raw, err := c.do(ctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	raw, err := c.do(ctx, actionCall(actionID))
 	if err != nil {
 		return readFailed(err)
 	}
@@ -211,17 +226,8 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("client: editing the config of action %s: %w", actionID, err))
 	}
-	version := int(a.Get("version").Int())
-	var body bytes.Buffer
-	fmt.Fprintf(&body, `{"version":%d`, version)
-	for _, k := range []string{"name", "category"} {
-		if v := a.Get(k); v.Exists() {
-			fmt.Fprintf(&body, `,%q:%s`, k, v.Raw)
-		}
-	}
-	fmt.Fprintf(&body, `,"config":%s}`, edited)
-	ch.Version = version
-	_, err = c.do(ctx, &call{method: http.MethodPatch, path: actionPath(actionID), body: body.Bytes()})
+	ch.Version = int(a.Get("version").Int())
+	_, err = c.do(ctx, &call{method: http.MethodPatch, path: actionPath(actionID), body: patchBody(a, edited)})
 	var ae *APIError
 	switch {
 	case err == nil:
@@ -244,12 +250,12 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 
 // verifyAction reads the action back: its config must be what was written.
 // The PATCH was answered, so the read is seen through even when ctx is
-// cancelled meanwhile (bounded by confirmTimeout): a raised action is
+// cancelled meanwhile (bounded by settleTimeout): a raised action is
 // never reported as not raised.
 func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte, secs int, ch *ActionChange) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	ctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.do(ctx, &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}})
+	raw, err := c.do(ctx, actionCall(actionID))
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", ErrVerify, actionID, err))
 	}

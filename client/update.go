@@ -518,7 +518,7 @@ func (c *Client) commit(ctx context.Context, flowID string, doc *flow.Document, 
 // releaseAfter releases this update's lock after err, even when ctx is
 // cancelled, and returns the error to report.
 func (c *Client) releaseAfter(ctx context.Context, flowID string, err error, o *UpdateOptions, res *UpdateResult, st *updateState) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	cctx, cancel := afterCancel(ctx)
 	defer cancel()
 	if rerr := c.releaseOwn(cctx, flowID, res, st); rerr != nil {
 		return fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)

@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,16 +52,8 @@ func TestBadInputCommands(t *testing.T) {
 	before := o.state(t)
 	versions := o.versionsByUs(t)
 	// The three demo actions that -actions raises.
-	actionVersions := func() map[string]int {
-		out := map[string]int{}
-		for _, id := range []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002", "custom_-_0a1b2c3d-0011-4000-8000-000000000011"} {
-			a, err := o.c.DataAction(context.Background(), id)
-			require.NoError(t, err)
-			out[id] = a.Version
-		}
-		return out
-	}
-	actionsBefore := actionVersions()
+	raisable := []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002", "custom_-_0a1b2c3d-0011-4000-8000-000000000011"}
+	actionsBefore := actionVersions(t, o, raisable...)
 	noBackups := filepath.Join(t.TempDir(), "never-made")
 	for _, c := range []struct {
 		name    string
@@ -121,7 +112,7 @@ func TestBadInputCommands(t *testing.T) {
 		})
 	}
 	assert.Equal(t, versions, o.versionsByUs(t), "no version made by the bad runs")
-	assert.Equal(t, actionsBefore, actionVersions(), "no action changed by the bad runs")
+	assert.Equal(t, actionsBefore, actionVersions(t, o, raisable...), "no action changed by the bad runs")
 
 	// Named flows that exist still run beside one that does not.
 	r = o.run(t, nil, "raise", "-publish", "-flows", "does-not-exist,demo-flow-02", "-backup-dir", t.TempDir())

@@ -22,7 +22,9 @@ import (
 func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, client.ProbeReport) {
 	t.Helper()
 	before := o.state(t)
-	actions := actionVersions(t, o)
+	// the action the probe picks (the first listed) and another
+	demoActions := []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"}
+	actions := actionVersions(t, o, demoActions...)
 	r := o.run(t, nil, "probe", "-sandbox", "-write-action", "-format", "json")
 	var rep client.ProbeReport
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
@@ -33,7 +35,7 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, clien
 	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 410, ae.Status, "the scratch flow is deleted")
-	got := actionVersions(t, o)
+	got := actionVersions(t, o, demoActions...)
 	for id, v := range actions {
 		want := v
 		if id == rep.ActionID && dev != clienttest.DeviateActionPatchKeepsVersion {
@@ -44,11 +46,11 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, clien
 	return r, rep
 }
 
-// actionVersions reads every demo action's version through the API.
-func actionVersions(t *testing.T, o *org) map[string]int {
+// actionVersions reads the versions of the actions ids through the API.
+func actionVersions(t *testing.T, o *org, ids ...string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, id := range []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"} {
+	for _, id := range ids {
 		a, err := o.c.DataAction(context.Background(), id)
 		require.NoError(t, err)
 		out[id] = a.Version

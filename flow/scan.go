@@ -136,10 +136,9 @@ type scanner struct {
 	depth int
 	path  []pathSeg
 	// prefix is the pointer of prefixPath, the parent of the last node
-	// found (prefixOK once set).
+	// found.
 	prefix     string
 	prefixPath []pathSeg
-	prefixOK   bool
 	members    []memberRec
 	carriers   []carrier
 	nodes      []nodeRec // the candidates: objects whose own __type names a Data Action
@@ -569,7 +568,7 @@ func (s *scanner) checkDuplicates(ms []memberRec, cs []carrier, base int) {
 		return i, ok
 	}
 	for _, c := range cs {
-		if key := s.key(ms[c.member-base]); !mapHas(lookup, key) {
+		if _, ok := lookup(s.key(ms[c.member-base])); !ok {
 			byKey[s.keyString(ms[c.member-base])] = int32(len(seens))
 			seens = append(seens, seen{-1, -1})
 		}
@@ -613,11 +612,6 @@ func (s *scanner) markAmbiguous(c carrier, a, b memberRec) {
 }
 
 // keyString is m's key text, escapes resolved.
-func mapHas(lookup func([]byte) (int32, bool), key []byte) bool {
-	_, ok := lookup(key)
-	return ok
-}
-
 func (s *scanner) keyString(m memberRec) string {
 	key := s.key(m)
 	return keyText(key, bytes.IndexByte(key, '\\') >= 0)
@@ -671,12 +665,12 @@ func (s *scanner) pointer() string {
 	if n == 0 {
 		return ""
 	}
-	if !s.prefixOK || !slices.Equal(s.prefixPath, s.path[:n-1]) {
+	if !slices.Equal(s.prefixPath, s.path[:n-1]) { // at first both empty: the prefix "" is right
 		var b strings.Builder
 		for _, p := range s.path[:n-1] {
 			s.writeSegment(&b, p)
 		}
-		s.prefix, s.prefixPath, s.prefixOK = b.String(), append(s.prefixPath[:0], s.path[:n-1]...), true
+		s.prefix, s.prefixPath = b.String(), append(s.prefixPath[:0], s.path[:n-1]...)
 	}
 	var b strings.Builder
 	b.Grow(len(s.prefix) + 24)

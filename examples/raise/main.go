@@ -205,7 +205,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		writeLog(sum.add(stdout, stderr, &res, err))
 		mu.Unlock()
 		if err == nil {
-			hits, reads = hits+boolInt(res.FromCache), reads+1
+			reads++
+			if res.FromCache {
+				hits++
+			}
 		}
 	}
 	progress.Done()
@@ -301,13 +304,6 @@ func flowIDs(fs *flag.FlagSet, flows string) ([]string, error) {
 		return cli.FlowIDs("TARGET_FLOW_IDS", v)
 	}
 	return nil, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {
