@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +37,8 @@ type ProbeOptions struct {
 	// Without it no action is written.
 	WriteAction bool
 	// Name is the scratch flow's name: empty means
-	// "gcflow-probe-<UTC timestamp>".
+	// "gcflow-probe-<UTC timestamp>-<6 random hex digits>", so that two
+	// probes started in the same second do not meet on one name.
 	Name string
 	// OnScratch, when set, is called once the scratch flow exists, with
 	// its id and name: a caller can say what to delete by hand should the
@@ -151,7 +154,9 @@ func newProber(c *Client, opts *ProbeOptions) *prober {
 		p.o = *opts
 	}
 	if p.o.Name == "" {
-		p.o.Name = "gcflow-probe-" + time.Now().UTC().Format("20060102T150405Z")
+		b := make([]byte, 3)
+		_, _ = rand.Read(b)
+		p.o.Name = "gcflow-probe-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 	}
 	rec := *c
 	rec.cfg.OnRequest = func(info RequestInfo) {
@@ -226,21 +231,21 @@ func (p *prober) answer(behaviour, method, pathPart string, err error) PlatformA
 func (p *prober) pickAction(ctx context.Context) error {
 	if id := strings.TrimSpace(p.o.ActionID); id != "" {
 		if _, err := p.c.DataAction(ctx, id); err != nil {
-			return fmt.Errorf("probe: data action %s (-action): %w", id, err)
+			return fmt.Errorf("data action %s (-action): %w", id, err)
 		}
 		p.rep.ActionID = id
 		return nil
 	}
 	for a, err := range pages[DataAction](ctx, p.c, "/api/v2/integrations/actions", url.Values{}, 25, nil) { // the documented default size: the largest this listing takes is unconfirmed
 		if err != nil {
-			return fmt.Errorf("probe: listing the data actions: %w", err)
+			return fmt.Errorf("listing the data actions: %w", err)
 		}
 		if !strings.HasPrefix(a.ID, "static") && a.Function == nil && a.Category != customAuthCategory {
 			p.rep.ActionID = a.ID
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: probe: the organisation lists no integration data action to reference (name one with -action)", ErrConfig)
+	return fmt.Errorf("%w: the organisation lists no integration data action to reference (name one with -action)", ErrConfig)
 }
 
 // createScratch creates the scratch workflow.
@@ -249,10 +254,10 @@ func (p *prober) createScratch(ctx context.Context) error {
 		"description": "Scratch flow of the gcflow timeouts probe; it deletes it when done. Safe to delete."})
 	var f Flow
 	if err := p.c.callJSON(ctx, &call{method: http.MethodPost, path: "/api/v2/flows", body: body}, &f); err != nil {
-		return fmt.Errorf("probe: creating the scratch flow %s: %w", p.o.Name, err)
+		return fmt.Errorf("creating the scratch flow %s: %w", p.o.Name, err)
 	}
 	if f.ID == "" {
-		return fmt.Errorf("%w: probe: creating the scratch flow named no id", ErrInvalidResponse)
+		return fmt.Errorf("%w: creating the scratch flow named no id", ErrInvalidResponse)
 	}
 	p.rep.ScratchFlowID, p.rep.ScratchFlowName = f.ID, p.o.Name
 	if p.o.OnScratch != nil {
@@ -281,7 +286,7 @@ func (p *prober) deleteScratch(ctx context.Context) error {
 		p.rep.ScratchDeleted = errors.As(gerr, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone)
 	}
 	if !p.rep.ScratchDeleted {
-		return fmt.Errorf("probe: the scratch flow %s (%s) could not be deleted: delete it by hand (DELETE /api/v2/flows/%s): %v", id, p.rep.ScratchFlowName, id, err)
+		return fmt.Errorf("client: the scratch flow %s (%s) could not be deleted: delete it by hand (DELETE /api/v2/flows/%s): %v", id, p.rep.ScratchFlowName, id, err)
 	}
 	return nil
 }

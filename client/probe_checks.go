@@ -80,7 +80,7 @@ func scratchConfig(name, actionID string) []byte {
 func (p *prober) run(ctx context.Context) error {
 	plain, err := flow.Parse(scratchConfig(p.o.Name, p.rep.ActionID))
 	if err != nil {
-		return fmt.Errorf("probe: internal error: the scratch configuration: %w", err)
+		return fmt.Errorf("client: internal error: the probe's scratch configuration: %w", err)
 	}
 	id := p.rep.ScratchFlowID
 	steps := []func(context.Context, string, *flow.Document) error{p.checkoutAndCheckin, p.publishCustom, p.revert}
@@ -168,7 +168,7 @@ func versionID(v *FlowVersion) string {
 func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Document) error {
 	doc, _ := flow.Parse(bytes.Clone(plain.Bytes()))
 	if _, err := doc.RaiseTimeouts(probeTimeout, nil); err != nil {
-		return fmt.Errorf("probe: internal error: raising the scratch timeout: %w", err)
+		return fmt.Errorf("client: internal error: raising the probe's scratch timeout: %w", err)
 	}
 	if _, err := p.c.Checkout(ctx, id); err != nil {
 		p.cannot(behaviourCustomTimeout, "the check-out failed: "+err.Error())

@@ -139,3 +139,28 @@ func TestProbeSIGTERM(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 410, ae.Status)
 }
+
+// TestTwoProbesAtOnce: two probes started together (two CI jobs, one
+// sandbox) each make and delete their own scratch flow; both confirm every
+// row, and nothing is left. (Found by running two at once: named by the
+// second alone, the scratch flows met on one name and the second probe
+// failed.)
+func TestTwoProbesAtOnce(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 0)
+	before := o.state(t)
+	a := o.start(t, nil, "probe", "-sandbox")
+	b := o.start(t, nil, "probe", "-sandbox")
+	var names []string
+	for _, p := range []*proc{a, b} {
+		r := p.wait(t)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "8 confirmed, 0 differ, 0 could not be checked")
+		assert.NotContains(t, r.stderr, "probe: probe:", "the command's prefix once")
+		m := regexpScratch.FindStringSubmatch(r.stderr)
+		require.NotNil(t, m, r.stderr)
+		names = append(names, m[1])
+	}
+	assert.NotEqual(t, names[0], names[1], "each its own scratch flow")
+	assert.Equal(t, before, o.state(t), "both scratch flows gone, nothing else changed")
+}

@@ -7,7 +7,7 @@
 //	go run ./examples/probe -demo -sandbox            # against the in-process demo organisation
 //
 // What it writes: it creates ONE scratch workflow, named
-// gcflow-probe-<timestamp>, saves, checks in, publishes and reverts it,
+// gcflow-probe-<timestamp>-<random>, saves, checks in, publishes and reverts it,
 // and deletes it at the end, also on failure and on Ctrl-C or SIGTERM (it
 // prints the scratch flow's id first, to delete by hand should the process
 // be killed outright). It reads one data action (-action, or the first the
