@@ -29,9 +29,13 @@
 // credentials. Probe (client.Probe) settles, on a sandbox organisation, the
 // behaviours the module models but no public source confirms.
 //
-// A tour in ten lines:
+// A short tour:
 //
-//	c, err := client.New(client.ConfigFromEnv()) // GENESYS_CLOUD_* variables
+//	cfg, err := client.ConfigFromEnv() // GENESYS_CLOUD_* variables
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	c, err := client.New(cfg)
 //	if err != nil {
 //		log.Fatal(err)
 //	}

@@ -23,6 +23,7 @@ type tokens struct {
 	http   *http.Client
 	region string
 	now    func() time.Time
+	red    *redactor
 
 	mu       sync.Mutex
 	tok      *oauth2.Token
@@ -30,7 +31,7 @@ type tokens struct {
 	refused  error         // the last fetch's refusal (bad credentials), kept for those who waited on it
 }
 
-func newTokens(c Config, ep endpoints, hc *http.Client) *tokens {
+func newTokens(c Config, ep endpoints, hc *http.Client, red *redactor) *tokens {
 	return &tokens{
 		cfg: clientcredentials.Config{
 			ClientID:     c.ClientID,
@@ -42,6 +43,7 @@ func newTokens(c Config, ep endpoints, hc *http.Client) *tokens {
 		http:   hc,
 		region: ep.region,
 		now:    time.Now,
+		red:    red,
 	}
 }
 
@@ -94,17 +96,17 @@ func (t *tokens) token(ctx context.Context) (*oauth2.Token, error) {
 
 // fetch asks the token endpoint, or the caller's TokenSource, for a token.
 func (t *tokens) fetch(ctx context.Context) (*oauth2.Token, error) {
+	var tok *oauth2.Token
+	var err error
 	if t.source != nil {
-		tok, err := t.source.Token() // a TokenSource takes no context
-		if err != nil {
-			return nil, t.explain(ctx, err)
-		}
-		return tok, nil
+		tok, err = t.source.Token() // a TokenSource takes no context
+	} else {
+		tok, err = t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
 	}
-	tok, err := t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
 	if err != nil {
 		return nil, t.explain(ctx, err)
 	}
+	t.red.add(tok.AccessToken) // never printed from now on, whoever echoes it
 	return tok, nil
 }
 
@@ -143,6 +145,9 @@ func (e *AuthError) Error() string {
 		}
 	case e.Status != 0:
 		fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
+		if e.Description != "" {
+			fmt.Fprintf(&b, " (%s)", e.Description)
+		}
 	case e.err != nil:
 		fmt.Fprintf(&b, ": %v", e.err)
 	}
@@ -170,16 +175,21 @@ func (t *tokens) explain(ctx context.Context, err error) error {
 		if re.Response != nil {
 			ae.Status = re.Response.StatusCode
 		}
-		ae.Code, ae.Description = re.ErrorCode, re.ErrorDescription
+		// The token endpoint's own words, redacted: a server may echo
+		// "id:secret" in its description.
+		ae.Code, ae.Description = truncate(t.red.text(re.ErrorCode), 100), truncate(t.red.text(re.ErrorDescription), 200)
+		if ae.Status >= 300 && ae.Status < 400 && re.Response != nil {
+			ae.Code, ae.Description = "", "redirected to "+redirectTarget(re.Response)+"; not followed, because a redirect could carry the client secret elsewhere"
+		}
 		// RetrieveError's own text holds the response body: keep only the
 		// parts above, and the status, as the cause.
 		ae.err = fmt.Errorf("oauth2: %d answer from the token endpoint", ae.Status)
 	case ctx.Err() != nil:
 		ae.err = ctx.Err()
 	default:
-		// Transport errors and bodies that are not a token. Neither holds
-		// the secret: oauth2 sends it in a header and never echoes it.
-		ae.err = err
+		// Transport errors and bodies that are not a token: oauth2 sends
+		// the secret in a header, but a server's answer may be quoted.
+		ae.err = t.red.err(err)
 	}
 	return ae
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
+	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -44,7 +45,7 @@ func defaultUserAgent() string {
 // save limit is 512,000 bytes, a read is not bound by it); an error body is
 // small.
 const (
-	maxBodyBytes      = 32 << 20
+	maxBodyBytes      = flow.MaxDocumentBytes
 	maxErrorBodyBytes = 64 << 10
 )
 
@@ -58,6 +59,7 @@ type Client struct {
 	limiter   *rate.Limiter // nil: no pacing
 	userAgent string
 	cfg       Config
+	red       *redactor
 	// readOnly refuses every request but GET and HEAD (a dry run).
 	readOnly bool
 	// anyShape parses configurations with flow.ParseAny
@@ -72,11 +74,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 2 * time.Minute}
-	}
-	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg}
+	hc := noRedirects(cfg.HTTPClient)
+	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg, red: newRedactor(cfg)}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent()
 	}
@@ -92,8 +91,45 @@ func New(cfg Config) (*Client, error) {
 		// ever sees more than the limit.
 		c.limiter = rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
 	}
-	c.tokens = newTokens(cfg, ep, hc)
+	c.tokens = newTokens(cfg, ep, hc, c.red)
 	return c, nil
+}
+
+// noRedirects returns a copy of hc (nil: a client with a 2 minute timeout)
+// that follows no redirect. A redirect is an error (redirectError): Go's
+// client keeps the Authorization header on a redirect to the same host
+// whatever the port, and the OAuth transport adds it again anyway, so a
+// redirect would carry the token or the client secret elsewhere. No
+// Genesys Cloud API or login endpoint this module calls is known to
+// redirect. The caller's client is not modified.
+func noRedirects(hc *http.Client) *http.Client {
+	out := &http.Client{Timeout: 2 * time.Minute}
+	if hc != nil {
+		cp := *hc
+		out = &cp
+	}
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return out
+}
+
+// redirectTarget says where a 3xx answer pointed: the Location's scheme,
+// host and port only (never its user info, path or query).
+func redirectTarget(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "nowhere (no Location)"
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unreadable Location"
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	if u.Host == "" {
+		return "an unreadable Location"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // Region is the region name the client resolved, or the base URL.
@@ -173,11 +209,10 @@ func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
 		if err != nil || resp.StatusCode < 300 {
 			return body, err
 		}
-		// A server may echo what it was sent; never let a token or the
-		// secret into an error.
-		body = redact(body, tok.AccessToken, c.cfg.ClientSecret)
-		apiErr := newAPIError(resp, body, r.method, r.path, c.now())
+		apiErr := newAPIError(resp, body, r.method, r.path, c.now(), c.red)
 		switch {
+		case resp.StatusCode < 400:
+			return nil, retry.Permanent(apiErr) // a redirect, not followed
 		case resp.StatusCode == http.StatusUnauthorized && try == 0:
 			c.tokens.invalidate(tok)
 			continue
@@ -238,7 +273,7 @@ func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http
 	}
 	req, err := http.NewRequestWithContext(reqCtx, r.method, target, rd)
 	if err != nil {
-		return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, err))
+		return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, c.red.err(err)))
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
@@ -253,7 +288,7 @@ func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http
 // repeated only when it provably never reached the server: a publish
 // repeated is a second version.
 func (c *Client) transportFailed(ctx context.Context, r *call, err error) error {
-	err = fmt.Errorf("client: %s %s: %w", r.method, r.path, scrub(err))
+	err = fmt.Errorf("client: %s %s: %w", r.method, r.path, c.scrub(err))
 	if ctx.Err() != nil || (!r.idempotent() && !errors.Is(err, syscall.ECONNREFUSED)) {
 		return retry.Permanent(err)
 	}
@@ -271,7 +306,7 @@ func (c *Client) readAnswer(ctx context.Context, r *call, n int, resp *http.Resp
 	resp.Body.Close()
 	c.report(ctx, r, n, resp, start, err)
 	if err != nil {
-		err = fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, scrub(err))
+		err = fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, c.scrub(err))
 		if r.idempotent() {
 			return nil, err
 		}
@@ -303,7 +338,7 @@ func (c *Client) report(ctx context.Context, r *call, n int, resp *http.Response
 		info.Status, info.CorrelationID = resp.StatusCode, resp.Header.Get("Inin-Correlation-Id")
 	}
 	if err != nil {
-		info.Err = scrub(err)
+		info.Err = c.scrub(err)
 	}
 	if c.cfg.OnRequest != nil {
 		c.cfg.OnRequest(info)
@@ -338,27 +373,19 @@ func route(path string) string {
 	return strings.Join(segs, "/")
 }
 
-// redact replaces every occurrence of the secrets in b.
-func redact(b []byte, secrets ...string) []byte {
-	for _, s := range secrets {
-		if len(s) >= 4 && bytes.Contains(b, []byte(s)) {
-			b = bytes.ReplaceAll(b, []byte(s), []byte("[redacted]"))
-		}
-	}
-	return b
-}
-
-// scrub removes the query from URLs in transport errors: ours hold only flow
-// ids, but a caller's proxy URL might hold more.
-func scrub(err error) error {
+// scrub removes the query and user info from the URL of a transport error
+// (ours hold only flow ids, but a caller's proxy URL might hold more), and
+// passes its text through the redactor: a server's malformed answer can be
+// quoted in a transport error.
+func (c *Client) scrub(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery, u.User = "", nil
-			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+			u.RawQuery, u.ForceQuery, u.User = "", false, nil
+			err = &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 		}
 	}
-	return err
+	return c.red.err(err)
 }
 
 // getJSON sends a GET and decodes the answer into out.
@@ -375,7 +402,7 @@ func (c *Client) callJSON(ctx context.Context, r *call, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%w: %s %s: %v (the answer starts %q)", ErrInvalidResponse, r.method, r.path, err, truncate(string(body), 80))
+		return fmt.Errorf("%w: %s %s: %v (the answer starts %s)", ErrInvalidResponse, r.method, r.path, err, c.red.bodyText(body, 80))
 	}
 	return nil
 }

@@ -477,3 +477,38 @@ func TestCancelledDuringWait(t *testing.T) {
 	require.ErrorAs(t, err, &ae, "the last real error comes with the cancellation")
 	assert.Equal(t, 503, ae.Status)
 }
+
+// TestAnswerAboutAnotherFlow: a flow read that answers about another flow
+// (an id such as "..") is an error, so nothing is backed up or written
+// under the id the server chose; a listing by ids keeps only the flows
+// asked for.
+func TestAnswerAboutAnotherFlow(t *testing.T) {
+	f := newFixture(t)
+	f.handle(t, "GET /api/v2/flows/{id}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"id":"..","name":"evil"}`)
+	})
+	f.handle(t, "GET /api/v2/flows", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"entities":[{"id":"f1","name":"one"},{"id":"..","name":"evil"}],"pageNumber":1,"pageCount":1}`)
+	})
+	ctx := context.Background()
+	_, err := f.client.Flow(ctx, "f1")
+	require.ErrorIs(t, err, client.ErrInvalidResponse)
+	assert.Contains(t, err.Error(), `GET /api/v2/flows/f1: the answer is about flow "..", not the flow asked for`)
+
+	backups := 0
+	_, err = f.client.UpdateFlow(ctx, "f1", func(*flow.Document) ([]flow.Change, error) { return nil, nil },
+		&client.UpdateOptions{Backup: func(context.Context, *client.Original) error { backups++; return nil }})
+	require.ErrorIs(t, err, client.ErrInvalidResponse)
+	assert.Zero(t, backups)
+	for _, req := range f.requests {
+		assert.True(t, strings.HasPrefix(req, "GET ") || strings.HasPrefix(req, "POST "+prefix+"/oauth/token"), "nothing written: %s", req)
+	}
+
+	var listed []string
+	for fl, err := range f.client.AuditFlows(ctx, &client.AuditOptions{FlowIDs: []string{"f1"}}) {
+		if err == nil || fl.Flow.ID != "" {
+			listed = append(listed, fl.Flow.ID)
+		}
+	}
+	assert.NotContains(t, listed, "..", "a flow not asked for is not audited")
+}

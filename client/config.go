@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gcflow/timeouts/retry"
@@ -83,21 +85,83 @@ const (
 	EnvRegion       = "GENESYS_CLOUD_REGION"
 	EnvClientID     = "GENESYS_CLOUD_CLIENT_ID"
 	EnvClientSecret = "GENESYS_CLOUD_CLIENT_SECRET"
+	// EnvClientSecretFile names a file that holds the client secret, as CI
+	// systems and containers mount secrets (see ReadSecretFile); it is an
+	// alternative to EnvClientSecret, not an addition.
+	EnvClientSecretFile = "GENESYS_CLOUD_CLIENT_SECRET_FILE"
 	// EnvAPIURL is Config.BaseURL: it replaces the login host as well as
 	// the API host (the token endpoint is then BaseURL/oauth/token).
 	EnvAPIURL = "GENESYS_CLOUD_API_URL"
 )
 
 // ConfigFromEnv reads GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID,
-// GENESYS_CLOUD_CLIENT_SECRET and GENESYS_CLOUD_API_URL (a base URL
-// override). New validates the result.
-func ConfigFromEnv() Config {
-	return Config{
+// GENESYS_CLOUD_CLIENT_SECRET or GENESYS_CLOUD_CLIENT_SECRET_FILE (read once,
+// through ReadSecretFile), and GENESYS_CLOUD_API_URL (a base URL override).
+// Both secret variables at once, or a secret file that cannot be used, is
+// an ErrConfig that names the variable and the path, never the secret. New
+// validates the rest.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{
 		Region:       os.Getenv(EnvRegion),
 		ClientID:     os.Getenv(EnvClientID),
 		ClientSecret: os.Getenv(EnvClientSecret),
 		BaseURL:      os.Getenv(EnvAPIURL),
 	}
+	path, set := os.LookupEnv(EnvClientSecretFile)
+	if !set {
+		return cfg, nil
+	}
+	if cfg.ClientSecret != "" {
+		return Config{}, fmt.Errorf("%w: both %s and %s are set; set one", ErrConfig, EnvClientSecret, EnvClientSecretFile)
+	}
+	secret, err := ReadSecretFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", EnvClientSecretFile, err)
+	}
+	cfg.ClientSecret = secret
+	return cfg, nil
+}
+
+// maxSecretFileBytes bounds a secret file: a secret is a few dozen bytes.
+const maxSecretFileBytes = 64 << 10
+
+// ReadSecretFile reads a client secret from the file at path: its content
+// without one trailing newline (LF or CRLF). A file that others than its
+// owner and group can read (mode o+r, such as a Kubernetes secret mounted
+// with the default 0644: set defaultMode 0440) is refused, and so is an
+// empty one or one larger than 64 KiB. Errors name the path, never what the
+// file holds.
+func ReadSecretFile(path string) (string, error) {
+	if strings.TrimSpace(path) == "" {
+		return "", fmt.Errorf("%w: the secret file's path is empty", ErrConfig)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: secret file: %w", ErrConfig, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("%w: secret file: %w", ErrConfig, err)
+	}
+	switch {
+	case !info.Mode().IsRegular():
+		return "", fmt.Errorf("%w: secret file %s is not a regular file", ErrConfig, quoteValue(path))
+	case info.Mode().Perm()&0o004 != 0:
+		return "", fmt.Errorf("%w: secret file %s can be read by every user of this machine (mode %v); allow its owner and group only (chmod o-r)", ErrConfig, quoteValue(path), info.Mode().Perm())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("%w: secret file %s: %w", ErrConfig, quoteValue(path), err)
+	}
+	if len(b) > maxSecretFileBytes {
+		return "", fmt.Errorf("%w: secret file %s is larger than %d bytes: not a client secret", ErrConfig, quoteValue(path), maxSecretFileBytes)
+	}
+	secret := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if secret == "" {
+		return "", fmt.Errorf("%w: secret file %s is empty", ErrConfig, quoteValue(path))
+	}
+	return secret, nil
 }
 
 // endpoints are where a validated Config sends requests.
@@ -115,15 +179,9 @@ func (c Config) endpoints() (endpoints, error) {
 		return endpoints{}, fmt.Errorf("%w: no client secret (set %s)", ErrConfig, EnvClientSecret)
 	}
 	if c.BaseURL != "" {
-		u, err := url.Parse(strings.TrimRight(c.BaseURL, "/"))
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return endpoints{}, fmt.Errorf("%w: base URL %q is not an http(s) URL with a host", ErrConfig, c.BaseURL)
-		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-			return endpoints{}, fmt.Errorf("%w: base URL %q uses http on %s, which is not a loopback address; use https", ErrConfig, c.BaseURL, u.Hostname())
-		}
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return endpoints{}, fmt.Errorf("%w: base URL %q must not hold credentials, a query or a fragment", ErrConfig, u.Redacted())
+		u, err := parseBaseURL(c.BaseURL)
+		if err != nil {
+			return endpoints{}, err
 		}
 		return endpoints{api: u, tokenURL: u.String() + "/oauth/token", region: u.String()}, nil
 	}
@@ -148,3 +206,53 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// parseBaseURL checks a base URL before anything quotes it, and quotes it
+// only without its user info (quoteURL): a password in
+// GENESYS_CLOUD_API_URL is never printed. It must be an https URL with a
+// host and an optional port and path, or http on a loopback address; no
+// credentials, query or fragment (not even a bare "?" or "#"), no spaces
+// or control characters.
+func parseBaseURL(raw string) (*url.URL, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: base URL %s %s", ErrConfig, quoteURL(raw), why)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, bad("holds a space or a control character")
+	}
+	if strings.Contains(raw, "@") {
+		return nil, bad("must not hold credentials (user info): give them in " + EnvClientID + " and " + EnvClientSecret)
+	}
+	if strings.ContainsAny(raw, "?#") {
+		return nil, bad("must not hold a query or a fragment")
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || u.Host == "" || u.Opaque != "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, bad("is not an http(s) URL with a host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, bad("has a port outside 1 to 65535")
+		}
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, bad("uses http on " + u.Hostname() + ", which is not a loopback address; use https")
+	}
+	return u, nil
+}
+
+// quoteURL quotes a URL for a message: without its user info (everything
+// from the scheme to the last "@"), cut to 100 bytes.
+func quoteURL(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return quoteValue(prefix + rest)
+}
+
+// quoteValue quotes a value a user gave for a message, cut to 100 bytes.
+func quoteValue(s string) string { return strconv.Quote(truncate(s, 100)) }

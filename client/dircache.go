@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 // DefaultCacheBytes is a DirCache's size cap when MaxBytes is zero: about
@@ -26,15 +29,22 @@ const entryMagic = "gcflow-config-cache 1 "
 
 // DirConfigCache is a ConfigCache kept in a folder; DirCache makes one.
 //
-//   - One file per entry, written to a temporary file in the same folder and
-//     renamed into place: a reader sees a whole entry or none.
+//   - The cache owns only what it wrote. Entries live in one subfolder per
+//     organisation scope, <dir>/<16 hex digits>/, each named by the
+//     sha256 of its key (64 hex digits) and beginning with a header line
+//     ("gcflow-config-cache 1 <sha256> <length>"). Eviction, accounting and
+//     the clean-up of temporary files consider only files of that layout:
+//     a folder that holds other files (-cache ~/Documents) keeps them all.
+//   - One file per entry, written to a temporary file in the same folder
+//     and renamed into place: a reader sees a whole entry or none.
 //   - Each entry carries its configuration's sha256 and length, checked on
 //     every read: a truncated or altered entry is a miss (and is removed),
 //     never an error.
+//   - A scope folder that is a symlink, is owned by another user, or can be
+//     written by others is not used (OnError says why): whoever can write
+//     there could forge entries, since the sha256 is only a checksum.
 //   - Two processes may share the folder: writes are atomic renames, and the
 //     same key always holds the same bytes.
-//   - Entries are kept apart by organisation: each key's scope (see
-//     ConfigCache) is a subfolder.
 //   - The total size is capped (MaxBytes): when a Put takes it above the
 //     cap, the least recently used entries are removed until it is below
 //     90% of the cap. A hit counts as a use. The total is what this process
@@ -52,15 +62,18 @@ type DirConfigCache struct {
 
 	dir    string
 	mu     sync.Mutex
-	size   int64 // bytes of entries; -1 before the first scan
-	broken error // what stopped the cache, once it has
+	size   int64            // bytes of entries; -1 before the first scan
+	broken error            // what stopped the cache, once it has
+	scopes map[string]error // scope folders checked: nil when usable
+	// write writes an entry; tests replace it to fill a disk.
+	write func(path string, data []byte) error
 }
 
 // DirCache returns a ConfigCache that keeps its entries under dir, created
 // when the first entry is written (mode 0700, entries 0600: configurations
 // describe a contact centre's routing).
 func DirCache(dir string) *DirConfigCache {
-	return &DirConfigCache{dir: dir, size: -1}
+	return &DirConfigCache{dir: dir, size: -1, scopes: map[string]error{}, write: safefile.Write}
 }
 
 // Dir is the cache's folder.
@@ -68,10 +81,16 @@ func (d *DirConfigCache) Dir() string { return d.dir }
 
 // Get returns the intact entry under key, or a miss.
 func (d *DirConfigCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	p := d.path(key)
-	b, err := os.ReadFile(p)
+	scope, p := d.path(key)
+	if err := d.checkScope(scope, false); err != nil {
+		return nil, false, err
+	}
+	b, err := safefile.ReadRegular(p, maxBodyBytes+int64(len(entryMagic))+128)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, nil
+	case errors.Is(err, safefile.ErrTooLarge):
+		_ = os.Remove(p) // not an entry this cache wrote
 		return nil, false, nil
 	case err != nil:
 		return nil, false, d.fail(err)
@@ -94,37 +113,16 @@ func (d *DirConfigCache) Put(_ context.Context, key string, config []byte) error
 	if broken != nil {
 		return broken
 	}
-	p := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return d.fail(err)
+	scope, p := d.path(key)
+	if err := d.checkScope(scope, true); err != nil {
+		return err
 	}
 	entry := encodeEntry(config)
-	tmp, err := writeTemp(filepath.Dir(p), entry)
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		if tmp != "" {
-			_ = os.Remove(tmp)
-		}
+	if err := d.write(p, entry); err != nil {
 		return d.fail(err)
 	}
 	d.account(int64(len(entry)))
 	return nil
-}
-
-// writeTemp writes entry to a new temporary file in dir and returns its
-// name (set whenever the file was made). Tests replace it to fill a disk.
-var writeTemp = func(dir string, entry []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(entry)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return f.Name(), err
 }
 
 // fail stops the cache at its first error, and reports it once.
@@ -142,14 +140,87 @@ func (d *DirConfigCache) fail(err error) error {
 	return err
 }
 
-// path is key's entry: its scope's folder, and its sha256 as the name.
-func (d *DirConfigCache) path(key string) string {
-	scope, _, _ := strings.Cut(key, "/")
-	if scope == "" || len(scope) > 64 || strings.Trim(scope, "0123456789abcdef") != "" {
-		scope = "other"
+// path is key's scope folder name and entry: the scope's folder, and the
+// key's sha256 as the name. A key whose scope is not 16 hex digits (a
+// caller's own keys) is kept under the first 16 hex digits of its scope's
+// sha256, so that every folder the cache makes has the one layout.
+func (d *DirConfigCache) path(key string) (scope, path string) {
+	scope, _, _ = strings.Cut(key, "/")
+	if !isHex(scope, 16) {
+		sum := sha256.Sum256([]byte(scope))
+		scope = hex.EncodeToString(sum[:8])
 	}
 	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(d.dir, scope, hex.EncodeToString(sum[:]))
+	return scope, filepath.Join(d.dir, scope, hex.EncodeToString(sum[:]))
+}
+
+func isHex(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// checkScope checks a scope folder once per cache: it must be a folder of
+// this user's that nobody else can write, and so must the cache folder
+// itself unless it is a sticky folder such as /tmp. With create, a
+// missing scope folder is made (0700); without, it is a miss later.
+func (d *DirConfigCache) checkScope(scope string, create bool) error {
+	d.mu.Lock()
+	err, checked := d.scopes[scope]
+	d.mu.Unlock()
+	if checked {
+		return err
+	}
+	dir := filepath.Join(d.dir, scope)
+	if create {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return d.fail(err)
+		}
+	}
+	err = ownedFolder(d.dir, true)
+	if err == nil {
+		err = ownedFolder(dir, false)
+	}
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil // nothing there yet: every Get is a miss, checked again on the first Put
+	}
+	if err != nil {
+		err = d.fail(err)
+	}
+	d.mu.Lock()
+	d.scopes[scope] = err
+	d.mu.Unlock()
+	return err
+}
+
+// errForeignFolder: a folder the cache will not trust.
+var errForeignFolder = errors.New("not used: entries there could be forged")
+
+// ownedFolder reports why dir cannot hold trusted entries: a symlink, not a
+// folder, another user's, or writable by others (a sticky folder, whose
+// entries others cannot replace, is allowed when sticky).
+func ownedFolder(dir string, sticky bool) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	mode := info.Mode()
+	switch {
+	case mode&fs.ModeSymlink != 0 && !sticky:
+		return fmt.Errorf("%s is a symbolic link: %w", dir, errForeignFolder)
+	case mode&fs.ModeSymlink != 0:
+		if info, err = os.Stat(dir); err != nil {
+			return err
+		}
+		mode = info.Mode()
+	}
+	switch {
+	case !mode.IsDir():
+		return fmt.Errorf("%s is not a folder", dir)
+	case !ownedByMe(info):
+		return fmt.Errorf("%s belongs to another user: %w", dir, errForeignFolder)
+	case mode.Perm()&0o022 != 0 && !(sticky && mode&fs.ModeSticky != 0):
+		return fmt.Errorf("%s can be written by other users (mode %v): %w", dir, mode.Perm(), errForeignFolder)
+	}
+	return nil
 }
 
 // encodeEntry is config behind a header line with its sha256 and length.
@@ -211,31 +282,34 @@ type cacheFile struct {
 	used time.Time
 }
 
-// evict scans the folder, removes temporary files a crashed writer left
-// (older than an hour), then the least recently used entries while the
-// total is above limit, down to 90% of it; it returns the total left.
+// evict scans the scope folders this cache has checked, removes the
+// temporary files a crashed writer left there (older than an hour), then
+// the least recently used entries while the total is above limit, down to
+// 90% of it; it returns the total left. It looks at nothing else: only
+// files of the entries' layout (name and header) are counted or removed.
 func (d *DirConfigCache) evict(limit int64) int64 {
 	var files []cacheFile
 	var total int64
-	stale := time.Now().Add(-time.Hour)
-	_ = filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return nil
-		}
-		info, err := e.Info()
+	for _, scope := range d.usableScopes() {
+		dir := filepath.Join(d.dir, scope)
+		safefile.RemoveStale(dir)
+		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return nil
+			continue
 		}
-		if strings.HasPrefix(e.Name(), ".tmp-") {
-			if info.ModTime().Before(stale) {
-				_ = os.Remove(p)
+		for _, e := range entries {
+			if !isHex(e.Name(), 64) || !e.Type().IsRegular() {
+				continue
 			}
-			return nil
+			p := filepath.Join(dir, e.Name())
+			info, err := e.Info()
+			if err != nil || !isEntry(p) {
+				continue
+			}
+			files = append(files, cacheFile{p, info.Size(), info.ModTime()})
+			total += info.Size()
 		}
-		files = append(files, cacheFile{p, info.Size(), info.ModTime()})
-		total += info.Size()
-		return nil
-	})
+	}
 	if total <= limit {
 		return total
 	}
@@ -249,4 +323,41 @@ func (d *DirConfigCache) evict(limit int64) int64 {
 		}
 	}
 	return total
+}
+
+// usableScopes are the scope folders under the cache folder that pass the
+// ownership check. Called with d.mu held.
+func (d *DirConfigCache) usableScopes() []string {
+	entries, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !isHex(name, 16) || !e.IsDir() {
+			continue
+		}
+		err, checked := d.scopes[name]
+		if !checked {
+			err = ownedFolder(filepath.Join(d.dir, name), false)
+			d.scopes[name] = err
+		}
+		if err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// isEntry reports whether the file at p begins with the entries' header.
+func isEntry(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(entryMagic))
+	_, err = io.ReadFull(f, head)
+	return err == nil && string(head) == entryMagic
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 const scopeA = "0123456789abcdef"
@@ -62,7 +65,7 @@ func TestDirCacheDamagedEntries(t *testing.T) {
 			ctx := context.Background()
 			key := scopeA + "/f1/2.0/7/g/2.0"
 			require.NoError(t, d.Put(ctx, key, config))
-			p := d.path(key)
+			_, p := d.path(key)
 			b, err := os.ReadFile(p)
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(p, fn(b), 0o600))
@@ -104,21 +107,14 @@ func TestDirCacheUnwritable(t *testing.T) {
 		d := DirCache(t.TempDir())
 		ctx := context.Background()
 		require.NoError(t, d.Put(ctx, scopeA+"/kept/1.0/1//", []byte(`{"kept":true}`)))
-		orig := writeTemp
-		t.Cleanup(func() { writeTemp = orig })
-		var made []string
-		writeTemp = func(dir string, entry []byte) (string, error) {
-			name, _ := orig(dir, entry[:len(entry)/2])
-			made = append(made, name)
-			return name, syscall.ENOSPC
-		}
+		writes := 0
+		d.write = func(string, []byte) error { writes++; return syscall.ENOSPC } // safefile.Write removes its partial file (its own test)
 		var calls int
 		d.OnError = func(error) { calls++ }
 		assert.ErrorIs(t, d.Put(ctx, scopeA+"/f2/1.0/1//", []byte(`{"a":1}`)), syscall.ENOSPC)
 		assert.ErrorIs(t, d.Put(ctx, scopeA+"/f3/1.0/1//", []byte(`{"a":1}`)), syscall.ENOSPC)
 		assert.Equal(t, 1, calls)
-		require.Len(t, made, 1, "stopped: the second Put wrote nothing")
-		assert.NoFileExists(t, made[0], "the partial temporary file is removed")
+		assert.Equal(t, 1, writes, "stopped: the second Put wrote nothing")
 		got, ok, err := d.Get(ctx, scopeA+"/kept/1.0/1//")
 		require.NoError(t, err)
 		assert.True(t, ok, "intact entries are still served")
@@ -145,9 +141,10 @@ func TestDirCacheEviction(t *testing.T) {
 		keys[i] = fmt.Sprintf("%s/f%d/1.0/1//", scopeA, i)
 		require.NoError(t, d.Put(ctx, keys[i], config))
 		at := base.Add(time.Duration(i) * time.Minute) // f0 oldest
-		require.NoError(t, os.Chtimes(d.path(keys[i]), at, at))
+		_, p := d.path(keys[i])
+		require.NoError(t, os.Chtimes(p, at, at))
 	}
-	stale := filepath.Join(dir, scopeA, ".tmp-crashed")
+	stale := filepath.Join(dir, scopeA, safefile.TempPrefix+"crashed")
 	require.NoError(t, os.WriteFile(stale, []byte("half"), 0o600))
 	old := time.Now().Add(-2 * time.Hour)
 	require.NoError(t, os.Chtimes(stale, old, old))
@@ -168,6 +165,8 @@ func TestDirCacheEviction(t *testing.T) {
 	assert.True(t, ok, "the new entry stays")
 	assert.NoFileExists(t, stale)
 	assert.LessOrEqual(t, d.size, d.MaxBytes/10*9)
+	_, p := d.path(keys[1])
+	assert.NoFileExists(t, p)
 }
 
 // TestDirCacheShared: two caches on one folder (as two processes would
@@ -195,7 +194,7 @@ func TestDirCacheShared(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	leftovers, _ := filepath.Glob(filepath.Join(dir, scopeA, ".tmp-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(dir, scopeA, safefile.TempPrefix+"*"))
 	assert.Empty(t, leftovers)
 }
 
@@ -222,4 +221,98 @@ func TestCacheScopeAndKey(t *testing.T) {
 	assert.False(t, ok)
 	_, ok = a.configKey("flow 1", &FlowVersion{ID: "3.0", GenerationID: "g"})
 	assert.True(t, ok)
+}
+
+// TestDirCacheOwnsOnlyItsFiles: a cache folder that holds other files
+// (large, old, beside the entries, in subfolders, even named like an entry
+// without its header) keeps every one of them through eviction and the
+// clean-up of temporary files.
+func TestDirCacheOwnsOnlyItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Date(2020, 3, 1, 0, 0, 0, 0, time.UTC)
+	hexName := fmt.Sprintf("%064x", 42)
+	foreign := []string{
+		"video.mp4",                                // beside the scope folders: large and old
+		"notes/2020.txt",                           // in a subfolder
+		filepath.Join(scopeA, "notes.txt"),         // inside a scope folder
+		filepath.Join(scopeA, hexName),             // named like an entry, without the header
+		filepath.Join(scopeA, ".tmp-1234"),         // another program's temporary file
+		filepath.Join(scopeA, "sub", hexName),      // below a scope folder
+		filepath.Join("fedcba9876543210", "x"),     // a folder named like a scope
+		filepath.Join("fedcba9876543210", hexName), // and in it a file named like an entry
+	}
+	for _, name := range foreign {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o700))
+		require.NoError(t, os.WriteFile(p, []byte("somebody's work"), 0o600))
+		if name == "video.mp4" {
+			require.NoError(t, os.Truncate(p, 1_200_000_000)) // sparse: 1.2 GB that takes no room
+		}
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+	d := DirCache(dir)
+	config := []byte(strings.Repeat("a", 1000))
+	d.MaxBytes = 5 * int64(len(encodeEntry(config)))
+	ctx := context.Background()
+	for i := range 20 { // four times the cap: evictions all along
+		require.NoError(t, d.Put(ctx, fmt.Sprintf("%s/f%d/1.0/1//", scopeA, i), config))
+	}
+	for _, name := range foreign {
+		assert.FileExists(t, filepath.Join(dir, name))
+	}
+	info, err := os.Stat(filepath.Join(dir, "video.mp4"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1_200_000_000), info.Size())
+	assert.LessOrEqual(t, d.size, d.MaxBytes, "only entries count against the cap")
+	_, ok, _ := d.Get(ctx, fmt.Sprintf("%s/f19/1.0/1//", scopeA))
+	assert.True(t, ok, "the newest entry stays")
+}
+
+// TestDirCacheRefusesForeignFolders: a scope folder others can write, that
+// is a symlink, or a cache folder anyone can write (without the sticky
+// bit) is not used: entries there could be forged.
+func TestDirCacheRefusesForeignFolders(t *testing.T) {
+	ctx := context.Background()
+	key := scopeA + "/f1/1.0/1//"
+	t.Run("scope folder writable by others", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, DirCache(dir).Put(ctx, key, []byte(`{"real":1}`)))
+		require.NoError(t, os.Chmod(filepath.Join(dir, scopeA), 0o777))
+		d := DirCache(dir)
+		var calls []error
+		d.OnError = func(err error) { calls = append(calls, err) }
+		_, ok, err := d.Get(ctx, key)
+		assert.False(t, ok)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "can be written by other users")
+		require.Len(t, calls, 1)
+		assert.Error(t, d.Put(ctx, key, []byte(`{"real":1}`)))
+	})
+	t.Run("scope folder is a symlink", func(t *testing.T) {
+		dir, elsewhere := t.TempDir(), t.TempDir()
+		require.NoError(t, os.Symlink(elsewhere, filepath.Join(dir, scopeA)))
+		d := DirCache(dir)
+		err := d.Put(ctx, key, []byte(`{}`))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "symbolic link")
+		entries, _ := os.ReadDir(elsewhere)
+		assert.Empty(t, entries, "nothing written through the link")
+	})
+	t.Run("cache folder writable by all, not sticky", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.Chmod(dir, 0o777))
+		err := DirCache(dir).Put(ctx, key, []byte(`{}`))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "can be written by other users")
+	})
+	t.Run("sticky folder such as /tmp", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.Chmod(dir, 0o777|os.ModeSticky))
+		d := DirCache(dir)
+		require.NoError(t, d.Put(ctx, key, []byte(`{"ok":1}`)))
+		got, ok, err := d.Get(ctx, key)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, `{"ok":1}`, string(got))
+	})
 }

@@ -3,7 +3,11 @@
 // regions, flow listings, versions and configurations, check-out, save,
 // check-in and publish, and data actions.
 //
-//	c, err := client.New(client.ConfigFromEnv()) // GENESYS_CLOUD_* variables
+//	cfg, err := client.ConfigFromEnv() // GENESYS_CLOUD_* variables
+//	if err != nil {
+//		return err
+//	}
+//	c, err := client.New(cfg)
 //	if err != nil {
 //		return err
 //	}

@@ -121,16 +121,26 @@ type errorBody struct {
 	Details   []ErrorDetail `json:"details"`
 }
 
-func newAPIError(resp *http.Response, body []byte, method, path string, now time.Time) *APIError {
-	e := &APIError{Status: resp.StatusCode, Method: method, Path: path}
+// newAPIError reads a non-2xx answer. Every text in it from the server
+// goes through red after JSON decoding, so an echoed token or secret is
+// removed however it was escaped.
+func newAPIError(resp *http.Response, body []byte, method, path string, now time.Time, red *redactor) *APIError {
+	e := &APIError{Status: resp.StatusCode, Method: method, Path: red.text(path)}
 	var eb errorBody
-	if json.Unmarshal(body, &eb) == nil {
-		e.Code, e.Message, e.CorrelationID, e.Details = eb.Code, eb.Message, eb.ContextID, eb.Details
-	} else if len(body) > 0 {
-		e.Message = "(a body that is not JSON: " + strconv.Quote(truncate(string(body), 200)) + ")"
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		e.Message = "redirected to " + redirectTarget(resp) + "; not followed, because a redirect could carry the credentials elsewhere"
+	case json.Unmarshal(body, &eb) == nil:
+		e.Code, e.Message, e.CorrelationID = red.text(eb.Code), red.text(eb.Message), red.text(eb.ContextID)
+		for _, d := range eb.Details {
+			e.Details = append(e.Details, ErrorDetail{ErrorCode: red.text(d.ErrorCode), FieldName: red.text(d.FieldName),
+				EntityID: red.text(d.EntityID), EntityName: red.text(d.EntityName)})
+		}
+	case len(body) > 0:
+		e.Message = "(a body that is not JSON: " + red.bodyText(body, 200) + ")"
 	}
 	if e.CorrelationID == "" {
-		e.CorrelationID = resp.Header.Get("Inin-Correlation-Id")
+		e.CorrelationID = red.text(resp.Header.Get("Inin-Correlation-Id"))
 	}
 	e.Delay = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	return e

@@ -105,13 +105,19 @@ func pages[T any](ctx context.Context, c *Client, path string, q url.Values, siz
 	}
 }
 
-// Flow reads one flow: its lock holder, versions and current operation.
+// Flow reads one flow: its lock holder, versions and current operation. An
+// answer about another flow than the one asked for is ErrInvalidResponse:
+// nothing is ever written, or backed up, under an id the server chose.
 //
 // GET /api/v2/flows/{flowId}
 func (c *Client) Flow(ctx context.Context, flowID string) (*Flow, error) {
 	var f Flow
-	if err := c.getJSON(ctx, "/api/v2/flows/"+url.PathEscape(flowID), nil, &f); err != nil {
+	path := "/api/v2/flows/" + url.PathEscape(flowID)
+	if err := c.getJSON(ctx, path, nil, &f); err != nil {
 		return nil, err
+	}
+	if f.ID != flowID {
+		return nil, fmt.Errorf("%w: GET %s: the answer is about flow %s, not the flow asked for", ErrInvalidResponse, path, strconv.Quote(truncate(c.red.text(f.ID), 100)))
 	}
 	return &f, nil
 }

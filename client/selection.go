@@ -3,24 +3,25 @@ package client
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // selectFlows lists the flows that ids (when not nil), or else types and
 // name, select, and the named ids that do not exist.
 func (c *Client) selectFlows(ctx context.Context, types []string, name string, ids []string) (flows []Flow, missing []string, err error) {
+	asked := map[string]bool{}
 	if ids != nil {
 		if len(ids) == 0 {
 			return nil, nil, fmt.Errorf("%w: the list of flow ids is empty (nil selects every flow; an empty list selects none)", ErrConfig)
 		}
-		seen := map[string]bool{}
 		uniq := ids[:0:0]
 		for i, id := range ids {
 			if strings.TrimSpace(id) == "" {
 				return nil, nil, fmt.Errorf("%w: flow id %d of %d is empty", ErrConfig, i+1, len(ids))
 			}
-			if !seen[id] {
-				seen[id] = true
+			if !asked[id] {
+				asked[id] = true
 				uniq = append(uniq, id)
 			}
 		}
@@ -30,6 +31,11 @@ func (c *Client) selectFlows(ctx context.Context, types []string, name string, i
 		return nil, nil, err
 	}
 	found := map[string]bool{}
+	if ids != nil {
+		// A listing by ids that answers other flows too: those were not
+		// asked for, and are not touched.
+		flows = slices.DeleteFunc(flows, func(f Flow) bool { return !asked[f.ID] })
+	}
 	for _, f := range flows {
 		found[f.ID] = true
 	}

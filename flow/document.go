@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// MaxDocumentBytes is the largest flow document this module reads, from
+// the platform or from a file: 32 MiB. Real bot flows reach about 600 KB;
+// the platform saves at most 512,000 bytes, but a read is not bound by
+// that.
+const MaxDocumentBytes = 32 << 20
+
 // Shape says which of the two known document shapes a Document holds.
 type Shape int
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/examples/internal/cli"
 )
 
 // ActionRow is one integration action, as -by action writes it: its own
@@ -96,8 +97,8 @@ func (a *actionRows) write(w io.Writer, format string, _ []Row, below time.Durat
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"action_id", "action_name", "action_timeout_ms", "nodes", "suggested", "flows", "below", "reasons"})
 		for _, r := range rows {
-			_ = cw.Write([]string{r.ActionID, r.ActionName, num(r.ActionTimeoutMS), strconv.Itoa(r.Nodes), strconv.Itoa(r.Suggested),
-				strconv.Itoa(r.Flows), strconv.Itoa(r.Below), reasonList(r.Reasons, " ")})
+			_ = cw.Write(cli.CSVRow(r.ActionID, r.ActionName, num(r.ActionTimeoutMS), strconv.Itoa(r.Nodes), strconv.Itoa(r.Suggested),
+				strconv.Itoa(r.Flows), strconv.Itoa(r.Below), reasonList(r.Reasons, " ")))
 		}
 		cw.Flush()
 		return cw.Error()

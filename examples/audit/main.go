@@ -99,6 +99,7 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
 		return code
@@ -191,9 +192,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case err != nil:
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
 	case *format != "text" && *format != "json" && *format != "csv":
-		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", *format)
+		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", cli.Cut(*format))
 	case *by != "node" && *by != "action":
-		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", *by)
+		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", cli.Cut(*by))
 	case *concurrency < 1:
 		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}
@@ -256,8 +257,8 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id",
 			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason", "detail"})
 		for _, r := range rows {
-			_ = cw.Write([]string{r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
-				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail})
+			_ = cw.Write(cli.CSVRow(r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
+				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail))
 		}
 		cw.Flush()
 		return cw.Error()

@@ -21,7 +21,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +28,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 func main() {
@@ -40,6 +40,7 @@ func main() {
 // run serves until ctx ends. ready, when set, receives the base URL once
 // the server listens.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	fs := flag.NewFlagSet("fakeorg", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8089", "the loopback address to listen on (port 0 picks one)")
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
-		return cli.Usagef(stderr, "fakeorg", "-addr %s: not host:port (%v)", *addr, err)
+		return cli.Usagef(stderr, "fakeorg", "-addr %s: not host:port", cli.Cut(*addr))
 	}
 	if *latency < 0 {
 		return cli.Usagef(stderr, "fakeorg", "-latency %v: must not be negative", *latency)
@@ -119,7 +120,7 @@ func newOrg(opts *clienttest.Options, n int, requests string) (*clienttest.Org, 
 	if requests == "" {
 		return org, org, func() {}, nil
 	}
-	f, err := os.OpenFile(requests, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := safefile.OpenAppend(requests) // 0600, and never through a planted symlink
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -158,7 +159,7 @@ func (d *deviationFlag) String() string { return fmt.Sprint([]clienttest.Deviati
 func (d *deviationFlag) Set(s string) error {
 	dev, err := clienttest.ParseDeviation(s)
 	if err != nil {
-		return fmt.Errorf("%s: not one of %s", s, deviationNames())
+		return fmt.Errorf("%s: not one of %s", cli.Cut(s), deviationNames())
 	}
 	*d = append(*d, dev)
 	return nil

@@ -33,7 +33,9 @@ func TestFakeorgServesTheDemo(t *testing.T) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	c, err := client.New(client.ConfigFromEnv())
+	cfg, err := client.ConfigFromEnv()
+	require.NoError(t, err)
+	c, err := client.New(cfg)
 	require.NoError(t, err)
 	n := 0
 	for _, err := range c.Flows(context.Background(), nil) {

@@ -4,6 +4,10 @@
 //
 //	go run ./examples/fileaudit -min 5s flow/testdata/*.json
 //
+// A file is read up to flow.MaxDocumentBytes (32 MiB): a larger one, or an
+// endless one such as /dev/zero, is refused with one line. Names are
+// printed with their control characters escaped.
+//
 // Exit codes: 0 success, 1 a file could not be read or parsed, 2 usage, 3
 // with -check when a timeout is below -min or a Data Action cannot be read
 // (duplicate keys on its path, a timeout of the wrong type): a gate fails
@@ -12,15 +16,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 func main() {
@@ -28,6 +33,7 @@ func main() {
 }
 
 func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	fs := flag.NewFlagSet("fileaudit", flag.ContinueOnError)
 	minimum := cli.NewDuration(5 * time.Second)
 	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s")
@@ -51,7 +57,12 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "FILE\tNODE\tTYPE\tNAME\tSTORED\tSUGGESTED\tRAISE TO")
 	failed, below, unreadable := false, 0, 0
 	for _, path := range fs.Args() {
-		data, err := os.ReadFile(path)
+		data, err := safefile.ReadFile(path, flow.MaxDocumentBytes) // /dev/zero stops at the cap
+		if errors.Is(err, safefile.ErrTooLarge) {
+			fmt.Fprintf(stderr, "fileaudit: %s: larger than %d MiB, the most a flow document is read at; not a flow document\n", path, flow.MaxDocumentBytes>>20)
+			failed = true
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true

@@ -61,6 +61,7 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
+	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
 		return code
@@ -113,7 +114,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case !*sandbox:
 		return nil, cli.Usagef(stderr, "probe", "-sandbox is required: %s", what)
 	case *format != "text" && *format != "json":
-		return nil, cli.Usagef(stderr, "probe", "-format %s: not text or json", *format)
+		return nil, cli.Usagef(stderr, "probe", "-format %s: not text or json", cli.Cut(*format))
 	}
 	return &options{format: *format, demo: *demo, probe: client.ProbeOptions{ActionID: *action, WriteAction: *writeAction}}, cli.ExitOK
 }

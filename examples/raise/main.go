@@ -7,8 +7,9 @@
 //
 // It is a dry run unless -apply (check in) or -publish (publish, which
 // implies -apply) is given. With -apply, each flow's original configuration
-// is written to -backup-dir (default ./backups/<timestamp>/, or a temporary
-// folder with -demo) before the flow is changed; examples/restore puts it
+// is written to -backup-dir (default ./backups/<timestamp>/, or
+// gcflow-timeouts/demo-backups/<timestamp>/ under the user's cache folder
+// with -demo) before the flow is changed; examples/restore puts it
 // back (it checks each file's manifest first). The folder is created with
 // the first backup. Flows locked by someone else, or with an unpublished
 // draft, are skipped unless -force-unlock or -allow-draft. A flow locked by
@@ -57,6 +58,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 const permissions = "architect:flow:view, architect:flow:edit, architect:flow:publish and integrations:action:view"
@@ -150,13 +152,14 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
+	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
 		return code
 	}
 	var logW io.Writer
 	if o.log != "" {
-		f, err := os.OpenFile(o.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := safefile.OpenAppend(o.log) // 0600; a symlink planted at the path is refused
 		if err != nil {
 			fmt.Fprintln(stderr, "raise:", err)
 			return cli.ExitFailure
@@ -285,7 +288,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 			stamp := time.Now().UTC().Format("20060102T150405Z")
 			dir = filepath.Join("backups", stamp)
 			if *demo {
-				dir = filepath.Join(os.TempDir(), "gcflow-demo-backups", stamp)
+				// The user's own cache folder, not a shared /tmp.
+				if dir = cli.DemoBackupDir(stamp); dir == "" {
+					return nil, cli.Usagef(stderr, "raise", "-demo: no user cache folder ($HOME or $XDG_CACHE_HOME unset) for the backups; name one with -backup-dir")
+				}
 			}
 		}
 		o.backup = &backup.Dir{Path: dir}

@@ -2,8 +2,13 @@
 // examples/restore: for each flow, <flow id>.json holds the configuration's
 // exact bytes and <flow id>.manifest.json says whose they are (flow id,
 // name, type, the version backed up, the bytes' sha256), so that restore can
-// refuse a file put back over the wrong flow. It uses the module's public
-// API only.
+// refuse a file put back over the wrong flow.
+//
+// Files are written 0600 in a 0700 folder by one atomic write that replaces
+// a symlink at its target rather than follow it; a flow id becomes a file
+// name only through safefile.Name, which refuses "..", separators and
+// control characters. Reads take regular files only (no symlink out of the
+// folder), through the same size cap as an API answer.
 package backup
 
 import (
@@ -13,8 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,7 +27,13 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/safefile"
 )
+
+// maxManifestBytes caps a manifest's read; a configuration's is
+// flow.MaxDocumentBytes.
+const maxManifestBytes = 64 << 10
 
 // manifestSuffix ends a manifest's file name; a backup's is ".json".
 const manifestSuffix = ".manifest.json"
@@ -46,13 +57,29 @@ type Dir struct {
 	n    int
 }
 
+// FileName is the backup file's name of a flow id: "<escaped id>.json".
+// An id that cannot be a file name ("..", a separator, a control
+// character) is an error: a server's answer never writes outside the
+// folder.
+func FileName(flowID string) (string, error) {
+	name, err := safefile.Name(flowID)
+	if err != nil {
+		return "", err // it names the id
+	}
+	return name + ".json", nil
+}
+
 // Write writes o's configuration and its manifest, each to a temporary
 // file renamed into place. It has client.UpdateOptions.Backup's shape.
 func (d *Dir) Write(o *client.Original) error {
+	name, err := FileName(o.FlowID)
+	if err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if err := os.MkdirAll(d.Path, 0o755); err != nil {
-		return err
+	if d.n == 0 {
+		safefile.RemoveStale(d.Path) // what a crashed run left in a reused folder
 	}
 	sum := sha256.Sum256(o.Config)
 	m := Manifest{FlowID: o.FlowID, FlowName: o.FlowName, FlowType: strings.ToLower(o.FlowType), Version: o.VersionID,
@@ -61,11 +88,11 @@ func (d *Dir) Write(o *client.Original) error {
 	if err != nil {
 		return err
 	}
-	base := filepath.Join(d.Path, url.PathEscape(o.FlowID))
-	if err := writeFile(base+".json", o.Config); err != nil {
+	base := filepath.Join(d.Path, strings.TrimSuffix(name, ".json"))
+	if err := safefile.Write(base+".json", o.Config); err != nil {
 		return err
 	}
-	if err := writeFile(base+manifestSuffix, append(mb, '\n')); err != nil {
+	if err := safefile.Write(base+manifestSuffix, append(mb, '\n')); err != nil {
 		return err
 	}
 	d.n++
@@ -77,27 +104,6 @@ func (d *Dir) Count() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.n
-}
-
-func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // Files lists the backup files of a folder, sorted: every *.json but the
@@ -137,15 +143,15 @@ func Read(path string) (*Backup, error) {
 	if err != nil || strings.TrimSpace(id) == "" {
 		return nil, fmt.Errorf("%s is not named <flow id>.json", path)
 	}
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadRegular(path, flow.MaxDocumentBytes)
 	if err != nil {
 		return nil, err
 	}
 	out := &Backup{Path: path, FlowID: id, Config: b}
 	mpath := strings.TrimSuffix(path, ".json") + manifestSuffix
-	mb, err := os.ReadFile(mpath)
+	mb, err := safefile.ReadRegular(mpath, maxManifestBytes)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist):
 		return out, nil
 	case err != nil:
 		return nil, err

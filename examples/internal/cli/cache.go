@@ -36,6 +36,18 @@ func DefaultCacheDir() string {
 	return filepath.Join(base, "gcflow-timeouts", "configurations")
 }
 
+// DemoBackupDir is where raise -demo writes its backups:
+// "gcflow-timeouts/demo-backups/<stamp>" under the user's cache folder, or ""
+// when the user has none. Not a shared folder such as /tmp, where another
+// user could have made the folder first.
+func DemoBackupDir(stamp string) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "gcflow-timeouts", "demo-backups", stamp)
+}
+
 // Check reports a usage error: -cache and -no-cache together, or an empty
 // -cache.
 func (f *CacheFlags) Check(fs *flag.FlagSet) error {
@@ -43,7 +55,7 @@ func (f *CacheFlags) Check(fs *flag.FlagSet) error {
 	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "cache" })
 	switch {
 	case given && f.off:
-		return fmt.Errorf("-cache %s and -no-cache: choose one", f.dir)
+		return fmt.Errorf("-cache %s and -no-cache: choose one", Cut(f.dir))
 	case given && strings.TrimSpace(f.dir) == "":
 		return fmt.Errorf("-cache: needs a folder")
 	}

@@ -60,11 +60,14 @@ func Connect(demo bool) (c *client.Client, closeFn func(), err error) {
 		}
 		return c, srv.Close, nil
 	}
-	cfg := client.ConfigFromEnv()
+	cfg, err := client.ConfigFromEnv()
+	if err != nil {
+		return nil, nil, err
+	}
 	if v := os.Getenv(EnvRequestsPerMinute); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n == 0 {
-			return nil, nil, fmt.Errorf("%w: %s=%q is not a non-zero whole number", client.ErrConfig, EnvRequestsPerMinute, v)
+			return nil, nil, fmt.Errorf("%w: %s=%s is not a non-zero whole number", client.ErrConfig, EnvRequestsPerMinute, Quote(v))
 		}
 		cfg.RequestsPerMinute = n
 	}
@@ -148,10 +151,10 @@ func Parse(fs *flag.FlagSet, args []string, positional bool, stderr io.Writer) (
 		fs.Usage()
 		return ExitOK, false
 	case err != nil:
-		fmt.Fprintf(stderr, "%s: %v (see %s -h)\n", fs.Name(), err, fs.Name())
+		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", fs.Name(), shorten(err.Error()), fs.Name())
 		return ExitUsage, false
 	case fs.NArg() > 0 && !positional:
-		fmt.Fprintf(stderr, "%s: unexpected argument %q (flags only; see %s -h)\n", fs.Name(), fs.Arg(0), fs.Name())
+		fmt.Fprintf(stderr, "%s: unexpected argument %s (flags only; see %s -h)\n", fs.Name(), Quote(fs.Arg(0)), fs.Name())
 		return ExitUsage, false
 	}
 	return ExitOK, true
@@ -196,7 +199,7 @@ func (v *Duration) Set(s string) error {
 // zero, a whole number of milliseconds, at most 60 s. The error names the
 // flag and the value as given.
 func CheckTimeout(name string, v *Duration) error {
-	return checkTimeout("-"+name+" "+v.Raw, v.D)
+	return checkTimeout("-"+name+" "+Cut(v.Raw), v.D)
 }
 
 func checkTimeout(what string, d time.Duration) error {
@@ -219,7 +222,7 @@ func TimeoutFromEnv(env string) (d time.Duration, ok bool, err error) {
 	if !set {
 		return 0, false, nil
 	}
-	what := env + "=" + strconv.Quote(v)
+	what := env + "=" + Quote(v)
 	n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if perr != nil {
 		return 0, true, fmt.Errorf("%s: not a whole number of milliseconds", what)
@@ -236,7 +239,7 @@ func TimeoutFromEnv(env string) (d time.Duration, ok bool, err error) {
 func FlowIDs(what, raw string) ([]string, error) {
 	ids := SplitList(raw)
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s %q: no flow id in the list; name at least one, or leave it out to select flows by -type and -name", what, raw)
+		return nil, fmt.Errorf("%s %s: no flow id in the list; name at least one, or leave it out to select flows by -type and -name", what, Quote(raw))
 	}
 	return ids, nil
 }
@@ -249,13 +252,13 @@ func FlowTypes(raw string) ([]string, error) {
 	}
 	types := SplitList(raw)
 	if len(types) == 0 {
-		return nil, fmt.Errorf("-type %q: no flow type in the list", raw)
+		return nil, fmt.Errorf("-type %s: no flow type in the list", Quote(raw))
 	}
 	known := client.FlowTypes()
 	for i, t := range types {
 		types[i] = strings.ToLower(t)
 		if !slices.Contains(known, types[i]) {
-			return nil, fmt.Errorf("-type %s: unknown flow type; known types: %s", t, strings.Join(known, ", "))
+			return nil, fmt.Errorf("-type %s: unknown flow type; known types: %s", Cut(t), strings.Join(known, ", "))
 		}
 	}
 	return types, nil
@@ -342,8 +345,12 @@ type Progress struct {
 	drawn bool
 }
 
-// NewProgress returns a progress line on w.
+// NewProgress returns a progress line on w (beneath an Escaped writer: the
+// line is drawn with control characters, its text escaped here).
 func NewProgress(w io.Writer) *Progress {
+	if e, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = e.Unwrap()
+	}
 	return &Progress{w: w, on: IsTerminal(w), start: time.Now()}
 }
 
@@ -357,7 +364,8 @@ func (p *Progress) Update(done, total int, current string) {
 	if len(current) > 40 {
 		current = current[:37] + "..."
 	}
-	fmt.Fprintf(p.w, "\r\033[K%d/%d %s", done, total, current)
+	fmt.Fprint(p.w, "\r\033[K")
+	fmt.Fprintf(Escaped(p.w), "%d/%d %s", done, total, current)
 	p.drawn = true
 }
 
