@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -114,9 +115,9 @@ func ConfigFromEnv() (Config, error) {
 	if cfg.ClientSecret != "" {
 		return Config{}, fmt.Errorf("%w: both %s and %s are set; set one", ErrConfig, EnvClientSecret, EnvClientSecretFile)
 	}
-	secret, err := ReadSecretFile(path)
+	secret, err := readSecretFile(path, "secret file "+quoteValue(path)+" ("+EnvClientSecretFile+")")
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", EnvClientSecretFile, err)
+		return Config{}, err
 	}
 	cfg.ClientSecret = secret
 	return cfg, nil
@@ -132,34 +133,39 @@ const maxSecretFileBytes = 64 << 10
 // empty one or one larger than 64 KiB. Errors name the path, never what the
 // file holds.
 func ReadSecretFile(path string) (string, error) {
+	return readSecretFile(path, "secret file "+quoteValue(path))
+}
+
+// readSecretFile is ReadSecretFile; what names the file in errors.
+func readSecretFile(path, what string) (string, error) {
 	if strings.TrimSpace(path) == "" {
-		return "", fmt.Errorf("%w: the secret file's path is empty", ErrConfig)
+		return "", fmt.Errorf("%w: %s: the path is empty", ErrConfig, what)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("%w: secret file: %w", ErrConfig, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrConfig, what, errors.Unwrap(err)) // the *PathError would repeat the path
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("%w: secret file: %w", ErrConfig, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrConfig, what, err)
 	}
 	switch {
 	case !info.Mode().IsRegular():
-		return "", fmt.Errorf("%w: secret file %s is not a regular file", ErrConfig, quoteValue(path))
+		return "", fmt.Errorf("%w: %s is not a regular file", ErrConfig, what)
 	case info.Mode().Perm()&0o004 != 0:
-		return "", fmt.Errorf("%w: secret file %s can be read by every user of this machine (mode %v); allow its owner and group only (chmod o-r)", ErrConfig, quoteValue(path), info.Mode().Perm())
+		return "", fmt.Errorf("%w: %s can be read by every user of this machine (mode %v); allow its owner and group only (chmod o-r)", ErrConfig, what, info.Mode().Perm())
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("%w: secret file %s: %w", ErrConfig, quoteValue(path), err)
+		return "", fmt.Errorf("%w: %s: %w", ErrConfig, what, err)
 	}
 	if len(b) > maxSecretFileBytes {
-		return "", fmt.Errorf("%w: secret file %s is larger than %d bytes: not a client secret", ErrConfig, quoteValue(path), maxSecretFileBytes)
+		return "", fmt.Errorf("%w: %s is larger than %d bytes: not a client secret", ErrConfig, what, maxSecretFileBytes)
 	}
 	secret := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	if secret == "" {
-		return "", fmt.Errorf("%w: secret file %s is empty", ErrConfig, quoteValue(path))
+		return "", fmt.Errorf("%w: %s is empty", ErrConfig, what)
 	}
 	return secret, nil
 }

@@ -49,6 +49,25 @@ func TestBadInputCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(retyped, "demo-flow-01.manifest.json"), []byte(strings.Replace(string(m), "demo-flow-06", "demo-flow-01", 1)), 0o644))
 
+	// A backup folder whose backup is a symlink to a file elsewhere.
+	linked := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(backups, "demo-flow-01.json"), filepath.Join(linked, "demo-flow-01.json")))
+	copyFile(filepath.Join(backups, "demo-flow-01.manifest.json"), filepath.Join(linked, "demo-flow-01.manifest.json"))
+	// A -log path with a symlink planted at it, to a file that must stay
+	// as it is.
+	victim := filepath.Join(t.TempDir(), "victim.txt")
+	require.NoError(t, os.WriteFile(victim, []byte("precious"), 0o644))
+	plantedLog := filepath.Join(t.TempDir(), "run.log")
+	require.NoError(t, os.Symlink(victim, plantedLog))
+	// The right secret, in a file every user of the machine can read.
+	worldReadable := filepath.Join(t.TempDir(), "secret")
+	for _, kv := range o.env {
+		if v, ok := strings.CutPrefix(kv, "GENESYS_CLOUD_CLIENT_SECRET="); ok {
+			require.NoError(t, os.WriteFile(worldReadable, []byte(v+"\n"), 0o644))
+			require.NoError(t, os.Chmod(worldReadable, 0o644))
+		}
+	}
+
 	before := o.state(t)
 	versions := o.versionsByUs(t)
 	// The three demo actions that -actions raises.
@@ -99,6 +118,10 @@ func TestBadInputCommands(t *testing.T) {
 		{"probe without -sandbox", nil, "probe", nil, 2, "probe: -sandbox is required: the probe creates one scratch workflow"},
 		{"probe with a data action that does not exist", nil, "probe", []string{"-sandbox", "-action", "nope"}, 1, "probe: data action nope (-action): "},
 		{"a cache folder that cannot be made", nil, "audit", []string{"-below", "5s", "-cache", "/dev/null/cache"}, 0, "audit: warning: configuration cache /dev/null/cache: "},
+		{"a backup that is a symlink", nil, "restore", []string{"-dir", linked, "-publish"}, 1, "demo-flow-01.json is a symbolic link, not a regular file"},
+		{"a -log path that is a symlink", nil, "raise", []string{"-publish", "-log", plantedLog, "-backup-dir", noBackups}, 1, "run.log is a symbolic link, not a regular file"},
+		{"a secret file every user can read", []string{"GENESYS_CLOUD_CLIENT_SECRET=", "GENESYS_CLOUD_CLIENT_SECRET_FILE=" + worldReadable}, "audit", nil, 1,
+			" (GENESYS_CLOUD_CLIENT_SECRET_FILE) can be read by every user of this machine (mode -rw-r--r--)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := o.run(t, c.env, c.command, c.args...)
@@ -112,6 +135,9 @@ func TestBadInputCommands(t *testing.T) {
 		})
 	}
 	assert.Equal(t, versions, o.versionsByUs(t), "no version made by the bad runs")
+	b, err = os.ReadFile(victim)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b), "nothing written through the planted link")
 	assert.Equal(t, actionsBefore, actionVersions(t, o, raisable...), "no action changed by the bad runs")
 
 	// Named flows that exist still run beside one that does not.
