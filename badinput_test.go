@@ -227,7 +227,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"an empty list of flow ids", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
 			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
-				assert.ErrorIs(t, err, client.ErrConfig)
+				assert.ErrorIs(t, err, client.ErrInvalidArgument)
 				assert.ErrorContains(t, err, "the list of flow ids is empty (nil selects every flow; an empty list selects none)")
 			}
 			o.nothingWritten(t, goodFlow)
@@ -303,7 +303,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			})
 			_, err := c.Flow(ctx, "f")
 			assert.ErrorIs(t, err, client.ErrRateLimited)
-			assert.ErrorContains(t, err, "asked to wait 1h0m0s before trying again, more than the 2m0s this policy allows")
+			assert.ErrorContains(t, err, "asked to wait 1h0m0s before trying again, more than the 2m0s allowed by the retry policy")
 			assert.Equal(t, 1, calls, "no shorter wait, no repeat")
 		}},
 	}

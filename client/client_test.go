@@ -151,7 +151,7 @@ func TestFlowsPaging(t *testing.T) {
 	assert.Equal(t, 4, f.count("GET "+prefix+"/api/v2/flows?"))
 
 	for _, err := range f.client.Flows(context.Background(), &client.ListFlowsOptions{PageSize: 501}) {
-		assert.ErrorIs(t, err, client.ErrConfig)
+		assert.ErrorIs(t, err, client.ErrInvalidArgument)
 	}
 }
 

@@ -34,7 +34,7 @@ const DependencyIndexOperational = "OPERATIONAL"
 // GET /api/v2/architect/dependencytracking/consumingresources
 func (c *Client) ActionConsumers(ctx context.Context, actionID string) (consumers []Consumer, status string, complete bool, err error) {
 	if strings.TrimSpace(actionID) == "" {
-		return nil, "", false, fmt.Errorf("%w: ActionConsumers needs an action id", ErrConfig)
+		return nil, "", false, fmt.Errorf("%w: ActionConsumers needs an action id", ErrInvalidArgument)
 	}
 	var build struct {
 		Status string `json:"status"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,13 @@ var (
 	ErrForbidden = errors.New("client: forbidden")
 	// ErrGone: 410, the flow was deleted.
 	ErrGone = errors.New("client: gone")
-	// ErrConfig: the Config is not usable.
+	// ErrConfig: the Config (or the environment it is read from) is not
+	// usable.
 	ErrConfig = errors.New("client: invalid configuration")
+	// ErrInvalidArgument: a call's own arguments cannot work (an empty
+	// flow id, a page size out of range, a timeout that is not positive);
+	// nothing was sent.
+	ErrInvalidArgument = errors.New("client: invalid argument")
 	// ErrTooLarge: a configuration above MaxRequestBytes, refused before
 	// anything is sent; an *APIError with status 413 (request.bytes.max)
 	// matches it too.
@@ -39,6 +45,28 @@ var (
 	// ErrReadOnly: a write asked of a ReadOnly client (a dry run); nothing
 	// was sent.
 	ErrReadOnly = errors.New("client: read-only client refuses to write")
+	// ErrLocked: a lock this update did not take is on the flow: another
+	// user's, another OAuth client's, or this OAuth client's held by another
+	// run (see LockError).
+	ErrLocked = errors.New("client: flow locked")
+	// ErrDraftPending: the flow has a saved or checked-in version newer
+	// than the published one; publishing would publish that work too.
+	ErrDraftPending = errors.New("client: unpublished draft pending")
+	// ErrVerify: what the server holds after the write is not what was
+	// written.
+	ErrVerify = errors.New("client: verification failed")
+	// ErrStaticAction: a built-in action (its id starts with "static"),
+	// which the API does not let anybody change.
+	ErrStaticAction = errors.New("client: built-in (static) action")
+	// ErrFunctionAction: a function data action, whose limit is its own
+	// function.timeoutSeconds, 1 to 15 s, changed with the function.
+	ErrFunctionAction = errors.New("client: function data action")
+	// ErrCustomAuthAction: a custom authentication action, which has no
+	// timeout of its own ("invalid for Custom Authentication Actions").
+	ErrCustomAuthAction = errors.New("client: custom authentication action")
+	// ErrTargetTooLong: a timeout above MaxDataActionTimeout: no data
+	// action waits that long, so raising to it cannot help.
+	ErrTargetTooLong = errors.New("client: target above what any data action waits")
 )
 
 // APIError is a non-2xx answer of the Genesys Cloud API.
@@ -183,7 +211,7 @@ type OperationError struct {
 
 func (e *OperationError) Error() string {
 	op := e.Operation
-	msg := fmt.Sprintf("client: %s of flow %s failed", strings.ToLower(op.ActionName), e.FlowID)
+	msg := fmt.Sprintf("client: %s failed", strings.ToLower(op.ActionName)) // the caller names the flow
 	if op.ErrorCode != "" {
 		msg += " (" + op.ErrorCode + ")"
 	}
@@ -194,3 +222,74 @@ func (e *OperationError) Error() string {
 }
 
 func (e *OperationError) Unwrap() error { return ErrOperationFailed }
+
+// LockError reports a flow locked by someone other than this update. It
+// matches ErrLocked.
+//
+// The platform knows a lock's holder only as a user or an OAuth client:
+// every process that uses the same client credentials is one holder to it.
+// So a lock of this client's own id (SameClient) is not this process's
+// unless this update took it: it belongs to another run that is working
+// now, or to a run that crashed. UpdateFlow treats it like anybody else's
+// lock, and releases it only with UpdateOptions.ReleaseStaleLocks.
+type LockError struct {
+	// Holder describes the holder ("user Jane Doe (id)", "OAuth client
+	// Nightly (id)").
+	Holder string
+	// SameClient is set when the holder is the OAuth client this Client
+	// authenticates as.
+	SameClient bool
+}
+
+func (e *LockError) Error() string {
+	if e.SameClient {
+		return "client: flow locked by " + e.Holder + ", the OAuth client this run uses, but not by this run: another run with the same credentials is working on it, or a crashed run left it"
+	}
+	return "client: flow locked by " + e.Holder
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockError) Is(target error) bool { return target == ErrLocked }
+
+// ObjectError is an error about one flow or one action: what was being
+// done to it, and the object, named once. UpdateFlow, SetActionTimeout and
+// the organisation-wide audit and raise return it, so a caller finds the
+// object with errors.As rather than in the text. When the error inside is
+// an *APIError whose path already holds the id, the id is not said twice:
+// the object is then named by its name alone.
+type ObjectError struct {
+	// Op is what was being done: "update", "audit", "timeout".
+	Op string
+	// Kind is "flow" or "action".
+	Kind string
+	// ID and Name are the object's; Name may be empty.
+	ID, Name string
+	// Stopped is set when the caller's context ended the work.
+	Stopped bool
+	// Err is what went wrong.
+	Err error
+}
+
+func (e *ObjectError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op + " of " + e.Kind)
+	var ae *APIError
+	idInPath := errors.As(e.Err, &ae) && strings.Contains(ae.Path, "/"+url.PathEscape(e.ID))
+	switch {
+	case idInPath && e.Name != "":
+		b.WriteString(" " + e.Name)
+	case idInPath:
+	case e.Name != "":
+		b.WriteString(" " + e.ID + " (" + e.Name + ")")
+	default:
+		b.WriteString(" " + e.ID)
+	}
+	if e.Stopped {
+		b.WriteString(" stopped")
+	}
+	b.WriteString(": " + e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the error inside.
+func (e *ObjectError) Unwrap() error { return e.Err }

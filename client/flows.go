@@ -38,7 +38,7 @@ func (o *ListFlowsOptions) query() (url.Values, int, error) {
 	}
 	if o.PageSize != 0 {
 		if o.PageSize < 1 || o.PageSize > MaxPageSize {
-			return nil, 0, fmt.Errorf("%w: page size %d is outside 1 to %d", ErrConfig, o.PageSize, MaxPageSize)
+			return nil, 0, fmt.Errorf("%w: page size %d is outside 1 to %d", ErrInvalidArgument, o.PageSize, MaxPageSize)
 		}
 		size = o.PageSize
 	}

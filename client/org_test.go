@@ -224,7 +224,7 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 	}
 
 	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{}) {
-		assert.ErrorIs(t, err, client.ErrConfig)
+		assert.ErrorIs(t, err, client.ErrInvalidArgument)
 	}
 	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 90 * time.Second}) {
 		assert.ErrorIs(t, err, client.ErrTargetTooLong)

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -14,10 +13,6 @@ import (
 // MaxDataActionTimeout is the longest any data action waits
 // (config.timeoutSeconds is 1 to 60).
 const MaxDataActionTimeout = 60 * time.Second
-
-// ErrTargetTooLong reports a minimum timeout above MaxDataActionTimeout:
-// no data action waits that long, so raising to it cannot help.
-var ErrTargetTooLong = errors.New("client: target above what any data action waits")
 
 // RaiseOptions say what RaiseTimeouts raises and how it writes each flow.
 type RaiseOptions struct {
@@ -73,7 +68,7 @@ func (c *Client) RaiseTimeouts(ctx context.Context, opts *RaiseOptions) iter.Seq
 	return func(yield func(UpdateResult, error) bool) {
 		switch {
 		case opts == nil || opts.Min <= 0:
-			yield(UpdateResult{}, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", ErrConfig))
+			yield(UpdateResult{}, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", ErrInvalidArgument))
 			return
 		case opts.Min > MaxDataActionTimeout:
 			yield(UpdateResult{}, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",

@@ -134,7 +134,10 @@ func TestSameClientLockIsSomebodysWork(t *testing.T) {
 	var le *client.LockError
 	require.ErrorAs(t, err, &le)
 	assert.True(t, le.SameClient)
-	assert.Contains(t, err.Error(), "update of flow "+id+" (Main) gave up after 4 attempts: client: flow locked by OAuth client clienttest (clienttest-client), the OAuth client this run uses, but not by this run")
+	assert.Contains(t, err.Error(), "update of flow "+id+" (Main): client: flow locked by OAuth client clienttest (clienttest-client), the OAuth client this run uses, but not by this run")
+	var re *retry.Error
+	require.ErrorAs(t, err, &re, "the attempts are counted, not said")
+	assert.Equal(t, 4, re.Attempts)
 	assert.Equal(t, 4, res.Attempts, "waited for it, with backoff")
 	assert.Equal(t, before, writes(srv), "never reverted, unlocked or written over")
 	assert.Equal(t, string(theirs.Bytes()), string(srv.Latest(id)), "their saved work is intact")
@@ -214,7 +217,8 @@ func TestNoDuplicateCheckWhenVersionsFollow(t *testing.T) {
 }
 
 // TestOneRetryBudget: a read that always answers 503 costs one retry
-// budget, not one per layer, and the error says "gave up" once.
+// budget, not one per layer, and the error is the last answer, with the
+// flow named once and the attempts reachable with errors.As.
 func TestOneRetryBudget(t *testing.T) {
 	srv, _, id := setup(t, nil, clienttest.FlowSeed{})
 	cfg := srv.ClientConfig()
@@ -226,8 +230,14 @@ func TestOneRetryBudget(t *testing.T) {
 	require.Error(t, err)
 	assert.LessOrEqual(t, srv.Counters().Requests, 6, "one flow read and five configuration reads")
 	assert.Equal(t, 6, srv.Counters().Requests)
-	assert.Equal(t, 1, strings.Count(err.Error(), "gave up"), err.Error())
-	assert.True(t, strings.HasPrefix(err.Error(), "update of flow "+id+" (Main): retry: gave up after 5 attempt(s): client: GET /api/v2/flows/"+id+"/latestconfiguration: 503"), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "update of flow Main: client: GET /api/v2/flows/"+id+"/latestconfiguration: 503"), err.Error())
+	assert.Equal(t, 1, strings.Count(err.Error(), id), "the id once: in the path")
+	var re *retry.Error
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 5, re.Attempts)
+	var oe *client.ObjectError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, id, oe.ID)
 	assert.Zero(t, writes(srv))
 }
 
@@ -255,12 +265,12 @@ func TestSelectionFailsClosed(t *testing.T) {
 	for _, ids := range [][]string{{}, {" "}, {id, ""}} {
 		n := 0
 		for _, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: ids, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
-			require.ErrorIs(t, err, client.ErrConfig, "%q", ids)
+			require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
 			n++
 		}
 		assert.Equal(t, 1, n)
 		for _, err := range c.AuditFlows(ctx, &client.AuditOptions{FlowIDs: ids}) {
-			require.ErrorIs(t, err, client.ErrConfig, "%q", ids)
+			require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
 		}
 	}
 	audited := map[string]error{}

@@ -13,12 +13,12 @@ func (c *Client) selectFlows(ctx context.Context, types []string, name string, i
 	asked := map[string]bool{}
 	if ids != nil {
 		if len(ids) == 0 {
-			return nil, nil, fmt.Errorf("%w: the list of flow ids is empty (nil selects every flow; an empty list selects none)", ErrConfig)
+			return nil, nil, fmt.Errorf("%w: the list of flow ids is empty (nil selects every flow; an empty list selects none)", ErrInvalidArgument)
 		}
 		uniq := ids[:0:0]
 		for i, id := range ids {
 			if strings.TrimSpace(id) == "" {
-				return nil, nil, fmt.Errorf("%w: flow id %d of %d is empty", ErrConfig, i+1, len(ids))
+				return nil, nil, fmt.Errorf("%w: flow id %d of %d is empty", ErrInvalidArgument, i+1, len(ids))
 			}
 			if !asked[id] {
 				asked[id] = true

@@ -17,19 +17,6 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
-// Sentinel errors for the actions SetActionTimeout refuses to change.
-var (
-	// ErrStaticAction: a built-in action (its id starts with "static"),
-	// which the API does not let anybody change.
-	ErrStaticAction = errors.New("client: built-in (static) action")
-	// ErrFunctionAction: a function data action, whose limit is its own
-	// function.timeoutSeconds, 1 to 15 s, changed with the function.
-	ErrFunctionAction = errors.New("client: function data action")
-	// ErrCustomAuthAction: a custom authentication action, which has no
-	// timeout of its own ("invalid for Custom Authentication Actions").
-	ErrCustomAuthAction = errors.New("client: custom authentication action")
-)
-
 // ActionOptions say how SetActionTimeout writes. A nil value writes.
 type ActionOptions struct {
 	// DryRun reads the action and returns the change and its diff, on a
@@ -82,9 +69,9 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	secs := int((d + time.Second - 1) / time.Second)
 	switch {
 	case strings.TrimSpace(actionID) == "":
-		return nil, fmt.Errorf("%w: SetActionTimeout needs an action id", ErrConfig)
+		return nil, fmt.Errorf("%w: SetActionTimeout needs an action id", ErrInvalidArgument)
 	case d <= 0:
-		return nil, fmt.Errorf("%w: a timeout of %v is not positive", ErrConfig, d)
+		return nil, fmt.Errorf("%w: a timeout of %v is not positive", ErrInvalidArgument, d)
 	case secs > int(MaxDataActionTimeout/time.Second):
 		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, MaxDataActionTimeout)
 	case strings.HasPrefix(actionID, "static"):
@@ -109,20 +96,10 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	return ch, nil
 }
 
-// actionError names the action once in SetActionTimeout's error, and says
-// "stopped" rather than nest the retry layer's message on cancellation.
+// actionError names the action once in SetActionTimeout's error (an
+// *ObjectError), and says "stopped" on cancellation.
 func actionError(ctx context.Context, actionID string, err error) error {
-	var again *retryUpdateError
-	var re *retry.Error
-	switch {
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		return fmt.Errorf("timeout of action %s: stopped: %w", actionID, ctx.Err())
-	case errors.As(err, &re) && errors.As(re.Err, &again):
-		return fmt.Errorf("timeout of action %s: gave up after %d attempts: %w", actionID, re.Attempts, again.err)
-	case errors.As(err, &again):
-		err = again.err
-	}
-	return fmt.Errorf("timeout of action %s: %w", actionID, err)
+	return objectError(ctx, "timeout", "action", actionID, "", err)
 }
 
 // confirmAction reads the action once, even though ctx was cancelled,

@@ -131,7 +131,7 @@ func TestSetActionTimeoutCancelledBefore(t *testing.T) {
 	cancel()
 	ch, err := c.SetActionTimeout(ctx, "custom_-_crm", 9*time.Second, nil)
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, "timeout of action custom_-_crm: stopped: context canceled", err.Error())
+	assert.Equal(t, "timeout of action custom_-_crm stopped: context canceled", err.Error())
 	assert.False(t, ch.Changed)
 	assert.Zero(t, srv.Counters().ActionPatches)
 }
@@ -152,8 +152,8 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 		{"custom_-_fn", 5 * time.Second, client.ErrFunctionAction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
 		{"custom_-_auth", 5 * time.Second, client.ErrCustomAuthAction, "has no timeout of its own"},
 		{"custom_-_crm", 61 * time.Second, client.ErrTargetTooLong, "above 1m0s"},
-		{"custom_-_crm", 0, client.ErrConfig, "not positive"},
-		{"", 5 * time.Second, client.ErrConfig, "needs an action id"},
+		{"custom_-_crm", 0, client.ErrInvalidArgument, "not positive"},
+		{"", 5 * time.Second, client.ErrInvalidArgument, "needs an action id"},
 		{"custom_-_gone", 5 * time.Second, client.ErrNotFound, "Action 'custom_-_gone' not found."},
 	} {
 		_, err := c.SetActionTimeout(ctx, tc.id, tc.d, nil)
@@ -200,7 +200,7 @@ func TestActionConsumers(t *testing.T) {
 	assert.Less(t, len(partial), len(consumers))
 
 	_, _, _, err = c.ActionConsumers(ctx, "")
-	require.ErrorIs(t, err, client.ErrConfig)
+	require.ErrorIs(t, err, client.ErrInvalidArgument)
 
 	// A fault is repeated; a missing permission is not, and says so.
 	srv.SetDependencyBuild("OPERATIONAL")

@@ -17,48 +17,6 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
-// More sentinel errors, for UpdateFlow.
-var (
-	// ErrLocked: a lock this update did not take is on the flow: another
-	// user's, another OAuth client's, or this OAuth client's held by another
-	// run (see LockError).
-	ErrLocked = errors.New("client: flow locked")
-	// ErrDraftPending: the flow has a saved or checked-in version newer
-	// than the published one; publishing would publish that work too.
-	ErrDraftPending = errors.New("client: unpublished draft pending")
-	// ErrVerify: what the server holds after the write is not what was
-	// written.
-	ErrVerify = errors.New("client: verification failed")
-)
-
-// LockError reports a flow locked by someone other than this update. It
-// matches ErrLocked.
-//
-// The platform knows a lock's holder only as a user or an OAuth client:
-// every process that uses the same client credentials is one holder to it.
-// So a lock of this client's own id (SameClient) is not this process's
-// unless this update took it: it belongs to another run that is working
-// now, or to a run that crashed. UpdateFlow treats it like anybody else's
-// lock, and releases it only with UpdateOptions.ReleaseStaleLocks.
-type LockError struct {
-	// Holder describes the holder ("user Jane Doe (id)", "OAuth client
-	// Nightly (id)").
-	Holder string
-	// SameClient is set when the holder is the OAuth client this Client
-	// authenticates as.
-	SameClient bool
-}
-
-func (e *LockError) Error() string {
-	if e.SameClient {
-		return "client: flow locked by " + e.Holder + ", the OAuth client this run uses, but not by this run: another run with the same credentials is working on it, or a crashed run left it"
-	}
-	return "client: flow locked by " + e.Holder
-}
-
-// Is makes errors.Is(err, ErrLocked) true.
-func (e *LockError) Is(target error) bool { return target == ErrLocked }
-
 // EditFunc changes a flow document and reports what it changed. It may be
 // called more than once for one update (on a fresh copy each time): it must
 // depend only on the document it is given.
@@ -202,7 +160,8 @@ func (e *retryUpdateError) Unwrap() error { return e.err }
 // another run's work (two runs with the same credentials may both check a
 // flow out): it and its lock are left alone, and a warning says so.
 //
-// Errors name the flow once: "update of flow ID (name): ...".
+// Errors are *ObjectError, which name the flow once: "update of flow ID
+// (name): ...".
 func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, opts *UpdateOptions) (*UpdateResult, error) {
 	var o UpdateOptions
 	if opts != nil {
@@ -211,7 +170,7 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	start := time.Now()
 	res := &UpdateResult{FlowID: flowID, DryRun: o.DryRun}
 	if strings.TrimSpace(flowID) == "" || edit == nil {
-		return res, fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrConfig)
+		return res, fmt.Errorf("%w: UpdateFlow needs a flow id and an edit function", ErrInvalidArgument)
 	}
 	if o.DryRun {
 		c = c.ReadOnly() // structural: nothing below can write
@@ -248,25 +207,36 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	return res, nil
 }
 
-// updateError names the flow once in an update's error, and says "gave up"
-// once.
+// updateError names the flow once in an update's error (an
+// *ObjectError), and says "stopped" when the caller's context ended it.
 func (c *Client) updateError(ctx context.Context, flowID string, res *UpdateResult, err error) error {
-	name := flowID
-	if res.FlowName != "" {
-		name = flowID + " (" + res.FlowName + ")"
-	}
-	var again *retryUpdateError
-	var re *retry.Error
-	switch {
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()) && !strings.Contains(err.Error(), "releasing the lock"):
-		return fmt.Errorf("update of flow %s stopped: %w", name, ctx.Err())
-	case errors.As(err, &re) && errors.As(re.Err, &again):
-		return fmt.Errorf("update of flow %s gave up after %d attempts: %w", name, res.Attempts, again.err)
-	case errors.As(err, &again):
-		return fmt.Errorf("update of flow %s: %w", name, again.err)
-	}
-	return fmt.Errorf("update of flow %s: %w", name, err)
+	return objectError(ctx, "update", "flow", flowID, res.FlowName, err)
 }
+
+// objectError wraps err as an *ObjectError. A cancellation counts as
+// stopped unless releasing a lock failed too: that must be said. (The
+// retry layer's *retry.Error and this package's retryUpdateError read as
+// the error they hold.)
+func objectError(ctx context.Context, op, kind, id, name string, err error) error {
+	var rel *releaseError
+	stopped := ctx.Err() != nil && errors.Is(err, ctx.Err()) && !errors.As(err, &rel)
+	if stopped {
+		err = ctx.Err()
+	}
+	return &ObjectError{Op: op, Kind: kind, ID: id, Name: name, Stopped: stopped, Err: err}
+}
+
+// releaseError is a failure after which releasing this update's lock
+// failed too: both are said, and both reachable with errors.Is.
+type releaseError struct {
+	err, release error
+}
+
+func (e *releaseError) Error() string {
+	return fmt.Sprintf("%v; releasing the lock also failed: %v", e.err, e.release)
+}
+
+func (e *releaseError) Unwrap() []error { return []error{e.err, e.release} }
 
 // updateState is what one pass of UpdateFlow leaves for the next.
 type updateState struct {
@@ -521,7 +491,7 @@ func (c *Client) releaseAfter(ctx context.Context, flowID string, err error, o *
 	cctx, cancel := afterCancel(ctx)
 	defer cancel()
 	if rerr := c.releaseOwn(cctx, flowID, res, st); rerr != nil {
-		return fmt.Errorf("%w; releasing the lock also failed: %v", err, rerr)
+		return &releaseError{err: err, release: rerr}
 	}
 	if st.last != nil {
 		// A write whose outcome was unknown may have gone through: say

@@ -1,6 +1,7 @@
 // Package retry repeats an operation with exponential backoff, honours the
-// waits that failures ask for (an HTTP Retry-After), and gives up with the
-// last real error. It knows nothing of Genesys Cloud: the operation decides
+// waits that failures ask for (an HTTP Retry-After) up to
+// Policy.MaxRetryAfter, and gives up with the last real error itself: the
+// attempt count is an *Error field, reached with errors.As. It knows nothing of Genesys Cloud: the operation decides
 // what is worth repeating by returning Permanent(err) for what is not.
 //
 //	err := retry.Do(ctx, retry.Policy{MaxAttempts: 4}, func(ctx context.Context) error {

@@ -73,8 +73,10 @@ func Permanent(err error) error {
 
 // Error is what Do returns when it stops repeating a failing operation: the
 // attempts ran out, the time ran out, the context ended, or a failure asked
-// for a wait longer than the policy allows. It wraps the last failure, and
-// the context's error when that ended it.
+// for a wait longer than the policy allows. Its text is the last failure's
+// own, as client-go's retry.OnError gives it back: a message never says
+// "gave up" on top of what went wrong. How many attempts were made is
+// Attempts, reachable with errors.As.
 type Error struct {
 	// Attempts is how many times the operation ran.
 	Attempts int
@@ -89,14 +91,14 @@ type Error struct {
 func (e *Error) Error() string {
 	switch {
 	case e.ContextErr != nil && errors.Is(e.Err, e.ContextErr):
-		return fmt.Sprintf("retry: %v after %d attempt(s)", e.ContextErr, e.Attempts)
+		return e.Err.Error()
 	case e.ContextErr != nil:
-		return fmt.Sprintf("retry: %v after %d attempt(s); last error: %v", e.ContextErr, e.Attempts, e.Err)
+		return fmt.Sprintf("%v (stopped: %v)", e.Err, e.ContextErr)
 	case e.Wait > 0:
-		return fmt.Sprintf("retry: asked to wait %v before trying again, more than the %v this policy allows (Policy.MaxRetryAfter); gave up after %d attempt(s): %v",
-			e.Wait, e.MaxRetryAfter, e.Attempts, e.Err)
+		return fmt.Sprintf("%v (asked to wait %v before trying again, more than the %v allowed by the retry policy's MaxRetryAfter)",
+			e.Err, e.Wait, e.MaxRetryAfter)
 	default:
-		return fmt.Sprintf("retry: gave up after %d attempt(s): %v", e.Attempts, e.Err)
+		return e.Err.Error()
 	}
 }
 
