@@ -5,21 +5,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/retry"
 )
 
 // flowActionCall is the request of POST /api/v2/flows/actions/{action}?flow={flowId}.
-func flowActionCall(action, flowID string) *call {
-	return &call{method: http.MethodPost, path: "/api/v2/flows/actions/" + action, query: url.Values{"flow": {flowID}}}
+func flowActionCall(action, flowID string) *Request {
+	return &Request{Method: http.MethodPost, Path: "/api/v2/flows/actions/" + action, Query: url.Values{"flow": {flowID}}}
 }
 
 // syncFlowAction runs a synchronous flow action, whose answer is the Flow.
 func (c *Client) syncFlowAction(ctx context.Context, action, flowID string) (*Flow, error) {
 	var f Flow
-	if err := c.callJSON(ctx, flowActionCall(action, flowID), &f); err != nil {
+	if err := c.Do(ctx, flowActionCall(action, flowID), &f); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -45,8 +44,8 @@ func (c *Client) SaveVersion(ctx context.Context, flowID string, doc *flow.Docum
 		return nil, tooLarge(len(body))
 	}
 	var v FlowVersion
-	r := &call{method: http.MethodPost, path: "/api/v2/flows/" + url.PathEscape(flowID) + "/versions", body: body}
-	if err := c.callJSON(ctx, r, &v); err != nil {
+	r := &Request{Method: http.MethodPost, Path: "/api/v2/flows/" + url.PathEscape(flowID) + "/versions", Body: body}
+	if err := c.Do(ctx, r, &v); err != nil {
 		return nil, err
 	}
 	return &v, nil
@@ -87,18 +86,18 @@ func (c *Client) Revert(ctx context.Context, flowID string) (*Flow, error) {
 
 // operation starts an asynchronous action and polls the flow, with backoff,
 // until its current operation is the one started and complete.
-func (c *Client) operation(ctx context.Context, flowID string, start *call) (*Flow, error) {
+func (c *Client) operation(ctx context.Context, flowID string, start *Request) (*Flow, error) {
 	var op Operation
-	if err := c.callJSON(ctx, start, &op); err != nil {
+	if err := c.Do(ctx, start, &op); err != nil {
 		return nil, err
 	}
 	if op.ID == "" {
-		return nil, fmt.Errorf("%w: %s %s: the answer names no operation", ErrInvalidResponse, start.method, start.path)
+		return nil, fmt.Errorf("%w: %s %s: the answer names no operation", ErrInvalidResponse, start.Method, start.Path)
 	}
 	ctx, cancel := context.WithTimeout(ctx, operationPollTimeout)
 	defer cancel()
 	poll := c.policy
-	poll.InitialInterval, poll.MaxInterval, poll.Multiplier = 250*time.Millisecond, operationPollMax, 1.5
+	poll.InitialInterval, poll.MaxInterval, poll.Multiplier = c.pollInterval, operationPollMax, 1.5
 	poll.MaxAttempts, poll.MaxElapsedTime, poll.Notify = 1<<30, operationPollTimeout, nil
 	var last *Flow
 	errPending := fmt.Errorf("client: %s of flow %s: operation %s still running", op.ActionName, flowID, op.ID)

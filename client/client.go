@@ -65,6 +65,9 @@ type Client struct {
 	// anyShape parses configurations with flow.ParseAny
 	// (UpdateOptions.AnyShape).
 	anyShape bool
+	// pollInterval and maxPages are Config's, defaults applied.
+	pollInterval time.Duration
+	maxPages     int
 }
 
 // New checks cfg and returns a client. It sends nothing: the first request
@@ -75,7 +78,14 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	hc := noRedirects(cfg.HTTPClient)
-	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg, red: newRedactor(cfg)}
+	c := &Client{ep: ep, http: hc, policy: cfg.Retry, userAgent: cfg.UserAgent, cfg: cfg, red: newRedactor(cfg),
+		pollInterval: cfg.PollInterval, maxPages: cfg.MaxPages}
+	if c.pollInterval <= 0 {
+		c.pollInterval = defaultPollInterval
+	}
+	if c.maxPages <= 0 {
+		c.maxPages = defaultMaxPages
+	}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent()
 	}
@@ -151,23 +161,91 @@ func (c *Client) ReadOnly() *Client {
 // IsReadOnly reports whether c is a ReadOnly view.
 func (c *Client) IsReadOnly() bool { return c.readOnly }
 
-// call is one API request.
-type call struct {
-	method string
-	path   string // under the API base, starting with /api/v2/
-	query  url.Values
-	body   []byte // sent as application/json when non-nil
+// Request is one request to the Genesys Cloud API, as NewRequest makes it
+// and Do sends it: a method, a path under the API base, a query and a JSON
+// body. Requests go nowhere but the client's own API host.
+type Request struct {
+	// Method is the HTTP method: GET, POST, PUT, PATCH or DELETE.
+	Method string
+	// Path is the escaped path under the API base, starting with /api/v2/.
+	Path string
+	// Query is the query string's values; nil for none.
+	Query url.Values
+	// Body is sent as application/json when not nil.
+	Body []byte
+}
+
+// NewRequest makes a request for Do, for an endpoint this package has no
+// method for (go-github's escape hatch). path is relative to the API base
+// and starts with /api/v2/ (escape ids in it with url.PathEscape); body is
+// nil, a []byte or json.RawMessage sent as it is, or any other value,
+// encoded as JSON. A bad method, a path elsewhere or a body that cannot be
+// encoded is ErrInvalidArgument.
+func (c *Client) NewRequest(method, path string, query url.Values, body any) (*Request, error) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil, fmt.Errorf("%w: method %s", ErrInvalidArgument, quoteValue(method))
+	}
+	if !strings.HasPrefix(path, "/api/v2/") || strings.ContainsAny(path, "?#") || strings.Contains(path, "/../") {
+		return nil, fmt.Errorf("%w: path %s is not under /api/v2/ (and holds no query)", ErrInvalidArgument, quoteValue(path))
+	}
+	r := &Request{Method: method, Path: path, Query: query}
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r.Body = b
+	case json.RawMessage:
+		r.Body = b
+	default:
+		enc, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the body cannot be encoded as JSON: %w", ErrInvalidArgument, err)
+		}
+		r.Body = enc
+	}
+	return r, nil
+}
+
+// Do sends req through the one place every request of this package goes
+// through (pacing, authentication, the retries that are safe, the redactor,
+// *APIError for a non-2xx answer; a ReadOnly client refuses anything but
+// GET and HEAD) and decodes a 2xx answer into v: nothing when v is nil,
+// the exact bytes when v is a *[]byte or *json.RawMessage, else as JSON.
+// A POST, PUT, PATCH or DELETE once sent is seen through to its answer even
+// when ctx ends meanwhile, and is repeated only when it provably never
+// reached the server.
+func (c *Client) Do(ctx context.Context, req *Request, v any) error {
+	if req == nil || req.Method == "" || req.Path == "" {
+		return fmt.Errorf("%w: a request needs a method and a path (NewRequest makes one)", ErrInvalidArgument)
+	}
+	body, err := c.do(ctx, req)
+	if err != nil {
+		return err
+	}
+	switch out := v.(type) {
+	case nil:
+	case *[]byte:
+		*out = body
+	case *json.RawMessage:
+		*out = body
+	default:
+		if err := json.Unmarshal(body, v); err != nil {
+			return fmt.Errorf("%w: %s %s: %v (the answer starts %s)", ErrInvalidResponse, req.Method, req.Path, err, c.red.bodyText(body, 80))
+		}
+	}
+	return nil
 }
 
 // idempotent reports whether repeating the request cannot do its action twice.
-func (r *call) idempotent() bool { return r.method == http.MethodGet || r.method == http.MethodHead }
+func (r *Request) idempotent() bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }
 
 // do sends r through the one place that paces, authenticates, retries what
 // is safe to retry and turns non-2xx answers into *APIError. It returns the
 // response body.
-func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
+func (c *Client) do(ctx context.Context, r *Request) ([]byte, error) {
 	if c.readOnly && !r.idempotent() {
-		return nil, fmt.Errorf("%w: %s %s was not sent", ErrReadOnly, r.method, r.path)
+		return nil, fmt.Errorf("%w: %s %s was not sent", ErrReadOnly, r.Method, r.Path)
 	}
 	var out []byte
 	n := 0
@@ -184,7 +262,7 @@ func (c *Client) do(ctx context.Context, r *call) ([]byte, error) {
 
 // attempt sends r once, or twice when the first answer is a 401: the token
 // may have expired or been revoked, so one fresh token and one repeat.
-func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
+func (c *Client) attempt(ctx context.Context, r *Request, n int) ([]byte, error) {
 	for try := 0; ; try++ {
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
@@ -209,7 +287,7 @@ func (c *Client) attempt(ctx context.Context, r *call, n int) ([]byte, error) {
 		if err != nil || resp.StatusCode < 300 {
 			return body, err
 		}
-		apiErr := newAPIError(resp, body, r.method, r.path, c.now(), c.red)
+		apiErr := newAPIError(resp, body, r.Method, r.Path, c.now(), c.red)
 		switch {
 		case resp.StatusCode < 400:
 			return nil, retry.Permanent(apiErr) // a redirect, not followed
@@ -251,14 +329,14 @@ func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // request builds the HTTP request of r.
-func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http.Request, error) {
-	target := c.ep.api.String() + r.path // r.path is escaped already
-	if len(r.query) > 0 {
-		target += "?" + r.query.Encode()
+func (c *Client) request(ctx context.Context, r *Request, tok *oauth2.Token) (*http.Request, error) {
+	target := c.ep.api.String() + r.Path // r.Path is escaped already
+	if len(r.Query) > 0 {
+		target += "?" + r.Query.Encode()
 	}
 	var rd io.Reader
-	if r.body != nil {
-		rd = bytes.NewReader(r.body)
+	if r.Body != nil {
+		rd = bytes.NewReader(r.Body)
 	}
 	// A write, once sent, is seen through to its answer even if ctx ends
 	// meanwhile (the HTTP client's timeout still bounds it): cut off, its
@@ -271,14 +349,14 @@ func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http
 		}
 		reqCtx = context.WithoutCancel(ctx)
 	}
-	req, err := http.NewRequestWithContext(reqCtx, r.method, target, rd)
+	req, err := http.NewRequestWithContext(reqCtx, r.Method, target, rd)
 	if err != nil {
-		return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.method, r.path, c.red.err(err)))
+		return nil, retry.Permanent(fmt.Errorf("client: %s %s: %w", r.Method, r.Path, c.red.err(err)))
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	if r.body != nil {
+	if r.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
@@ -287,8 +365,8 @@ func (c *Client) request(ctx context.Context, r *call, tok *oauth2.Token) (*http
 // transportFailed classifies a request that got no answer. A POST is
 // repeated only when it provably never reached the server: a publish
 // repeated is a second version.
-func (c *Client) transportFailed(ctx context.Context, r *call, err error) error {
-	err = fmt.Errorf("client: %s %s: %w", r.method, r.path, c.scrub(err))
+func (c *Client) transportFailed(ctx context.Context, r *Request, err error) error {
+	err = fmt.Errorf("client: %s %s: %w", r.Method, r.Path, c.scrub(err))
 	if ctx.Err() != nil || (!r.idempotent() && !errors.Is(err, syscall.ECONNREFUSED)) {
 		return retry.Permanent(err)
 	}
@@ -297,7 +375,7 @@ func (c *Client) transportFailed(ctx context.Context, r *call, err error) error 
 
 // readAnswer reads an answer's body through its size cap: a 2xx larger
 // than the cap is an error; an error body is cut to its cap.
-func (c *Client) readAnswer(ctx context.Context, r *call, n int, resp *http.Response, start time.Time) ([]byte, error) {
+func (c *Client) readAnswer(ctx context.Context, r *Request, n int, resp *http.Response, start time.Time) ([]byte, error) {
 	limit := int64(maxBodyBytes)
 	if resp.StatusCode >= 300 {
 		limit = maxErrorBodyBytes
@@ -306,7 +384,7 @@ func (c *Client) readAnswer(ctx context.Context, r *call, n int, resp *http.Resp
 	resp.Body.Close()
 	c.report(ctx, r, n, resp, start, err)
 	if err != nil {
-		err = fmt.Errorf("client: %s %s: reading the answer: %w", r.method, r.path, c.scrub(err))
+		err = fmt.Errorf("client: %s %s: reading the answer: %w", r.Method, r.Path, c.scrub(err))
 		if r.idempotent() {
 			return nil, err
 		}
@@ -314,7 +392,7 @@ func (c *Client) readAnswer(ctx context.Context, r *call, n int, resp *http.Resp
 	}
 	if int64(len(body)) > limit {
 		if resp.StatusCode < 300 {
-			return nil, retry.Permanent(fmt.Errorf("%w: %s %s: the answer is larger than %d bytes", ErrInvalidResponse, r.method, r.path, limit))
+			return nil, retry.Permanent(fmt.Errorf("%w: %s %s: the answer is larger than %d bytes", ErrInvalidResponse, r.Method, r.Path, limit))
 		}
 		body = body[:limit]
 	}
@@ -329,11 +407,11 @@ func (c *Client) now() time.Time {
 }
 
 // report tells Config.OnRequest and Config.Logger about one attempt.
-func (c *Client) report(ctx context.Context, r *call, n int, resp *http.Response, start time.Time, err error) {
+func (c *Client) report(ctx context.Context, r *Request, n int, resp *http.Response, start time.Time, err error) {
 	if c.cfg.Logger == nil && c.cfg.OnRequest == nil {
 		return
 	}
-	info := RequestInfo{Method: r.method, Route: route(r.path), Path: r.path, Attempt: n, Duration: time.Since(start)}
+	info := RequestInfo{Method: r.Method, Route: route(r.Path), Path: r.Path, Attempt: n, Duration: time.Since(start)}
 	if resp != nil {
 		info.Status, info.CorrelationID = resp.StatusCode, resp.Header.Get("Inin-Correlation-Id")
 	}
@@ -390,19 +468,5 @@ func (c *Client) scrub(err error) error {
 
 // getJSON sends a GET and decodes the answer into out.
 func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	return c.callJSON(ctx, &call{method: http.MethodGet, path: path, query: query}, out)
-}
-
-func (c *Client) callJSON(ctx context.Context, r *call, out any) error {
-	body, err := c.do(ctx, r)
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%w: %s %s: %v (the answer starts %s)", ErrInvalidResponse, r.method, r.path, err, c.red.bodyText(body, 80))
-	}
-	return nil
+	return c.Do(ctx, &Request{Method: http.MethodGet, Path: path, Query: query}, out)
 }

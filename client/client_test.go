@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,7 +157,7 @@ func TestFlowsPaging(t *testing.T) {
 }
 
 func TestFlowsPagingNeverEnds(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, func(c *client.Config) { c.MaxPages = 50 })
 	f.handle(t, "GET /api/v2/flows", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"entities":[],"pageSize":500,"pageNumber":1,"total":1,"pageCount":99999,"nextUri":"/api/v2/flows?pageNumber=2"}`)
 	})
@@ -165,7 +166,8 @@ func TestFlowsPagingNeverEnds(t *testing.T) {
 		last = err
 	}
 	require.ErrorIs(t, last, client.ErrInvalidResponse)
-	assert.Contains(t, last.Error(), "paging did not end after 10000 pages")
+	assert.Contains(t, last.Error(), "paging did not end after 50 pages")
+	assert.Equal(t, 50, f.count("GET "+prefix+"/api/v2/flows?"), "50 pages read, then it stopped")
 }
 
 func TestReadEndpoints(t *testing.T) {
@@ -511,4 +513,57 @@ func TestAnswerAboutAnotherFlow(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, listed, "..", "a flow not asked for is not audited")
+}
+
+// TestNewRequestAndDo: the escape hatch sends through the same place as
+// every method (auth, typed errors, read-only refusal) and only to the
+// client's own API.
+func TestNewRequestAndDo(t *testing.T) {
+	f := newFixture(t)
+	f.handle(t, "GET /api/v2/routing/queues/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "missing" {
+			genesysError(w, 404, "not.found", "no queue")
+			return
+		}
+		assert.Equal(t, "true", r.URL.Query().Get("expand"))
+		writeJSON(w, 200, `{"id":"q1","name":"Billing"}`)
+	})
+	f.handle(t, "POST /api/v2/routing/queues", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		assert.JSONEq(t, `{"name":"New"}`, string(body))
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		writeJSON(w, 200, `{"id":"q2"}`)
+	})
+	ctx := context.Background()
+	req, err := f.client.NewRequest(http.MethodGet, "/api/v2/routing/queues/q1", url.Values{"expand": {"true"}}, nil)
+	require.NoError(t, err)
+	var q struct{ ID, Name string }
+	require.NoError(t, f.client.Do(ctx, req, &q))
+	assert.Equal(t, "Billing", q.Name)
+	var raw []byte
+	require.NoError(t, f.client.Do(ctx, req, &raw))
+	assert.Equal(t, `{"id":"q1","name":"Billing"}`, string(raw))
+
+	post, err := f.client.NewRequest(http.MethodPost, "/api/v2/routing/queues", nil, map[string]string{"name": "New"})
+	require.NoError(t, err)
+	require.NoError(t, f.client.Do(ctx, post, nil))
+	assert.ErrorIs(t, f.client.ReadOnly().Do(ctx, post, nil), client.ErrReadOnly)
+
+	missing, _ := f.client.NewRequest(http.MethodGet, "/api/v2/routing/queues/missing", nil, nil)
+	err = f.client.Do(ctx, missing, nil)
+	var ae *client.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 404, ae.Status)
+	assert.ErrorIs(t, err, client.ErrNotFound)
+
+	for _, bad := range []struct{ method, path string }{
+		{"TRACE", "/api/v2/flows"}, {http.MethodGet, "https://elsewhere.example/api/v2/flows"}, {http.MethodGet, "/oauth/token"},
+		{http.MethodGet, "/api/v2/flows?x=1"}, {http.MethodGet, "/api/v2/../../oauth/token"},
+	} {
+		_, err := f.client.NewRequest(bad.method, bad.path, nil, nil)
+		assert.ErrorIs(t, err, client.ErrInvalidArgument, "%s %s", bad.method, bad.path)
+	}
+	_, err = f.client.NewRequest(http.MethodPost, "/api/v2/x", nil, func() {})
+	assert.ErrorIs(t, err, client.ErrInvalidArgument, "a body that is not JSON")
+	assert.ErrorIs(t, f.client.Do(ctx, &client.Request{}, nil), client.ErrInvalidArgument)
 }

@@ -56,6 +56,13 @@ type Config struct {
 	// TokenSource takes no context, so a fetch in flight cannot be
 	// cancelled; callers that wait for it can.
 	TokenSource oauth2.TokenSource
+	// PollInterval is the first wait before a check-in or publish, which
+	// runs on the server, is read again; each later wait is half as long
+	// again, up to 10 s. 0 means 250 ms. Tests make it short.
+	PollInterval time.Duration
+	// MaxPages bounds a listing: a server that never stops paging ends it
+	// with ErrInvalidResponse after this many pages. 0 means 10,000.
+	MaxPages int
 	// Limiter, when set, paces the requests instead of RequestsPerMinute.
 	// The platform's budget is per OAuth client, so every Client of one
 	// OAuth client in a process should share one Limiter.

@@ -83,8 +83,8 @@ func pages[T any](ctx context.Context, c *Client, path string, q url.Values, siz
 		}
 		q.Set("pageSize", strconv.Itoa(size))
 		for n := 1; ; n++ {
-			if n > maxPages {
-				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, maxPages))
+			if n > c.maxPages {
+				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, c.maxPages))
 				return
 			}
 			q.Set("pageNumber", strconv.Itoa(n))
@@ -142,7 +142,7 @@ func (c *Client) LatestConfiguration(ctx context.Context, flowID string) (*flow.
 //
 // GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
 func (c *Client) ConfigurationBytes(ctx context.Context, flowID, versionID string) ([]byte, error) {
-	return c.do(ctx, &call{method: http.MethodGet, path: configurationPath(flowID, versionID)})
+	return c.do(ctx, &Request{Method: http.MethodGet, Path: configurationPath(flowID, versionID)})
 }
 
 // LatestConfigurationBytes reads the newest saved configuration as its
@@ -150,7 +150,7 @@ func (c *Client) ConfigurationBytes(ctx context.Context, flowID, versionID strin
 //
 // GET /api/v2/flows/{flowId}/latestconfiguration
 func (c *Client) LatestConfigurationBytes(ctx context.Context, flowID string) ([]byte, error) {
-	return c.do(ctx, &call{method: http.MethodGet, path: latestConfigurationPath(flowID)})
+	return c.do(ctx, &Request{Method: http.MethodGet, Path: latestConfigurationPath(flowID)})
 }
 
 func configurationPath(flowID, versionID string) string {
@@ -162,7 +162,7 @@ func latestConfigurationPath(flowID string) string {
 }
 
 func (c *Client) document(ctx context.Context, path string) (*flow.Document, error) {
-	body, err := c.do(ctx, &call{method: http.MethodGet, path: path})
+	body, err := c.do(ctx, &Request{Method: http.MethodGet, Path: path})
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (c *Client) parseConfiguration(path string, body []byte) (*flow.Document, e
 // GET /api/v2/integrations/actions/{actionId}?includeConfig=true
 func (c *Client) DataAction(ctx context.Context, actionID string) (*DataAction, error) {
 	var a DataAction
-	if err := c.callJSON(ctx, actionCall(actionID), &a); err != nil {
+	if err := c.Do(ctx, actionCall(actionID), &a); err != nil {
 		return nil, err
 	}
 	return &a, nil

@@ -37,9 +37,14 @@ const (
 	// told by its "function" object, also modelled.)
 	customAuthCategory = "Custom Authentication"
 
-	// maxPages bounds a listing: a server that never stops paging is a bug,
-	// and the iterator ends with an error rather than loop for ever.
-	maxPages = 10000
+	// defaultMaxPages bounds a listing (Config.MaxPages): a server that
+	// never stops paging is a bug, and the iterator ends with an error
+	// rather than loop for ever.
+	defaultMaxPages = 10000
+
+	// defaultPollInterval is the first wait between two reads of an
+	// asynchronous operation (Config.PollInterval).
+	defaultPollInterval = 250 * time.Millisecond
 )
 
 // knownErrorCodes are the platform's error codes by HTTP status (500 for

@@ -253,7 +253,7 @@ func (p *prober) createScratch(ctx context.Context) error {
 	body, _ := json.Marshal(map[string]string{"name": p.o.Name, "type": "workflow",
 		"description": "Scratch flow of the gcflow timeouts probe; it deletes it when done. Safe to delete."})
 	var f Flow
-	if err := p.c.callJSON(ctx, &call{method: http.MethodPost, path: "/api/v2/flows", body: body}, &f); err != nil {
+	if err := p.c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v2/flows", Body: body}, &f); err != nil {
 		return fmt.Errorf("creating the scratch flow %s: %w", p.o.Name, err)
 	}
 	if f.ID == "" {
@@ -279,7 +279,7 @@ func (p *prober) deleteScratch(ctx context.Context) error {
 			_, _ = p.c.Unlock(ctx, id)
 		}
 	}
-	err := p.c.callJSON(ctx, &call{method: http.MethodDelete, path: "/api/v2/flows/" + url.PathEscape(id)}, nil)
+	err := p.c.Do(ctx, &Request{Method: http.MethodDelete, Path: "/api/v2/flows/" + url.PathEscape(id)}, nil)
 	if err == nil {
 		_, gerr := p.c.Flow(ctx, id)
 		var ae *APIError

@@ -411,7 +411,7 @@ func (p *prober) patchSame(ctx context.Context, a gjson.Result) {
 		return
 	}
 	path := actionPath(p.rep.ActionID)
-	_, err := p.c.do(ctx, &call{method: http.MethodPatch, path: path, body: patchBody(a, []byte(a.Get("config").Raw))})
+	_, err := p.c.do(ctx, &Request{Method: http.MethodPatch, Path: path, Body: patchBody(a, []byte(a.Get("config").Raw))})
 	p.answer(behaviourActionPatch, http.MethodPatch, path, err)
 	if err != nil {
 		p.cannot(behaviourActionPatch, "the PATCH failed: "+err.Error())

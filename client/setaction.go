@@ -141,8 +141,8 @@ func actionPath(actionID string) string {
 }
 
 // actionCall is the request that reads an action with its config.
-func actionCall(actionID string) *call {
-	return &call{method: http.MethodGet, path: actionPath(actionID), query: url.Values{"includeConfig": {"true"}}}
+func actionCall(actionID string) *Request {
+	return &Request{Method: http.MethodGet, Path: actionPath(actionID), Query: url.Values{"includeConfig": {"true"}}}
 }
 
 // patchBody is an action PATCH's body: the version read, the name and
@@ -204,7 +204,7 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 		return retry.Permanent(fmt.Errorf("client: editing the config of action %s: %w", actionID, err))
 	}
 	ch.Version = int(a.Get("version").Int())
-	_, err = c.do(ctx, &call{method: http.MethodPatch, path: actionPath(actionID), body: patchBody(a, edited)})
+	_, err = c.do(ctx, &Request{Method: http.MethodPatch, Path: actionPath(actionID), Body: patchBody(a, edited)})
 	var ae *APIError
 	switch {
 	case err == nil:

@@ -213,7 +213,8 @@ func (s *Server) Client(tb testing.TB, configure ...func(*client.Config)) *clien
 // ClientConfig returns a client.Config for this server with the default
 // credentials and no client-side pacing (the Org's own limit still applies).
 func (s *Server) ClientConfig() client.Config {
-	return client.Config{BaseURL: s.URL, ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, RequestsPerMinute: -1}
+	return client.Config{BaseURL: s.URL, ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, RequestsPerMinute: -1,
+		PollInterval: time.Millisecond} // its operations end within a few reads: no need to wait a quarter second
 }
 
 // Requests returns the log of API requests so far.
