@@ -142,7 +142,7 @@ func BenchmarkAuditCache(b *testing.B) {
 		return after.Requests - before.Requests, after.ConfigReads - before.ConfigReads, time.Since(start)
 	}
 	for b.Loop() {
-		cache := client.DirCache(b.TempDir())
+		cache := mustDir(b.TempDir())
 		first, firstReads, firstTime := audit(cache)
 		repeat, repeatReads, repeatTime := audit(cache)
 		if repeatReads != 0 {

@@ -14,8 +14,8 @@ import (
 
 // ConfigCache holds flow configurations by key, so that a repeat audit (or
 // the first, lock-free read of a repeat raise) reads from the platform only
-// the versions it has not seen. DirCache is the one this module provides; a
-// service may back the interface with Redis or S3.
+// the versions it has not seen. cache.Dir (package client/cache) is the one
+// this module provides; a service may back the interface with Redis or S3.
 //
 // Keys are made by the Client (see the keys section below). A key begins
 // with the organisation's scope, 16 hex digits, and a slash: entries of two
@@ -24,9 +24,9 @@ import (
 //
 // The Client treats a Get error as a miss and ignores a Put error: a cache
 // can only save requests, never fail an audit. An implementation reports its
-// own errors (DirCache has OnError). Get's result is the caller's to keep;
-// Put must neither modify config nor keep it after returning. Both are
-// called from several goroutines at once.
+// own errors (cache.Dir has DirOptions.OnError). Get's result is the
+// caller's to keep; Put must neither modify config nor keep it after
+// returning. Both are called from several goroutines at once.
 //
 // # Keys, and why a cached configuration is never stale
 //

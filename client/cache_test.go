@@ -40,7 +40,7 @@ func auditAll(t *testing.T, srv *clienttest.Server, c *client.Client, o *client.
 // entries are read again; -latest is cached the same way.
 func TestAuditCache(t *testing.T) {
 	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
-	cache := client.DirCache(t.TempDir())
+	cache := mustDir(t.TempDir())
 	o := &client.AuditOptions{Below: 5 * time.Second, Cache: cache}
 	plain, _, plainReads, _ := auditAll(t, srv, c, &client.AuditOptions{Below: 5 * time.Second})
 	n := len(srv.FlowIDs())
@@ -76,7 +76,7 @@ func TestAuditCache(t *testing.T) {
 	assert.Equal(t, fresh, third)
 
 	// Every entry damaged: the same results, every configuration read again.
-	damageAll(t, cache.Dir())
+	damageAll(t, cache.Path())
 	fourth, hits, reads, _ := auditAll(t, srv, c, o)
 	assert.Equal(t, fresh, fourth)
 	assert.Zero(t, hits)

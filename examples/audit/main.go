@@ -26,7 +26,7 @@
 // timeout, the nodes and flows that rely on it, and how many of those nodes
 // are findings, by reason. -check still counts nodes.
 //
-// Configurations are cached by version (client.DirCache) under the user's
+// Configurations are cached by version (cache.NewDirCache) under the user's
 // cache folder, or -cache DIR: a repeat audit reads only the versions it has
 // not seen, and says on stderr how many came from the cache. -no-cache
 // turns it off; -demo uses none unless -cache is given.

@@ -25,7 +25,7 @@
 // architect:flow:publish to publish (architect:flow:unlock for -force-unlock).
 //
 // The first, lock-free read of each flow's configuration comes from a
-// cache kept by version (client.DirCache) under the user's cache folder, or
+// cache kept by version (cache.NewDirCache) under the user's cache folder, or
 // -cache DIR, so a repeat run with nothing to change reads none; the read
 // under the lock is always fresh. -no-cache turns it off; -demo uses none
 // unless -cache is given.

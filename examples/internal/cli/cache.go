@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/cache"
 )
 
 // CacheFlags are a command's -cache and -no-cache flags.
@@ -66,7 +66,7 @@ func (f *CacheFlags) Check(fs *flag.FlagSet) error {
 // -demo without -cache (the demo organisation lives only for the run); or
 // no user cache folder (one warning). A folder that turns out not to be
 // writable warns once, and the run goes on without it.
-func (f *CacheFlags) Open(name string, demo bool, stderr io.Writer) *client.DirConfigCache {
+func (f *CacheFlags) Open(name string, demo bool, stderr io.Writer) *cache.Dir {
 	dir := f.dir
 	switch {
 	case f.off || (demo && dir == ""):
@@ -77,18 +77,21 @@ func (f *CacheFlags) Open(name string, demo bool, stderr io.Writer) *client.DirC
 			return nil
 		}
 	}
-	c := client.DirCache(dir)
-	c.OnError = func(err error) {
+	c, err := cache.NewDirCache(dir, &cache.DirOptions{OnError: func(err error) {
 		fmt.Fprintf(stderr, "%s: warning: %v; going on without the cache (-cache DIR names another folder, -no-cache stops this warning)\n", name, err)
+	}})
+	if err != nil { // an empty -cache is a usage error before this
+		fmt.Fprintf(stderr, "%s: warning: %v; every configuration is read\n", name, err)
+		return nil
 	}
 	return c
 }
 
 // CacheReport writes, on stderr, how many configurations came from the
 // cache and how many were read: nothing when there was no cache.
-func CacheReport(stderr io.Writer, name string, cache *client.DirConfigCache, hits, total int) {
-	if cache == nil {
+func CacheReport(stderr io.Writer, name string, c *cache.Dir, hits, total int) {
+	if c == nil {
 		return
 	}
-	fmt.Fprintf(stderr, "%s: configurations: %d from the cache, %d read (cache %s)\n", name, hits, total-hits, cache.Dir())
+	fmt.Fprintf(stderr, "%s: configurations: %d from the cache, %d read (cache %s)\n", name, hits, total-hits, c.Path())
 }

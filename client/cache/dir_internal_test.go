@@ -1,4 +1,4 @@
-package client
+package cache
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 const scopeA = "0123456789abcdef"
 
 func TestDirCacheRoundTrip(t *testing.T) {
-	d := DirCache(t.TempDir())
+	d := newDir(t, t.TempDir())
 	ctx := context.Background()
 	_, ok, err := d.Get(ctx, scopeA+"/f1/1.0/5//1.0")
 	require.NoError(t, err)
@@ -35,11 +35,11 @@ func TestDirCacheRoundTrip(t *testing.T) {
 	assert.False(t, ok, "another dateCreated is another key")
 
 	// Scopes are folders; the file names say nothing of the key.
-	entries, err := os.ReadDir(filepath.Join(d.Dir(), scopeA))
+	entries, err := os.ReadDir(filepath.Join(d.Path(), scopeA))
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 	assert.Len(t, entries[0].Name(), 64)
-	info, err := os.Stat(filepath.Join(d.Dir(), scopeA))
+	info, err := os.Stat(filepath.Join(d.Path(), scopeA))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm())
 }
@@ -61,7 +61,7 @@ func TestDirCacheDamagedEntries(t *testing.T) {
 	}
 	for name, fn := range damage {
 		t.Run(name, func(t *testing.T) {
-			d := DirCache(t.TempDir())
+			d := newDir(t, t.TempDir())
 			ctx := context.Background()
 			key := scopeA + "/f1/2.0/7/g/2.0"
 			require.NoError(t, d.Put(ctx, key, config))
@@ -91,8 +91,8 @@ func TestDirCacheUnwritable(t *testing.T) {
 		blocker := filepath.Join(parent, "cache")
 		require.NoError(t, os.WriteFile(blocker, []byte("not a folder"), 0o600))
 		var calls []error
-		d := DirCache(blocker)
-		d.OnError = func(err error) { calls = append(calls, err) }
+		d := newDir(t, blocker)
+		d.onError = func(err error) { calls = append(calls, err) }
 		for i := range 3 {
 			err := d.Put(context.Background(), fmt.Sprintf("%s/f%d/1.0/1//", scopeA, i), []byte(`{}`))
 			require.Error(t, err)
@@ -104,13 +104,13 @@ func TestDirCacheUnwritable(t *testing.T) {
 		assert.Error(t, err)
 	})
 	t.Run("disk full", func(t *testing.T) {
-		d := DirCache(t.TempDir())
+		d := newDir(t, t.TempDir())
 		ctx := context.Background()
 		require.NoError(t, d.Put(ctx, scopeA+"/kept/1.0/1//", []byte(`{"kept":true}`)))
 		writes := 0
 		d.write = func(string, []byte) error { writes++; return syscall.ENOSPC } // safefile.Write removes its partial file (its own test)
 		var calls int
-		d.OnError = func(error) { calls++ }
+		d.onError = func(error) { calls++ }
 		assert.ErrorIs(t, d.Put(ctx, scopeA+"/f2/1.0/1//", []byte(`{"a":1}`)), syscall.ENOSPC)
 		assert.ErrorIs(t, d.Put(ctx, scopeA+"/f3/1.0/1//", []byte(`{"a":1}`)), syscall.ENOSPC)
 		assert.Equal(t, 1, calls)
@@ -127,14 +127,14 @@ func TestDirCacheUnwritable(t *testing.T) {
 // old temporary files go too.
 func TestDirCacheEviction(t *testing.T) {
 	dir := t.TempDir()
-	d := DirCache(dir)
+	d := newDir(t, dir)
 	ctx := context.Background()
 	config := make([]byte, 1000)
 	for i := range config {
 		config[i] = 'a'
 	}
 	entrySize := int64(len(encodeEntry(config)))
-	d.MaxBytes = 10 * entrySize
+	d.maxBytes = 10 * entrySize
 	keys := make([]string, 10)
 	base := time.Now().Add(-time.Hour)
 	for i := range keys {
@@ -164,7 +164,7 @@ func TestDirCacheEviction(t *testing.T) {
 	_, ok, _ = d.Get(ctx, scopeA+"/new/1.0/1//")
 	assert.True(t, ok, "the new entry stays")
 	assert.NoFileExists(t, stale)
-	assert.LessOrEqual(t, d.size, d.MaxBytes/10*9)
+	assert.LessOrEqual(t, d.size, d.maxBytes/10*9)
 	_, p := d.path(keys[1])
 	assert.NoFileExists(t, p)
 }
@@ -174,9 +174,9 @@ func TestDirCacheEviction(t *testing.T) {
 // miss.
 func TestDirCacheShared(t *testing.T) {
 	dir := t.TempDir()
-	caches := []*DirConfigCache{DirCache(dir), DirCache(dir)}
+	caches := []*Dir{newDir(t, dir), newDir(t, dir)}
 	for _, d := range caches {
-		d.MaxBytes = 20_000 // small: evictions race with reads and writes
+		d.maxBytes = 20_000 // small: evictions race with reads and writes
 	}
 	value := func(i int) []byte { return fmt.Appendf(nil, `{"flow":%d,"pad":"%0500d"}`, i, i) }
 	var wg sync.WaitGroup
@@ -198,29 +198,29 @@ func TestDirCacheShared(t *testing.T) {
 	assert.Empty(t, leftovers)
 }
 
-func TestCacheScopeAndKey(t *testing.T) {
-	a, err := New(Config{BaseURL: "http://127.0.0.1:1", ClientID: "a", ClientSecret: "s"})
+// newDir is NewDirCache for a test.
+func newDir(t *testing.T, dir string) *Dir {
+	t.Helper()
+	d, err := NewDirCache(dir, nil)
 	require.NoError(t, err)
-	b, err := New(Config{BaseURL: "http://127.0.0.1:1", ClientID: "b", ClientSecret: "s"})
-	require.NoError(t, err)
-	other, err := New(Config{BaseURL: "http://127.0.0.2:1", ClientID: "a", ClientSecret: "s"})
-	require.NoError(t, err)
-	v := &FlowVersion{ID: "3.0", DateCreated: 1700000000000, GenerationID: "g/1", ConfigurationVersion: "3.0"}
-	ka, ok := a.configKey("flow 1", v)
-	require.True(t, ok)
-	assert.Regexp(t, `^[0-9a-f]{16}/flow%201/3.0/1700000000000/g%2F1/3.0$`, ka)
-	kb, _ := b.configKey("flow 1", v)
-	ko, _ := other.configKey("flow 1", v)
-	assert.NotEqual(t, ka[:16], kb[:16], "another OAuth client: another scope")
-	assert.NotEqual(t, ka[:16], ko[:16], "another host: another scope")
-	assert.NotContains(t, ka, "127.0.0.1")
+	return d
+}
 
-	_, ok = a.configKey("flow 1", &FlowVersion{ID: "3.0", ConfigurationVersion: "3.0"})
-	assert.False(t, ok, "neither dateCreated nor generationId: not cacheable")
-	_, ok = a.configKey("flow 1", nil)
+func TestNewDirCache(t *testing.T) {
+	_, err := NewDirCache(" ", nil)
+	require.Error(t, err)
+	var zero Dir
+	_, ok, err := zero.Get(context.Background(), scopeA+"/f/1.0/1//")
 	assert.False(t, ok)
-	_, ok = a.configKey("flow 1", &FlowVersion{ID: "3.0", GenerationID: "g"})
-	assert.True(t, ok)
+	assert.ErrorIs(t, err, errNotMade, "a zero Dir stores nothing")
+	assert.ErrorIs(t, zero.Put(context.Background(), scopeA+"/f/1.0/1//", []byte("{}")), errNotMade)
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		assert.False(t, isHex(e.Name(), 16), "nothing written in the current folder")
+	}
+	d, err := NewDirCache(t.TempDir(), &DirOptions{MaxBytes: 123})
+	require.NoError(t, err)
+	assert.Equal(t, int64(123), d.maxBytes)
 }
 
 // TestDirCacheOwnsOnlyItsFiles: a cache folder that holds other files
@@ -250,9 +250,9 @@ func TestDirCacheOwnsOnlyItsFiles(t *testing.T) {
 		}
 		require.NoError(t, os.Chtimes(p, old, old))
 	}
-	d := DirCache(dir)
+	d := newDir(t, dir)
 	config := []byte(strings.Repeat("a", 1000))
-	d.MaxBytes = 5 * int64(len(encodeEntry(config)))
+	d.maxBytes = 5 * int64(len(encodeEntry(config)))
 	ctx := context.Background()
 	for i := range 20 { // four times the cap: evictions all along
 		require.NoError(t, d.Put(ctx, fmt.Sprintf("%s/f%d/1.0/1//", scopeA, i), config))
@@ -263,7 +263,7 @@ func TestDirCacheOwnsOnlyItsFiles(t *testing.T) {
 	info, err := os.Stat(filepath.Join(dir, "video.mp4"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1_200_000_000), info.Size())
-	assert.LessOrEqual(t, d.size, d.MaxBytes, "only entries count against the cap")
+	assert.LessOrEqual(t, d.size, d.maxBytes, "only entries count against the cap")
 	_, ok, _ := d.Get(ctx, fmt.Sprintf("%s/f19/1.0/1//", scopeA))
 	assert.True(t, ok, "the newest entry stays")
 }
@@ -276,11 +276,11 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 	key := scopeA + "/f1/1.0/1//"
 	t.Run("scope folder writable by others", func(t *testing.T) {
 		dir := t.TempDir()
-		require.NoError(t, DirCache(dir).Put(ctx, key, []byte(`{"real":1}`)))
+		require.NoError(t, newDir(t, dir).Put(ctx, key, []byte(`{"real":1}`)))
 		require.NoError(t, os.Chmod(filepath.Join(dir, scopeA), 0o777))
-		d := DirCache(dir)
+		d := newDir(t, dir)
 		var calls []error
-		d.OnError = func(err error) { calls = append(calls, err) }
+		d.onError = func(err error) { calls = append(calls, err) }
 		_, ok, err := d.Get(ctx, key)
 		assert.False(t, ok)
 		require.Error(t, err)
@@ -291,7 +291,7 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 	t.Run("scope folder is a symlink", func(t *testing.T) {
 		dir, elsewhere := t.TempDir(), t.TempDir()
 		require.NoError(t, os.Symlink(elsewhere, filepath.Join(dir, scopeA)))
-		d := DirCache(dir)
+		d := newDir(t, dir)
 		err := d.Put(ctx, key, []byte(`{}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "symbolic link")
@@ -301,14 +301,14 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 	t.Run("cache folder writable by all, not sticky", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Chmod(dir, 0o777))
-		err := DirCache(dir).Put(ctx, key, []byte(`{}`))
+		err := newDir(t, dir).Put(ctx, key, []byte(`{}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "can be written by other users")
 	})
 	t.Run("sticky folder such as /tmp", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Chmod(dir, 0o777|os.ModeSticky))
-		d := DirCache(dir)
+		d := newDir(t, dir)
 		require.NoError(t, d.Put(ctx, key, []byte(`{"ok":1}`)))
 		got, ok, err := d.Get(ctx, key)
 		require.NoError(t, err)

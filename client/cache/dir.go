@@ -1,4 +1,4 @@
-package client
+package cache
 
 import (
 	"bytes"
@@ -17,17 +17,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/safefile"
 )
 
-// DefaultCacheBytes is a DirCache's size cap when MaxBytes is zero: about
-// ten thousand configurations of a typical size.
-const DefaultCacheBytes = 1 << 30
+// DefaultMaxBytes is a Dir's size cap when DirOptions.MaxBytes is zero:
+// about ten thousand configurations of a typical size.
+const DefaultMaxBytes = 1 << 30
+
+// A *Dir is a client.ConfigCache.
+var _ client.ConfigCache = (*Dir)(nil)
 
 // entryMagic begins every DirCache entry; the version is that of the format.
 const entryMagic = "gcflow-config-cache 1 "
 
-// DirConfigCache is a ConfigCache kept in a folder; DirCache makes one.
+// Dir is a client.ConfigCache kept in a folder; NewDirCache makes one (a
+// zero Dir stores nothing: every Put is an error, every Get a miss).
 //
 //   - The cache owns only what it wrote. Entries live in one subfolder per
 //     organisation scope, <dir>/<16 hex digits>/, each named by the
@@ -51,41 +57,66 @@ const entryMagic = "gcflow-config-cache 1 "
 //     knows of: another process's writes count from its next scan.
 //
 // A folder that cannot be written (read-only, full, missing permissions)
-// degrades to no cache: the first such error goes to OnError, once, and
-// later Puts do nothing. Gets still serve the entries that are intact.
-type DirConfigCache struct {
-	// MaxBytes caps the entries' total size; zero means DefaultCacheBytes.
-	MaxBytes int64
-	// OnError, when set, is called once, with the first error that stops
-	// the cache (it names the folder). Set it before first use.
-	OnError func(error)
-
-	dir    string
-	mu     sync.Mutex
-	size   int64            // bytes of entries; -1 before the first scan
-	broken error            // what stopped the cache, once it has
-	scopes map[string]error // scope folders checked: nil when usable
+// degrades to no cache: the first such error goes to DirOptions.OnError,
+// once, and later Puts do nothing. Gets still serve the entries that are
+// intact.
+//
+// A Dir is safe for concurrent use, and two processes may share a folder.
+type Dir struct {
+	maxBytes int64
+	onError  func(error)
+	dir      string
+	mu       sync.Mutex
+	size     int64            // bytes of entries; -1 before the first scan
+	broken   error            // what stopped the cache, once it has
+	scopes   map[string]error // scope folders checked: nil when usable
 	// write writes an entry; tests replace it to fill a disk.
 	write func(path string, data []byte) error
 }
 
-// DirCache returns a ConfigCache that keeps its entries under dir, created
-// when the first entry is written (mode 0700, entries 0600: configurations
-// describe a contact centre's routing).
-func DirCache(dir string) *DirConfigCache {
-	return &DirConfigCache{dir: dir, size: -1, scopes: map[string]error{}, write: safefile.Write}
+// DirOptions tune a Dir. A nil value takes the defaults.
+type DirOptions struct {
+	// MaxBytes caps the entries' total size; zero means DefaultMaxBytes.
+	MaxBytes int64
+	// OnError, when set, is called once, with the first error that stops
+	// the cache (it names the folder).
+	OnError func(error)
 }
 
-// Dir is the cache's folder.
-func (d *DirConfigCache) Dir() string { return d.dir }
+// NewDirCache returns a cache that keeps its entries under dir, created
+// when the first entry is written (mode 0700, entries 0600:
+// configurations describe a contact centre's routing). An empty dir is
+// client.ErrInvalidArgument: it would be the current folder.
+func NewDirCache(dir string, opts *DirOptions) (*Dir, error) {
+	if strings.TrimSpace(dir) == "" {
+		return nil, fmt.Errorf("%w: the cache needs a folder", client.ErrInvalidArgument)
+	}
+	d := &Dir{dir: dir, size: -1, scopes: map[string]error{}, write: safefile.Write, maxBytes: DefaultMaxBytes}
+	if opts != nil {
+		if opts.MaxBytes > 0 {
+			d.maxBytes = opts.MaxBytes
+		}
+		d.onError = opts.OnError
+	}
+	return d, nil
+}
+
+// Path is the cache's folder.
+func (d *Dir) Path() string { return d.dir }
+
+// errNotMade: a zero Dir, not made by NewDirCache.
+var errNotMade = errors.New("cache: a Dir is made by NewDirCache")
 
 // Get returns the intact entry under key, or a miss.
-func (d *DirConfigCache) Get(_ context.Context, key string) ([]byte, bool, error) {
+func (d *Dir) Get(_ context.Context, key string) ([]byte, bool, error) {
+	if d.scopes == nil {
+		return nil, false, errNotMade
+	}
 	scope, p := d.path(key)
 	if err := d.checkScope(scope, false); err != nil {
 		return nil, false, err
 	}
-	b, err := safefile.ReadRegular(p, maxBodyBytes+int64(len(entryMagic))+128)
+	b, err := safefile.ReadRegular(p, flow.MaxDocumentBytes+int64(len(entryMagic))+128)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, false, nil
@@ -106,7 +137,10 @@ func (d *DirConfigCache) Get(_ context.Context, key string) ([]byte, bool, error
 }
 
 // Put writes config under key, unless the cache has stopped.
-func (d *DirConfigCache) Put(_ context.Context, key string, config []byte) error {
+func (d *Dir) Put(_ context.Context, key string, config []byte) error {
+	if d.scopes == nil {
+		return errNotMade
+	}
 	d.mu.Lock()
 	broken := d.broken
 	d.mu.Unlock()
@@ -126,7 +160,7 @@ func (d *DirConfigCache) Put(_ context.Context, key string, config []byte) error
 }
 
 // fail stops the cache at its first error, and reports it once.
-func (d *DirConfigCache) fail(err error) error {
+func (d *Dir) fail(err error) error {
 	d.mu.Lock()
 	first := d.broken == nil
 	if first {
@@ -134,8 +168,8 @@ func (d *DirConfigCache) fail(err error) error {
 	}
 	err = d.broken
 	d.mu.Unlock()
-	if first && d.OnError != nil {
-		d.OnError(err)
+	if first && d.onError != nil {
+		d.onError(err)
 	}
 	return err
 }
@@ -144,7 +178,7 @@ func (d *DirConfigCache) fail(err error) error {
 // key's sha256 as the name. A key whose scope is not 16 hex digits (a
 // caller's own keys) is kept under the first 16 hex digits of its scope's
 // sha256, so that every folder the cache makes has the one layout.
-func (d *DirConfigCache) path(key string) (scope, path string) {
+func (d *Dir) path(key string) (scope, path string) {
 	scope, _, _ = strings.Cut(key, "/")
 	if !isHex(scope, 16) {
 		sum := sha256.Sum256([]byte(scope))
@@ -162,7 +196,7 @@ func isHex(s string, n int) bool {
 // this user's that nobody else can write, and so must the cache folder
 // itself unless it is a sticky folder such as /tmp. With create, a
 // missing scope folder is made (0700); without, it is a miss later.
-func (d *DirConfigCache) checkScope(scope string, create bool) error {
+func (d *Dir) checkScope(scope string, create bool) error {
 	d.mu.Lock()
 	err, checked := d.scopes[scope]
 	d.mu.Unlock()
@@ -258,13 +292,10 @@ func decodeEntry(b []byte) ([]byte, bool) {
 
 // account adds a new entry's size, and evicts when the total is above the
 // cap.
-func (d *DirConfigCache) account(n int64) {
+func (d *Dir) account(n int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	limit := d.MaxBytes
-	if limit <= 0 {
-		limit = DefaultCacheBytes
-	}
+	limit := d.maxBytes
 	if d.size < 0 {
 		d.size = d.evict(limit) // the first write scans what is there
 		return
@@ -287,7 +318,7 @@ type cacheFile struct {
 // the least recently used entries while the total is above limit, down to
 // 90% of it; it returns the total left. It looks at nothing else: only
 // files of the entries' layout (name and header) are counted or removed.
-func (d *DirConfigCache) evict(limit int64) int64 {
+func (d *Dir) evict(limit int64) int64 {
 	var files []cacheFile
 	var total int64
 	for _, scope := range d.usableScopes() {
@@ -327,7 +358,7 @@ func (d *DirConfigCache) evict(limit int64) int64 {
 
 // usableScopes are the scope folders under the cache folder that pass the
 // ownership check. Called with d.mu held.
-func (d *DirConfigCache) usableScopes() []string {
+func (d *Dir) usableScopes() []string {
 	entries, err := os.ReadDir(d.dir)
 	if err != nil {
 		return nil
