@@ -161,6 +161,33 @@ func (c *Client) ReadOnly() *Client {
 // IsReadOnly reports whether c is a ReadOnly view.
 func (c *Client) IsReadOnly() bool { return c.readOnly }
 
+// WithOnRequest returns a view of c that also calls fn after each request
+// attempt, after Config.OnRequest: a caller that wants the answers of its
+// own calls (the probe records them) without a second token or pace.
+func (c *Client) WithOnRequest(fn func(RequestInfo)) *Client {
+	v := *c
+	prev := c.cfg.OnRequest
+	v.cfg.OnRequest = func(info RequestInfo) {
+		if prev != nil {
+			prev(info)
+		}
+		fn(info)
+	}
+	return &v
+}
+
+// Config is the configuration c was made with (the secret included: it is
+// the caller's own).
+func (c *Client) Config() Config { return c.cfg }
+
+// LockedBySameClient reports whether f's lock is held by this client's
+// OAuth client id: by this process, or by any other that uses the same
+// credentials. Only the process that checked the flow out knows the lock
+// is its own.
+func (c *Client) LockedBySameClient(f *Flow) bool {
+	return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID
+}
+
 // Request is one request to the Genesys Cloud API, as NewRequest makes it
 // and Do sends it: a method, a path under the API base, a query and a JSON
 // body. Requests go nowhere but the client's own API host.

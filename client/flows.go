@@ -183,15 +183,3 @@ func (c *Client) parseConfiguration(path string, body []byte) (*flow.Document, e
 	}
 	return doc, nil
 }
-
-// DataAction reads an integration action with its configuration, where its
-// own timeout is (Config.TimeoutSeconds).
-//
-// GET /api/v2/integrations/actions/{actionId}?includeConfig=true
-func (c *Client) DataAction(ctx context.Context, actionID string) (*DataAction, error) {
-	var a DataAction
-	if err := c.Do(ctx, actionCall(actionID), &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
-}

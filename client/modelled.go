@@ -1,16 +1,25 @@
 package client
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Everything in this file is a (modelled) part of the Genesys Cloud API: a
 // value or rule that could not be confirmed from a first-party source. Each is
 // our best model, kept here so a user with a live organisation can correct it
-// in one edit. See the README's "What is modelled".
+// in one edit. See the README's section "What "modelled" means for a live
+// organisation", and package probe, which settles them on a sandbox.
 
 const (
 	// MaxPageSize is the largest pageSize the flow listings accept
 	// (documented default 25; 500 accepted in practice). (modelled)
 	MaxPageSize = 500
+
+	// MaxActionPageSize is the largest pageSize the data action listing
+	// takes. (modelled: 25 is the documented default; 100 is our best
+	// model of the largest)
+	MaxActionPageSize = 100
 
 	// MaxRequestBytes is the largest request body the platform takes
 	// (request.bytes.max); a larger flow configuration cannot be saved.
@@ -46,6 +55,24 @@ const (
 	// asynchronous operation (Config.PollInterval).
 	defaultPollInterval = 250 * time.Millisecond
 )
+
+// KnownErrorCode reports whether code is one of the platform's error
+// codes for status (every 5xx counts as 500) in the spec's table, compared
+// loosely, as Genesys' own client does: dotted or UPPER_SNAKE, any case.
+// (modelled: see knownErrorCodes)
+func KnownErrorCode(status int, code string) bool {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", ".") }
+	key := status
+	if status >= 500 {
+		key = 500
+	}
+	for _, k := range knownErrorCodes[key] {
+		if norm(k) == norm(code) {
+			return true
+		}
+	}
+	return false
+}
 
 // knownErrorCodes are the platform's error codes by HTTP status (500 for
 // every 5xx), from the spec's table, itself from a 2018 API definition.

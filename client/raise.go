@@ -327,7 +327,7 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAct
 	var ch *ActionChange
 	var refused error
 	if read != nil {
-		refused = refusal(read.Function != nil, functionTimeout(read), read.Category)
+		refused = read.TimeoutChangeable()
 	}
 	err = refused
 	if refused != nil {
@@ -357,11 +357,4 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *DataAct
 		}()
 	}
 	return e.to, e.ours, e.err
-}
-
-func functionTimeout(a *DataAction) int64 {
-	if a.Function == nil {
-		return 0
-	}
-	return int64(a.Function.TimeoutSeconds)
 }

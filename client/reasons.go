@@ -124,12 +124,15 @@ func actionTimeoutOf(a *DataAction, err error) (time.Duration, bool) {
 // raised, from what was read of it (or the error raising it): "" when
 // raising its timeoutSeconds would help.
 func actionReason(id string, a *DataAction, err error) Reason {
+	if err == nil && a != nil {
+		err = a.TimeoutChangeable() // what was read says why it cannot be raised, if it cannot
+	}
 	switch {
 	case strings.HasPrefix(id, "static"), errors.Is(err, ErrStaticAction):
 		return ReasonStaticAction
-	case errors.Is(err, ErrFunctionAction), err == nil && a != nil && a.Function != nil:
+	case errors.Is(err, ErrFunctionAction):
 		return ReasonFunctionAction
-	case errors.Is(err, ErrCustomAuthAction), err == nil && a != nil && a.Category == customAuthCategory:
+	case errors.Is(err, ErrCustomAuthAction):
 		return ReasonCustomAuthAction
 	case errors.Is(err, ErrForbidden):
 		return ReasonPermissionMissing

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
+	"github.com/gcflow/timeouts/internal/diff"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -75,7 +75,7 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	case secs > int(MaxDataActionTimeout/time.Second):
 		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, MaxDataActionTimeout)
 	case strings.HasPrefix(actionID, "static"):
-		return nil, fmt.Errorf("%w: action %s cannot be changed through the API", ErrStaticAction, actionID)
+		return nil, actionError(ctx, actionID, (&DataAction{ID: actionID}).TimeoutChangeable())
 	}
 	if o.DryRun {
 		c = c.ReadOnly()
@@ -108,7 +108,7 @@ func actionError(ctx context.Context, actionID string, err error) error {
 func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, ch *ActionChange) bool {
 	cctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.do(cctx, actionCall(actionID))
+	raw, err := c.DataActionBytes(cctx, actionID)
 	if err != nil {
 		return false
 	}
@@ -118,6 +118,22 @@ func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, c
 	}
 	ch.Changed, ch.NewVersion = true, int(a.Get("version").Int())
 	return true
+}
+
+// TimeoutChangeable says why SetActionTimeout cannot change a's own
+// timeout, from what was read of it: ErrStaticAction (a built-in action),
+// ErrFunctionAction (it waits its function's timeout) or
+// ErrCustomAuthAction (it has none; how each of the last two is told is
+// modelled). It returns nil when the timeout can be changed.
+func (a *DataAction) TimeoutChangeable() error {
+	if strings.HasPrefix(a.ID, "static") {
+		return fmt.Errorf("%w: it cannot be changed through the API", ErrStaticAction)
+	}
+	fn := int64(0)
+	if a.Function != nil {
+		fn = int64(a.Function.TimeoutSeconds)
+	}
+	return refusal(a.Function != nil, fn, a.Category)
 }
 
 // refusal is why an action's own timeout cannot be set, from what was read
@@ -135,34 +151,10 @@ func refusal(function bool, functionTimeout int64, category string) error {
 	return nil
 }
 
-// actionPath is an action's path.
-func actionPath(actionID string) string {
-	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
-}
-
-// actionCall is the request that reads an action with its config.
-func actionCall(actionID string) *Request {
-	return &Request{Method: http.MethodGet, Path: actionPath(actionID), Query: url.Values{"includeConfig": {"true"}}}
-}
-
-// patchBody is an action PATCH's body: the version read, the name and
-// category as read (when present), and config.
-func patchBody(a gjson.Result, config []byte) []byte {
-	var body bytes.Buffer
-	fmt.Fprintf(&body, `{"version":%d`, a.Get("version").Int())
-	for _, k := range []string{"name", "category"} {
-		if v := a.Get(k); v.Exists() {
-			fmt.Fprintf(&body, `,%q:%s`, k, v.Raw)
-		}
-	}
-	fmt.Fprintf(&body, `,"config":%s}`, config)
-	return body.Bytes()
-}
-
 // setActionOnce is one pass of SetActionTimeout: read, check, edit, write,
 // verify. It returns *retryUpdateError for what a fresh read may cure.
 func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o *ActionOptions, ch *ActionChange, sent *bool) error {
-	raw, err := c.do(ctx, actionCall(actionID))
+	raw, err := c.DataActionBytes(ctx, actionID)
 	if err != nil {
 		return readFailed(err)
 	}
@@ -204,7 +196,7 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 		return retry.Permanent(fmt.Errorf("client: editing the config of action %s: %w", actionID, err))
 	}
 	ch.Version = int(a.Get("version").Int())
-	_, err = c.do(ctx, &Request{Method: http.MethodPatch, Path: actionPath(actionID), Body: patchBody(a, edited)})
+	err = c.PatchAction(ctx, actionID, []byte(a.Raw), edited)
 	var ae *APIError
 	switch {
 	case err == nil:
@@ -232,13 +224,13 @@ func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Resul
 func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte, secs int, ch *ActionChange) error {
 	ctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.do(ctx, actionCall(actionID))
+	raw, err := c.DataActionBytes(ctx, actionID)
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", ErrVerify, actionID, err))
 	}
 	a := gjson.ParseBytes(raw)
 	got := a.Get("config")
-	if int(got.Get("timeoutSeconds").Int()) != secs || (!bytes.Equal([]byte(got.Raw), want) && !sameJSON([]byte(got.Raw), want)) {
+	if int(got.Get("timeoutSeconds").Int()) != secs || (!bytes.Equal([]byte(got.Raw), want) && !diff.SameJSON([]byte(got.Raw), want)) {
 		return retry.Permanent(fmt.Errorf("%w: action %s does not read back as written", ErrVerify, actionID))
 	}
 	ch.Changed, ch.NewVersion = true, int(a.Get("version").Int())
@@ -247,5 +239,5 @@ func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte,
 
 // configDiff is a unified diff of an action's config before and after.
 func configDiff(actionID string, before, after []byte) string {
-	return indentedDiff("actions/"+actionID+" (now)", "actions/"+actionID+" (raised)", before, after)
+	return diff.JSON("actions/"+actionID+" (now)", "actions/"+actionID+" (raised)", before, after)
 }

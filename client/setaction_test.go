@@ -148,7 +148,7 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 		is   error
 		says string
 	}{
-		{"static_-_lookup", 5 * time.Second, client.ErrStaticAction, "action static_-_lookup cannot be changed through the API"},
+		{"static_-_lookup", 5 * time.Second, client.ErrStaticAction, "timeout of action static_-_lookup: client: built-in (static) action: it cannot be changed through the API"},
 		{"custom_-_fn", 5 * time.Second, client.ErrFunctionAction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
 		{"custom_-_auth", 5 * time.Second, client.ErrCustomAuthAction, "has no timeout of its own"},
 		{"custom_-_crm", 61 * time.Second, client.ErrTargetTooLong, "above 1m0s"},

@@ -3,11 +3,9 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -267,7 +265,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return readFailed(err)
 	}
 	res.FlowName = f.Name
-	if st.held && !c.holds(f) {
+	if st.held && !c.LockedBySameClient(f) {
 		st.held = false // the lock ended meanwhile (the commit went through, say)
 	}
 	if st.held {
@@ -303,7 +301,7 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 	if !f.Locked() {
 		return f, nil
 	}
-	ours := c.holds(f)
+	ours := c.LockedBySameClient(f)
 	switch {
 	case ours && o.ReleaseStaleLocks && o.DryRun:
 		res.Warnings = append(res.Warnings, "a lock of this OAuth client that this run did not take is on the flow; an apply run with stale locks released would discard what was saved under it")
@@ -332,7 +330,7 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 		return nil, readFailed(err)
 	}
 	if f.Locked() {
-		return nil, &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: c.holds(f)}}
+		return nil, &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: c.LockedBySameClient(f)}}
 	}
 	return f, nil
 }
@@ -520,12 +518,6 @@ func (c *Client) releaseOwn(ctx context.Context, flowID string, res *UpdateResul
 	return nil
 }
 
-// holds reports whether f's lock is held by this client's OAuth client id
-// (by this process or by any other that uses the same credentials).
-func (c *Client) holds(f *Flow) bool {
-	return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID
-}
-
 // release frees flowID of a lock held by this OAuth client id: it reverts
 // (discarding the saved draft) and unlocks if the lock outlives the revert
 // (modelled: the fake organisation's revert releases it). It repeats on
@@ -547,7 +539,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 			return false, err
 		}
 		last = f
-		return c.holds(f), nil
+		return c.LockedBySameClient(f), nil
 	}
 	classify := func(err error) error {
 		var ae *APIError
@@ -727,7 +719,7 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 	if err != nil {
 		return fmt.Errorf("%w: reading version %s back: %w", ErrVerify, versionID, err)
 	}
-	if !bytes.Equal(got.Bytes(), doc.Bytes()) && !sameJSON(got.Bytes(), doc.Bytes()) {
+	if !bytes.Equal(got.Bytes(), doc.Bytes()) && !diff.SameJSON(got.Bytes(), doc.Bytes()) {
 		return fmt.Errorf("%w: version %s differs from what was saved", ErrVerify, versionID)
 	}
 	// Each changed node must read back as it was written.
@@ -748,36 +740,10 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 	return nil
 }
 
-// sameJSON compares two documents after decoding.
-func sameJSON(a, b []byte) bool {
-	var x, y any
-	decode := func(data []byte, v *any) error {
-		d := json.NewDecoder(bytes.NewReader(data))
-		d.UseNumber()
-		return d.Decode(v)
-	}
-	return decode(a, &x) == nil && decode(b, &y) == nil && reflect.DeepEqual(x, y)
-}
-
-// documentDiff is a unified diff of two versions of a document, each
-// indented so that a changed value shows as a changed line. Indenting
-// changes only white space, so the lines hold the documents' own bytes.
+// documentDiff is a unified diff of two versions of a document.
 func documentDiff(flowID, label string, before, after []byte) string {
 	if label == "" {
 		label = "edited"
 	}
-	return indentedDiff("flows/"+flowID+" (now)", "flows/"+flowID+" ("+label+")", before, after)
-}
-
-// indentedDiff is a unified diff of two JSON documents, indented so that
-// each value has a line (as they are, when one does not parse).
-func indentedDiff(labelA, labelB string, a, b []byte) string {
-	indent := func(b []byte) string {
-		var buf bytes.Buffer
-		if json.Indent(&buf, b, "", "  ") != nil {
-			return string(b)
-		}
-		return buf.String() + "\n"
-	}
-	return diff.Unified(labelA, labelB, indent(a), indent(b))
+	return diff.JSON("flows/"+flowID+" (now)", "flows/"+flowID+" ("+label+")", before, after)
 }

@@ -116,7 +116,7 @@ func TestBadInputCommands(t *testing.T) {
 		{"-cache and -no-cache", nil, "audit", []string{"-cache", noBackups, "-no-cache"}, 2, "audit: -cache " + noBackups + " and -no-cache: choose one"},
 		{"an empty -cache", nil, "raise", []string{"-cache", " "}, 2, "raise: -cache: needs a folder"},
 		{"probe without -sandbox", nil, "probe", nil, 2, "probe: -sandbox is required: the probe creates one scratch workflow"},
-		{"probe with a data action that does not exist", nil, "probe", []string{"-sandbox", "-action", "nope"}, 1, "probe: data action nope (-action): "},
+		{"probe with a data action that does not exist", nil, "probe", []string{"-sandbox", "-action", "nope"}, 1, "probe: data action nope: client: GET /api/v2/integrations/actions/nope: 404 Not Found"},
 		{"a cache folder that cannot be made", nil, "audit", []string{"-below", "5s", "-cache", "/dev/null/cache"}, 0, "audit: warning: configuration cache /dev/null/cache: "},
 		{"a backup that is a symlink", nil, "restore", []string{"-dir", linked, "-publish"}, 1, "demo-flow-01.json is a symbolic link, not a regular file"},
 		{"a -log path that is a symlink", nil, "raise", []string{"-publish", "-log", plantedLog, "-backup-dir", noBackups}, 1, "run.log is a symbolic link, not a regular file"},

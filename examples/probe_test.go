@@ -14,19 +14,20 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/probe"
 )
 
 // probeOutcome runs probe -sandbox -write-action -format json against o and
 // checks, through the organisation's API, that the scratch flow is gone
 // and nothing else changed.
-func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, client.ProbeReport) {
+func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, probe.Report) {
 	t.Helper()
 	before := o.state(t)
 	// the action the probe picks (the first listed) and another
 	demoActions := []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"}
 	actions := actionVersions(t, o, demoActions...)
 	r := o.run(t, nil, "probe", "-sandbox", "-write-action", "-format", "json")
-	var rep client.ProbeReport
+	var rep probe.Report
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	after := o.state(t) // 40 flows: the scratch flow is not listed
 	assert.Equal(t, before, after, "no flow but the scratch one changed, and no lock is left")
@@ -74,7 +75,7 @@ func TestProbeCommand(t *testing.T) {
 		bad := o.run(t, nil, "probe", "-sandbox", "-action", "custom_-_no-such-action")
 		assert.Equal(t, 1, bad.code)
 		assert.Equal(t, 1, strings.Count(bad.stderr, "\n"), bad.stderr)
-		assert.Contains(t, bad.stderr, "probe: data action custom_-_no-such-action (-action): ")
+		assert.Contains(t, bad.stderr, "probe: data action custom_-_no-such-action: client: GET /api/v2/integrations/actions/custom_-_no-such-action: 404")
 		assert.Contains(t, bad.stderr, "not found")
 		assert.Empty(t, bad.stdout)
 		bad = o.run(t, nil, "probe", "-sandbox", "-format", "yaml")
@@ -85,7 +86,7 @@ func TestProbeCommand(t *testing.T) {
 		assert.Equal(t, 0, r.code, r.stderr)
 		require.Len(t, rep.Rows, 9)
 		for _, row := range rep.Rows {
-			assert.Equal(t, client.Confirmed, row.Verdict, "%s: %s %s", row.Behaviour, row.Observed, row.Why)
+			assert.Equal(t, probe.Confirmed, row.Verdict, "%s: %s %s", row.Behaviour, row.Observed, row.Why)
 		}
 		text := o.run(t, nil, "probe", "-sandbox")
 		assert.Equal(t, 0, text.code, text.stderr)
@@ -100,7 +101,7 @@ func TestProbeCommand(t *testing.T) {
 			assert.Equal(t, 3, r.code, r.stderr)
 			var differ []string
 			for _, row := range rep.Rows {
-				if row.Verdict != client.Confirmed {
+				if row.Verdict != probe.Confirmed {
 					differ = append(differ, row.Behaviour+" "+string(row.Verdict))
 				}
 			}

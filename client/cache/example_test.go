@@ -50,31 +50,3 @@ func ExampleNewDirCache() {
 	// audit 1: 0 from the cache, 40 read
 	// audit 2: 40 from the cache, 0 read
 }
-
-// Probe the modelled behaviours, here against a fake organisation made to
-// deviate in one way: on a real sandbox organisation, the same call tells
-// which of the module's models hold.
-func ExampleClient_Probe() {
-	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1, Deviations: []clienttest.Deviation{clienttest.DeviatePublish202}})
-	if err != nil {
-		panic(err)
-	}
-	defer srv.Close()
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		panic(err)
-	}
-	rep, err := c.Probe(context.Background(), nil)
-	if err != nil {
-		panic(err)
-	}
-	for _, r := range rep.Rows {
-		if r.Verdict != client.Confirmed {
-			fmt.Printf("%s %s: %s; change %s\n", r.Behaviour, r.Verdict, r.Observed, r.FixIn)
-		}
-	}
-	fmt.Println(rep.Count(client.Confirmed), "confirmed; scratch flow deleted:", rep.ScratchDeleted)
-	// Output:
-	// publish-status differs: 202; change client/clienttest/routes.go: startOperation (the client accepts any 2xx)
-	// 7 confirmed; scratch flow deleted: true
-}

@@ -1,15 +1,15 @@
 package clienttest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -173,30 +173,71 @@ func (o *Org) ExpireTokens() {
 	}
 }
 
-// Server is an Org served by an httptest server on a loopback address.
+// Server is an Org served over HTTP on a loopback address.
 type Server struct {
 	*Org
 	// URL is the server's base URL: the API and /oauth/token are under it.
 	URL string
-	srv *httptest.Server
+	srv *http.Server
 }
 
-// NewServer starts an Org on a loopback httptest server. Close it when done.
+// NewServer starts an Org on a loopback address (127.0.0.1, or ::1 where
+// there is no IPv4 loopback), on a port of its own. Close it when done.
+// It panics when no loopback port can be had, as httptest.NewServer does.
 func NewServer(opts *Options) *Server {
 	o := NewOrg(opts)
-	srv := httptest.NewServer(o)
-	return &Server{Org: o, URL: srv.URL, srv: srv}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if l, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			panic(fmt.Sprintf("clienttest: no loopback port to serve on: %v", err))
+		}
+	}
+	srv := &http.Server{Handler: o, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return &Server{Org: o, URL: "http://" + l.Addr().String(), srv: srv}
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down: it stops listening and waits up to five
+// seconds for the requests in flight, then closes their connections.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if s.srv.Shutdown(ctx) != nil {
+		_ = s.srv.Close()
+	}
+}
+
+// TB is what Start and Server.Client need of a test: *testing.T,
+// *testing.B and *testing.F have it. The package imports no testing, so
+// that a program may serve the fake too (the example commands' -demo).
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+}
+
+// Start serves a new organisation for a test, with the demo flows when
+// demo is set, and closes it when the test ends. It is the one builder
+// the tests share: what a test adds (AddFlow, AddDataAction) it adds to
+// the Server Start returns.
+func Start(tb TB, opts *Options, demo bool) *Server {
+	tb.Helper()
+	s := NewServer(opts)
+	tb.Cleanup(s.Close)
+	if demo {
+		if err := s.AddDemo(); err != nil {
+			tb.Fatalf("clienttest: %v", err)
+		}
+	}
+	return s
+}
 
 // Client returns a client for this server, like httptest.Server.Client: the
 // default credentials, no client-side pacing, and retries fast enough for
 // tests (1 ms growing to 5 ms, 4 attempts). configure, when given, edits the
 // configuration first (a fake clock, other credentials). It fails tb when
 // the configuration is refused.
-func (s *Server) Client(tb testing.TB, configure ...func(*client.Config)) *client.Client {
+func (s *Server) Client(tb TB, configure ...func(*client.Config)) *client.Client {
 	tb.Helper()
 	cfg := s.ClientConfig()
 	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 4}

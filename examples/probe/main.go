@@ -33,13 +33,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/probe"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 )
 
@@ -55,7 +56,7 @@ func main() {
 }
 
 type options struct {
-	probe  client.ProbeOptions
+	probe  probe.Options
 	format string
 	demo   bool
 }
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	o.probe.OnScratch = func(id, name string) {
 		fmt.Fprintf(stderr, "probe: created the scratch flow %s (%s); it is deleted at the end (if this process is killed outright, delete it by hand)\n", id, name)
 	}
-	rep, err := c.Probe(ctx, &o.probe)
+	rep, err := probe.Run(ctx, c, &o.probe)
 	if rep != nil && len(rep.Rows) > 0 && (rep.ScratchFlowID != "" || err == nil) {
 		if werr := write(stdout, o.format, rep); werr != nil {
 			fmt.Fprintln(stderr, "probe:", werr)
@@ -83,13 +84,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	}
 	switch {
 	case err != nil:
-		fmt.Fprintln(stderr, "probe:", cli.Explain(err, permissions))
+		msg := cli.Explain(err, permissions)
+		switch {
+		case errors.Is(err, probe.ErrNoAction):
+			msg += " (name one with -action)"
+		case o.probe.ActionID != "" && rep.ActionID == "":
+			msg += " (-action)"
+		}
+		fmt.Fprintln(stderr, "probe:", msg)
 		return cli.ExitFailure
-	case rep.Count(client.Differs) > 0:
-		fmt.Fprintf(stderr, "probe: %d behaviour(s) differ from the model: each row names the one place to change\n", rep.Count(client.Differs))
+	case rep.Count(probe.Differs) > 0:
+		fmt.Fprintf(stderr, "probe: %d behaviour(s) differ from the model: each row names the one place to change\n", rep.Count(probe.Differs))
 		return cli.ExitFindings
-	case rep.Count(client.NotChecked) > 0:
-		fmt.Fprintf(stderr, "probe: %d behaviour(s) could not be checked: each row says why\n", rep.Count(client.NotChecked))
+	case rep.Count(probe.NotChecked) > 0:
+		fmt.Fprintf(stderr, "probe: %d behaviour(s) could not be checked: each row says why\n", rep.Count(probe.NotChecked))
 		return cli.ExitFailure
 	}
 	return cli.ExitOK
@@ -116,11 +124,11 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case *format != "text" && *format != "json":
 		return nil, cli.Usagef(stderr, "probe", "-format %s: not text or json", cli.Cut(*format))
 	}
-	return &options{format: *format, demo: *demo, probe: client.ProbeOptions{ActionID: *action, WriteAction: *writeAction}}, cli.ExitOK
+	return &options{format: *format, demo: *demo, probe: probe.Options{ActionID: *action, WriteAction: *writeAction}}, cli.ExitOK
 }
 
 // write writes the report as a table or as JSON.
-func write(w io.Writer, format string, rep *client.ProbeReport) error {
+func write(w io.Writer, format string, rep *probe.Report) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -130,7 +138,7 @@ func write(w io.Writer, format string, rep *client.ProbeReport) error {
 	fmt.Fprintln(tw, "BEHAVIOUR\tVERDICT\tOBSERVED\tMODELLED")
 	for _, r := range rep.Rows {
 		observed := r.Observed
-		if r.Verdict == client.NotChecked {
+		if r.Verdict == probe.NotChecked {
 			observed = r.Why
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Behaviour, r.Verdict, observed, r.Modelled)
@@ -139,7 +147,7 @@ func write(w io.Writer, format string, rep *client.ProbeReport) error {
 		return err
 	}
 	for _, r := range rep.Rows {
-		if r.Verdict != client.Differs {
+		if r.Verdict != probe.Differs {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s differs: change %s\n", r.Behaviour, r.FixIn)
@@ -151,13 +159,13 @@ func write(w io.Writer, format string, rep *client.ProbeReport) error {
 		}
 	}
 	fmt.Fprintf(w, "\nscratch flow %s (%s): %s; data action %s read\n", rep.ScratchFlowID, rep.ScratchFlowName, map[bool]string{true: "deleted", false: "NOT deleted"}[rep.ScratchDeleted], rep.ActionID)
-	_, err := fmt.Fprintf(w, "%d confirmed, %d differ, %d could not be checked\n", rep.Count(client.Confirmed), rep.Count(client.Differs), rep.Count(client.NotChecked))
+	_, err := fmt.Fprintf(w, "%d confirmed, %d differ, %d could not be checked\n", rep.Count(probe.Confirmed), rep.Count(probe.Differs), rep.Count(probe.NotChecked))
 	return err
 }
 
 // answerLine is one platform answer: the request, the status, and the
 // code, message and correlation id when there are any.
-func answerLine(a client.PlatformAnswer) string {
+func answerLine(a probe.Answer) string {
 	line := fmt.Sprintf("%s: %d", a.Request, a.Status)
 	for _, part := range []string{a.Code, a.Message} {
 		if part != "" {

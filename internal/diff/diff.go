@@ -4,7 +4,10 @@
 package diff
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -146,4 +149,31 @@ func backtrack(x, y []string, trace [][]int, d, off int) []op {
 		out[len(rev)-1-k] = o
 	}
 	return out
+}
+
+// JSON is the unified diff of two JSON documents, each indented so that a
+// changed value shows as a changed line (a document that does not parse is
+// compared as it is). Indenting changes only white space, so the lines hold
+// the documents' own bytes.
+func JSON(nameA, nameB string, a, b []byte) string {
+	indent := func(b []byte) string {
+		var buf bytes.Buffer
+		if json.Indent(&buf, b, "", "  ") != nil {
+			return string(b)
+		}
+		return buf.String() + "\n"
+	}
+	return Unified(nameA, nameB, indent(a), indent(b))
+}
+
+// SameJSON reports whether two documents hold the same JSON once decoded
+// (numbers compared as written): what a server that re-serialises keeps.
+func SameJSON(a, b []byte) bool {
+	var x, y any
+	decode := func(data []byte, v *any) error {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		return d.Decode(v)
+	}
+	return decode(a, &x) == nil && decode(b, &y) == nil && reflect.DeepEqual(x, y)
 }

@@ -1,4 +1,4 @@
-package client
+package probe
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/diff"
 )
 
 // The behaviours Probe checks, in the order of its report.
@@ -47,12 +50,21 @@ var probeModel = []struct{ behaviour, modelled, fixIn string }{
 	{behaviourWrongSecret, "a wrong secret is 401 invalid_client at the token endpoint",
 		"client/clienttest/handlers.go: serveToken (client/auth.go treats 400 and 401 invalid_client alike)"},
 	{behaviourActionRead, "GET ?includeConfig=true gives version, name, category and config.timeoutSeconds: what an action PATCH sends back",
-		"client/setaction.go: patchAction"},
+		"client/dataactions.go: PatchAction"},
 	{behaviourActionPatch, "a PATCH with the current version, name, category and whole config bumps the version by one",
 		"client/clienttest/actions.go: patchDataAction"},
 	{behaviourErrorCodes, "every error code seen is in the spec's table for its status (a 2018 definition)",
 		"client/modelled.go: knownErrorCodes"},
 }
+
+// actionPath is an action's path, as the answers name it.
+func actionPath(actionID string) string {
+	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
+}
+
+// deleteTimeout bounds the scratch flow's deletion after the caller's
+// context ended.
+const deleteTimeout = 30 * time.Second
 
 // scratchTimeout and probeTimeout are the scratch flow's Data Action
 // timeout as saved first, and as the module raises it.
@@ -80,7 +92,7 @@ func scratchConfig(name, actionID string) []byte {
 func (p *prober) run(ctx context.Context) error {
 	plain, err := flow.Parse(scratchConfig(p.o.Name, p.rep.ActionID))
 	if err != nil {
-		return fmt.Errorf("client: internal error: the probe's scratch configuration: %w", err)
+		return fmt.Errorf("probe: internal error: the probe's scratch configuration: %w", err)
 	}
 	id := p.rep.ScratchFlowID
 	steps := []func(context.Context, string, *flow.Document) error{p.checkoutAndCheckin, p.publishCustom, p.revert}
@@ -156,7 +168,7 @@ func (p *prober) saveAndRead(ctx context.Context, id string, doc *flow.Document)
 	return versionID(f.SavedVersion), nil
 }
 
-func versionID(v *FlowVersion) string {
+func versionID(v *client.FlowVersion) string {
 	if v == nil {
 		return "none"
 	}
@@ -168,7 +180,7 @@ func versionID(v *FlowVersion) string {
 func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Document) error {
 	doc, _ := flow.Parse(bytes.Clone(plain.Bytes()))
 	if _, err := doc.RaiseTimeouts(probeTimeout, nil); err != nil {
-		return fmt.Errorf("client: internal error: raising the probe's scratch timeout: %w", err)
+		return fmt.Errorf("probe: internal error: raising the probe's scratch timeout: %w", err)
 	}
 	if _, err := p.c.Checkout(ctx, id); err != nil {
 		p.cannot(behaviourCustomTimeout, "the check-out failed: "+err.Error())
@@ -177,7 +189,7 @@ func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Docum
 	saved, err := p.saveAndRead(ctx, id, doc)
 	a := p.answer(behaviourCustomTimeout, http.MethodPost, "/versions", err)
 	switch {
-	case err != nil && (errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnauthorized) || a.Status == 0):
+	case err != nil && (errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized) || a.Status == 0):
 		p.cannot(behaviourCustomTimeout, "the save failed: "+err.Error())
 		return err
 	case err != nil: // the platform refused the bytes the module writes
@@ -242,12 +254,12 @@ func (p *prober) compareCustom(saved, got []byte) {
 			}
 		}
 	}
-	if sameJSON(saved, got) {
+	if diff.SameJSON(saved, got) {
 		p.settle(behaviourCustomTimeout, Confirmed, "accepted, published, kept (re-serialised, the same JSON)")
 		return
 	}
 	p.settle(behaviourCustomTimeout, Differs, fmt.Sprintf("accepted and published, but stored as %q, not %q", stored, flow.FormatDuration(probeTimeout)))
-	p.row(behaviourCustomTimeout).Diff = indentedDiff("saved", "published", saved, got)
+	p.row(behaviourCustomTimeout).Diff = diff.JSON("saved", "published", saved, got)
 }
 
 // revert checks out, saves, reverts, and reads the lock.
@@ -305,7 +317,7 @@ func (p *prober) settleErrorCodes() {
 		s := fmt.Sprintf("%d %s", e.Status, e.Code)
 		if !slices.Contains(seen, s) {
 			seen = append(seen, s)
-			if !knownErrorCode(e.Status, e.Code) {
+			if !client.KnownErrorCode(e.Status, e.Code) {
 				unknown = append(unknown, s)
 			}
 		}
@@ -320,43 +332,27 @@ func (p *prober) settleErrorCodes() {
 	}
 }
 
-// knownErrorCode compares loosely, as Genesys' own client does: dotted or
-// UPPER_SNAKE, any case.
-func knownErrorCode(status int, code string) bool {
-	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", ".") }
-	key := status
-	if status >= 500 {
-		key = 500
-	}
-	for _, k := range knownErrorCodes[key] {
-		if norm(k) == norm(code) {
-			return true
-		}
-	}
-	return false
-}
-
 // wrongSecret asks for a token with a secret that cannot be right.
 func (p *prober) wrongSecret(ctx context.Context) {
-	if p.c.cfg.TokenSource != nil {
+	cfg := p.c.Config()
+	if cfg.TokenSource != nil {
 		p.cannot(behaviourWrongSecret, "this client brings its own TokenSource")
 		return
 	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	cfg := p.c.cfg
 	cfg.ClientSecret, cfg.OnRequest, cfg.Logger = "gcflow-probe-wrong-"+hex.EncodeToString(b), nil, nil
-	wrong, err := New(cfg)
+	wrong, err := client.New(cfg)
 	if err == nil {
 		_, err = wrong.Flow(ctx, p.rep.ScratchFlowID)
 	}
-	var ae *AuthError
+	var ae *client.AuthError
 	if !errors.As(err, &ae) || ae.Status == 0 {
 		p.cannot(behaviourWrongSecret, fmt.Sprintf("no answer from the token endpoint: %v", err))
 		return
 	}
 	r := p.row(behaviourWrongSecret)
-	r.Answers = append(r.Answers, PlatformAnswer{Request: "POST " + ae.TokenURL, Status: ae.Status, Code: ae.Code, Message: ae.Description})
+	r.Answers = append(r.Answers, Answer{Request: "POST " + ae.TokenURL, Status: ae.Status, Code: ae.Code, Message: ae.Description})
 	observed := fmt.Sprintf("%d %s", ae.Status, ae.Code)
 	if ae.Status == http.StatusUnauthorized && ae.Code == "invalid_client" {
 		p.settle(behaviourWrongSecret, Confirmed, observed)
@@ -368,7 +364,7 @@ func (p *prober) wrongSecret(ctx context.Context) {
 // actionChecks reads the action with its config and, with WriteAction,
 // PATCHes it with what it holds.
 func (p *prober) actionChecks(ctx context.Context) {
-	raw, err := p.c.do(ctx, actionCall(p.rep.ActionID))
+	raw, err := p.c.DataActionBytes(ctx, p.rep.ActionID)
 	p.answer(behaviourActionRead, http.MethodGet, actionPath(p.rep.ActionID), err)
 	if err != nil {
 		p.cannot(behaviourActionRead, "reading the action failed: "+err.Error())
@@ -411,7 +407,7 @@ func (p *prober) patchSame(ctx context.Context, a gjson.Result) {
 		return
 	}
 	path := actionPath(p.rep.ActionID)
-	_, err := p.c.do(ctx, &Request{Method: http.MethodPatch, Path: path, Body: patchBody(a, []byte(a.Get("config").Raw))})
+	err := p.c.PatchAction(ctx, p.rep.ActionID, []byte(a.Raw), []byte(a.Get("config").Raw))
 	p.answer(behaviourActionPatch, http.MethodPatch, path, err)
 	if err != nil {
 		p.cannot(behaviourActionPatch, "the PATCH failed: "+err.Error())

@@ -1,17 +1,19 @@
-package client
+package probe
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/tidwall/gjson"
+
+	"github.com/gcflow/timeouts/client"
 )
 
 func probeRows(t *testing.T, write bool) *prober {
 	t.Helper()
-	c, err := New(Config{BaseURL: "http://127.0.0.1:1", ClientID: "id", ClientSecret: "secret"})
+	c, err := client.New(client.Config{BaseURL: "http://127.0.0.1:1", ClientID: "id", ClientSecret: "secret"})
 	assert.NoError(t, err)
-	return newProber(c, &ProbeOptions{WriteAction: write})
+	return newProber(c, &Options{WriteAction: write})
 }
 
 // TestProbeVersionNumbering: the version ids seen after save, check-in,
@@ -54,16 +56,16 @@ func TestProbeErrorCodes(t *testing.T) {
 		{409, "flow.locked", false},
 		{400, "", false},
 	} {
-		assert.Equal(t, c.want, knownErrorCode(c.status, c.code), "%d %s", c.status, c.code)
+		assert.Equal(t, c.want, client.KnownErrorCode(c.status, c.code), "%d %s", c.status, c.code)
 	}
 	p := probeRows(t, false)
 	p.settleErrorCodes()
 	assert.Equal(t, NotChecked, p.row(behaviourErrorCodes).Verdict, "no error seen: nothing to compare")
-	p.errs = []*APIError{{Status: 409, Code: "architect.flow.not.locked.by.user"}, {Status: 404, Code: "not.found"}, {Status: 404, Code: "not.found"}}
+	p.errs = []*client.APIError{{Status: 409, Code: "architect.flow.not.locked.by.user"}, {Status: 404, Code: "not.found"}, {Status: 404, Code: "not.found"}}
 	p.settleErrorCodes()
 	assert.Equal(t, Confirmed, p.row(behaviourErrorCodes).Verdict)
 	assert.Equal(t, "409 architect.flow.not.locked.by.user, 404 not.found", p.row(behaviourErrorCodes).Observed)
-	p.errs = append(p.errs, &APIError{Status: 409, Code: "flow.not.locked"})
+	p.errs = append(p.errs, &client.APIError{Status: 409, Code: "flow.not.locked"})
 	p.settleErrorCodes()
 	assert.Equal(t, Differs, p.row(behaviourErrorCodes).Verdict)
 	assert.Contains(t, p.row(behaviourErrorCodes).Observed, "not in the table: 409 flow.not.locked")

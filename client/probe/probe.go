@@ -1,10 +1,9 @@
-package client
+package probe
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,21 +11,23 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gcflow/timeouts/client"
 )
 
 // Verdict is how a probed behaviour compares with the model.
 type Verdict string
 
-// The verdicts of a ProbeRow.
+// The verdicts of a Row.
 const (
 	Confirmed  Verdict = "confirmed"
 	Differs    Verdict = "differs"
 	NotChecked Verdict = "could not check"
 )
 
-// ProbeOptions say what Probe may use. A nil value picks a data action and
+// Options say what Run may use. A nil value picks a data action and
 // writes no action.
-type ProbeOptions struct {
+type Options struct {
 	// ActionID names an existing data action that the scratch flow's Call
 	// Data Action references, read only. Empty: the first integration
 	// action the organisation lists that is not static, a function or a
@@ -46,8 +47,8 @@ type ProbeOptions struct {
 	OnScratch func(flowID, name string)
 }
 
-// PlatformAnswer is what the platform answered to one request of a probe.
-type PlatformAnswer struct {
+// Answer is what the platform answered to one request of a probe.
+type Answer struct {
 	// Request is the method and path ("POST /api/v2/flows/actions/publish").
 	Request string `json:"request"`
 	Status  int    `json:"status"`
@@ -58,8 +59,8 @@ type PlatformAnswer struct {
 	CorrelationID string `json:"correlationId,omitempty"`
 }
 
-// ProbeRow is one modelled behaviour, probed.
-type ProbeRow struct {
+// Row is one modelled behaviour, probed.
+type Row struct {
 	// Behaviour names it ("publish-status"); Modelled says what the module
 	// models, Observed what the platform did.
 	Behaviour string  `json:"behaviour"`
@@ -71,26 +72,26 @@ type ProbeRow struct {
 	// FixIn, for a row that differs, names the one place in code to change.
 	FixIn string `json:"fixIn,omitempty"`
 	// Answers are the platform's answers the row was read from.
-	Answers []PlatformAnswer `json:"answers"`
+	Answers []Answer `json:"answers"`
 	// Diff, for the custom timeout, is how the stored bytes differ from the
 	// saved ones.
 	Diff string `json:"diff,omitempty"`
 }
 
-// ProbeReport is what Probe found.
-type ProbeReport struct {
+// Report is what Run found.
+type Report struct {
 	// ScratchFlowID and ScratchFlowName name the scratch workflow (empty
 	// when it could not be created); ScratchDeleted says it is gone.
 	ScratchFlowID   string `json:"scratchFlowId"`
 	ScratchFlowName string `json:"scratchFlowName"`
 	ScratchDeleted  bool   `json:"scratchDeleted"`
 	// ActionID is the data action the scratch flow referenced.
-	ActionID string     `json:"actionId"`
-	Rows     []ProbeRow `json:"rows"`
+	ActionID string `json:"actionId"`
+	Rows     []Row  `json:"rows"`
 }
 
 // Count returns how many rows have verdict v.
-func (r *ProbeReport) Count(v Verdict) int {
+func (r *Report) Count(v Verdict) int {
 	n := 0
 	for _, row := range r.Rows {
 		if row.Verdict == v {
@@ -100,7 +101,7 @@ func (r *ProbeReport) Count(v Verdict) int {
 	return n
 }
 
-// Probe settles, against a sandbox organisation, each behaviour of the
+// Run settles, against a sandbox organisation, each behaviour of the
 // platform that this module models but no public source confirms (see
 // probeModel): the bytes of a custom Data Action timeout through save and
 // publish, a check-out by the lock's holder, whether revert releases the
@@ -117,10 +118,10 @@ func (r *ProbeReport) Count(v Verdict) int {
 // not be deleted; the report holds what was found either way.
 //
 // Requests: about 30, at the client's pace.
-func (c *Client) Probe(ctx context.Context, opts *ProbeOptions) (*ProbeReport, error) {
+func Run(ctx context.Context, c *client.Client, opts *Options) (*Report, error) {
 	p := newProber(c, opts)
-	if c.readOnly {
-		return p.rep, fmt.Errorf("%w: the probe creates and deletes a scratch flow", ErrReadOnly)
+	if c.IsReadOnly() {
+		return p.rep, fmt.Errorf("%w: the probe creates and deletes a scratch flow", client.ErrReadOnly)
 	}
 	if err := p.pickAction(ctx); err != nil {
 		return p.rep, err
@@ -135,21 +136,21 @@ func (c *Client) Probe(ctx context.Context, opts *ProbeOptions) (*ProbeReport, e
 	return p.rep, err
 }
 
-// prober is one run of Probe.
+// prober is one run of Run.
 type prober struct {
-	c    *Client // records every request's answer
-	o    ProbeOptions
-	rep  *ProbeReport
-	rows map[string]*ProbeRow
+	c    *client.Client // records every request's answer
+	o    Options
+	rep  *Report
+	rows map[string]*Row
 	mu   sync.Mutex
-	seen []RequestInfo
-	errs []*APIError // every platform error the run met
+	seen []client.RequestInfo
+	errs []*client.APIError // every platform error the run met
 	// versions are the version ids seen after the first save and check-in.
 	versions []string
 }
 
-func newProber(c *Client, opts *ProbeOptions) *prober {
-	p := &prober{rep: &ProbeReport{}, rows: map[string]*ProbeRow{}}
+func newProber(c *client.Client, opts *Options) *prober {
+	p := &prober{rep: &Report{}, rows: map[string]*Row{}}
 	if opts != nil {
 		p.o = *opts
 	}
@@ -158,21 +159,16 @@ func newProber(c *Client, opts *ProbeOptions) *prober {
 		_, _ = rand.Read(b)
 		p.o.Name = "gcflow-probe-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 	}
-	rec := *c
-	rec.cfg.OnRequest = func(info RequestInfo) {
+	p.c = c.WithOnRequest(func(info client.RequestInfo) {
 		p.mu.Lock()
 		p.seen = append(p.seen, info)
 		p.mu.Unlock()
-		if c.cfg.OnRequest != nil {
-			c.cfg.OnRequest(info)
-		}
-	}
-	p.c = &rec
+	})
 	for _, m := range probeModel {
 		if m.behaviour == behaviourActionPatch && !p.o.WriteAction {
 			continue
 		}
-		p.rep.Rows = append(p.rep.Rows, ProbeRow{Behaviour: m.behaviour, Modelled: m.modelled, Verdict: NotChecked, Why: "not reached", FixIn: m.fixIn})
+		p.rep.Rows = append(p.rep.Rows, Row{Behaviour: m.behaviour, Modelled: m.modelled, Verdict: NotChecked, Why: "not reached", FixIn: m.fixIn})
 	}
 	for i := range p.rep.Rows {
 		p.rows[p.rep.Rows[i].Behaviour] = &p.rep.Rows[i]
@@ -181,7 +177,7 @@ func newProber(c *Client, opts *ProbeOptions) *prober {
 }
 
 // row returns the row of a behaviour, nil when it is not probed.
-func (p *prober) row(behaviour string) *ProbeRow { return p.rows[behaviour] }
+func (p *prober) row(behaviour string) *Row { return p.rows[behaviour] }
 
 // settle gives a row its verdict.
 func (p *prober) settle(behaviour string, v Verdict, observed string) {
@@ -205,9 +201,9 @@ func (p *prober) cannot(behaviour, why string) {
 // answer records, on a row, the answer to the last request with this
 // method whose path contains pathPart: from err when it is an *APIError,
 // else from what the request layer saw. It returns it.
-func (p *prober) answer(behaviour, method, pathPart string, err error) PlatformAnswer {
-	a := PlatformAnswer{Request: method + " " + pathPart}
-	var ae *APIError
+func (p *prober) answer(behaviour, method, pathPart string, err error) Answer {
+	a := Answer{Request: method + " " + pathPart}
+	var ae *client.APIError
 	if errors.As(err, &ae) {
 		p.errs = append(p.errs, ae)
 		a.Request, a.Status, a.Code, a.Message, a.CorrelationID = ae.Method+" "+ae.Path, ae.Status, ae.Code, ae.Message, ae.CorrelationID
@@ -231,33 +227,36 @@ func (p *prober) answer(behaviour, method, pathPart string, err error) PlatformA
 func (p *prober) pickAction(ctx context.Context) error {
 	if id := strings.TrimSpace(p.o.ActionID); id != "" {
 		if _, err := p.c.DataAction(ctx, id); err != nil {
-			return fmt.Errorf("data action %s (-action): %w", id, err)
+			return fmt.Errorf("data action %s: %w", id, err)
 		}
 		p.rep.ActionID = id
 		return nil
 	}
-	for a, err := range pages[DataAction](ctx, p.c, "/api/v2/integrations/actions", url.Values{}, 25, nil) { // the documented default size: the largest this listing takes is unconfirmed
+	for a, err := range p.c.DataActions(ctx, nil) { // 25 a page, the documented default: the largest is unconfirmed
 		if err != nil {
 			return fmt.Errorf("listing the data actions: %w", err)
 		}
-		if !strings.HasPrefix(a.ID, "static") && a.Function == nil && a.Category != customAuthCategory {
+		if a.TimeoutChangeable() == nil {
 			p.rep.ActionID = a.ID
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: the organisation lists no integration data action to reference (name one with -action)", ErrConfig)
+	return fmt.Errorf("%w: the organisation lists no integration data action to reference; name one in Options.ActionID", ErrNoAction)
 }
 
 // createScratch creates the scratch workflow.
 func (p *prober) createScratch(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]string{"name": p.o.Name, "type": "workflow",
+	req, err := p.c.NewRequest(http.MethodPost, "/api/v2/flows", nil, map[string]string{"name": p.o.Name, "type": "workflow",
 		"description": "Scratch flow of the gcflow timeouts probe; it deletes it when done. Safe to delete."})
-	var f Flow
-	if err := p.c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v2/flows", Body: body}, &f); err != nil {
+	if err != nil {
+		return fmt.Errorf("probe: internal error: %w", err)
+	}
+	var f client.Flow
+	if err := p.c.Do(ctx, req, &f); err != nil {
 		return fmt.Errorf("creating the scratch flow %s: %w", p.o.Name, err)
 	}
 	if f.ID == "" {
-		return fmt.Errorf("%w: creating the scratch flow named no id", ErrInvalidResponse)
+		return fmt.Errorf("%w: creating the scratch flow named no id", client.ErrInvalidResponse)
 	}
 	p.rep.ScratchFlowID, p.rep.ScratchFlowName = f.ID, p.o.Name
 	if p.o.OnScratch != nil {
@@ -270,23 +269,30 @@ func (p *prober) createScratch(ctx context.Context) error {
 // first its lock, if this run holds it, then the flow; then it reads the
 // flow to see it gone.
 func (p *prober) deleteScratch(ctx context.Context) error {
-	ctx, cancel := afterCancel(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
 	defer cancel()
 	id := p.rep.ScratchFlowID
-	if f, err := p.c.Flow(ctx, id); err == nil && p.c.holds(f) {
+	if f, err := p.c.Flow(ctx, id); err == nil && p.c.LockedBySameClient(f) {
 		_, _ = p.c.Revert(ctx, id)
 		if f, err = p.c.Flow(ctx, id); err == nil && f.Locked() {
 			_, _ = p.c.Unlock(ctx, id)
 		}
 	}
-	err := p.c.Do(ctx, &Request{Method: http.MethodDelete, Path: "/api/v2/flows/" + url.PathEscape(id)}, nil)
+	req, err := p.c.NewRequest(http.MethodDelete, "/api/v2/flows/"+url.PathEscape(id), nil, nil)
+	if err == nil {
+		err = p.c.Do(ctx, req, nil)
+	}
 	if err == nil {
 		_, gerr := p.c.Flow(ctx, id)
-		var ae *APIError
+		var ae *client.APIError
 		p.rep.ScratchDeleted = errors.As(gerr, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone)
 	}
-	if !p.rep.ScratchDeleted {
-		return fmt.Errorf("client: the scratch flow %s (%s) could not be deleted: delete it by hand (DELETE /api/v2/flows/%s): %v", id, p.rep.ScratchFlowName, id, err)
+	switch {
+	case p.rep.ScratchDeleted:
+	case err != nil:
+		return fmt.Errorf("the scratch flow %s (%s) could not be deleted; delete it by hand (DELETE /api/v2/flows/%s): %w", id, p.rep.ScratchFlowName, id, err)
+	default:
+		return fmt.Errorf("probe: the scratch flow %s (%s) is still there after its deletion; delete it by hand (DELETE /api/v2/flows/%s)", id, p.rep.ScratchFlowName, id)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package client_test
+package probe_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/probe"
 )
 
 // deviationRow is the one row each deviation of the fake must turn to
@@ -37,14 +37,15 @@ var deviationSays = map[clienttest.Deviation]string{
 // probeDemo runs Probe against the demo organisation with deviations, and
 // checks what must hold whatever the verdicts: the scratch flow is gone,
 // no lock is left, and every other flow's versions are as they were.
-func probeDemo(t *testing.T, opts *client.ProbeOptions, dev ...clienttest.Deviation) (*client.ProbeReport, *clienttest.Server) {
+func probeDemo(t *testing.T, opts *probe.Options, dev ...clienttest.Deviation) (*probe.Report, *clienttest.Server) {
 	t.Helper()
-	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1, Deviations: dev})
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1, Deviations: dev}, true)
+	c := srv.Client(t)
 	before := map[string][]clienttest.Version{}
 	for _, id := range srv.FlowIDs() {
 		before[id] = srv.Versions(id)
 	}
-	rep, err := c.Probe(context.Background(), opts)
+	rep, err := probe.Run(context.Background(), c, opts)
 	require.NoError(t, err)
 	assert.True(t, rep.ScratchDeleted)
 	assert.True(t, strings.HasPrefix(rep.ScratchFlowName, "gcflow-probe-"), rep.ScratchFlowName)
@@ -64,15 +65,15 @@ func probeDemo(t *testing.T, opts *client.ProbeOptions, dev ...clienttest.Deviat
 // TestProbePlainFake: against the fake as modelled, every row is confirmed;
 // without WriteAction no action is written and its PATCH row is absent.
 func TestProbePlainFake(t *testing.T) {
-	rep, srv := probeDemo(t, &client.ProbeOptions{WriteAction: true})
+	rep, srv := probeDemo(t, &probe.Options{WriteAction: true})
 	require.Len(t, rep.Rows, 9)
 	for _, r := range rep.Rows {
-		assert.Equal(t, client.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
+		assert.Equal(t, probe.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
 		assert.Empty(t, r.FixIn, r.Behaviour)
 		assert.NotEmpty(t, r.Modelled, r.Behaviour)
 	}
 	assert.Equal(t, 1, srv.Counters().ActionPatches, "WriteAction: one PATCH, the same config back")
-	byName := map[string]client.ProbeRow{}
+	byName := map[string]probe.Row{}
 	for _, r := range rep.Rows {
 		byName[r.Behaviour] = r
 	}
@@ -86,7 +87,7 @@ func TestProbePlainFake(t *testing.T) {
 
 	rep, srv = probeDemo(t, nil)
 	assert.Len(t, rep.Rows, 8, "no PATCH row without WriteAction")
-	assert.Equal(t, 8, rep.Count(client.Confirmed))
+	assert.Equal(t, 8, rep.Count(probe.Confirmed))
 	assert.Zero(t, srv.Counters().ActionPatches, "no action written")
 }
 
@@ -95,12 +96,12 @@ func TestProbePlainFake(t *testing.T) {
 func TestProbeDeviations(t *testing.T) {
 	for _, dev := range clienttest.Deviations() {
 		t.Run(string(dev), func(t *testing.T) {
-			rep, _ := probeDemo(t, &client.ProbeOptions{WriteAction: true}, dev)
+			rep, _ := probeDemo(t, &probe.Options{WriteAction: true}, dev)
 			want := deviationRow[dev]
 			require.NotEmpty(t, want)
 			for _, r := range rep.Rows {
 				if r.Behaviour == want {
-					assert.Equal(t, client.Differs, r.Verdict, "%s: %s", r.Behaviour, r.Observed)
+					assert.Equal(t, probe.Differs, r.Verdict, "%s: %s", r.Behaviour, r.Observed)
 					assert.NotEmpty(t, r.FixIn)
 					assert.Contains(t, r.Observed, deviationSays[dev])
 					if dev == clienttest.DeviateCustomTimeoutRewritten {
@@ -110,7 +111,7 @@ func TestProbeDeviations(t *testing.T) {
 					}
 					continue
 				}
-				assert.Equal(t, client.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
+				assert.Equal(t, probe.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
 			}
 		})
 	}
@@ -120,27 +121,28 @@ func TestProbeDeviations(t *testing.T) {
 // want of permission) is "could not check", with why, never "differs";
 // the steps after it are not reached; the scratch flow is still deleted.
 func TestProbeCannotCheck(t *testing.T) {
-	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
+	c := srv.Client(t)
 	scratch := ""
 	srv.Before("POST", "/api/v2/flows/actions/checkin?flow=flow-000001", func(o *clienttest.Org) {
 		o.FailNext("POST", "/api/v2/flows/flow-000001/versions", 1, 403) // the next save: the custom timeout's
 	})
-	rep, err := c.Probe(context.Background(), &client.ProbeOptions{OnScratch: func(id, _ string) { scratch = id }})
+	rep, err := probe.Run(context.Background(), c, &probe.Options{OnScratch: func(id, _ string) { scratch = id }})
 	require.NoError(t, err)
 	require.Equal(t, "flow-000001", scratch)
 	assert.True(t, rep.ScratchDeleted)
-	got := map[string]client.ProbeRow{}
+	got := map[string]probe.Row{}
 	for _, r := range rep.Rows {
 		got[r.Behaviour] = r
 	}
 	custom := got["custom-timeout-bytes"]
-	assert.Equal(t, client.NotChecked, custom.Verdict)
+	assert.Equal(t, probe.NotChecked, custom.Verdict)
 	assert.Contains(t, custom.Why, "the save failed: ")
 	assert.Contains(t, custom.Why, "403")
 	assert.Empty(t, custom.FixIn)
-	assert.Equal(t, client.NotChecked, got["publish-status"].Verdict)
+	assert.Equal(t, probe.NotChecked, got["publish-status"].Verdict)
 	assert.Equal(t, "not reached", got["revert-releases-lock"].Why)
-	assert.Equal(t, client.Confirmed, got["checkout-by-holder"].Verdict, "settled before the failure")
-	assert.Equal(t, client.Confirmed, got["token-wrong-secret"].Verdict, "the checks that need no scratch flow still run")
-	assert.Zero(t, rep.Count(client.Differs))
+	assert.Equal(t, probe.Confirmed, got["checkout-by-holder"].Verdict, "settled before the failure")
+	assert.Equal(t, probe.Confirmed, got["token-wrong-secret"].Verdict, "the checks that need no scratch flow still run")
+	assert.Zero(t, rep.Count(probe.Differs))
 }
