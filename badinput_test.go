@@ -15,6 +15,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/fakeclock"
 	"github.com/gcflow/timeouts/retry"
@@ -23,26 +24,25 @@ import (
 const goodFlow = `{"name":"Main","flowSequenceItemList":[{"__type":"Task","actionList":[` +
 	`{"__type":"DataAction","id":"n1","useSuggestedTimeout":false,"timeout":{"config":{"lit":{"text":"P0D0H0M3S0F"}},"text":"P0D0H0M3S0F"}}]}]}`
 
-// org is a fake organisation holding one flow (config), and a client for it.
-type org struct {
+// oneFlow is a fake organisation holding one flow (config), and a client for it.
+type oneFlow struct {
 	srv *clienttest.Server
 	c   *client.Client
 	id  string
 }
 
-func newOrg(t *testing.T, config string) *org {
+func newOrg(t *testing.T, config string) *oneFlow {
 	t.Helper()
-	srv := clienttest.NewServer(nil)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, nil, false)
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main", Type: "inboundcall", Config: []byte(config)})
 	require.NoError(t, err)
 	c := srv.Client(t, func(cfg *client.Config) { cfg.Retry = retry.Policy{Clock: fakeclock.New(), MaxAttempts: 3} })
-	return &org{srv, c, id}
+	return &oneFlow{srv, c, id}
 }
 
 // lockedByAnotherRun checks the flow out with a second Client of the same
 // credentials: another run's lock, to the platform the same holder.
-func (o *org) lockedByAnotherRun(t *testing.T) {
+func (o *oneFlow) lockedByAnotherRun(t *testing.T) {
 	t.Helper()
 	_, err := o.srv.Client(t).Checkout(context.Background(), o.id)
 	require.NoError(t, err)
@@ -50,7 +50,7 @@ func (o *org) lockedByAnotherRun(t *testing.T) {
 
 // nothingWritten: no save, check-in or publish, no lock of ours, and the
 // flow's bytes as they were.
-func (o *org) nothingWritten(t *testing.T, config string) {
+func (o *oneFlow) nothingWritten(t *testing.T, config string) {
 	t.Helper()
 	cn := o.srv.Counters()
 	assert.Zero(t, cn.Saves+cn.Checkins+cn.Publishes, "nothing saved, checked in or published")
@@ -121,7 +121,7 @@ func TestBadInputCatalogue(t *testing.T) {
 	}
 	// update: UpdateFlow on a fake organisation must fail with this text and
 	// write nothing.
-	update := func(cfg string, prepare func(*org), says string) func(t *testing.T) {
+	update := func(cfg string, prepare func(*oneFlow), says string) func(t *testing.T) {
 		return func(t *testing.T) {
 			o := newOrg(t, cfg)
 			if prepare != nil {
@@ -192,8 +192,8 @@ func TestBadInputCatalogue(t *testing.T) {
 			assert.ErrorContains(t, err, "GET /api/v2/flows/f/latestconfiguration: flow: invalid JSON at byte offset 33")
 			assert.Zero(t, posts, "nothing written")
 		}},
-		{"permission missing on save", update(goodFlow, func(o *org) { o.srv.FailNext("POST", "/api/v2/flows/"+o.id+"/versions", 1, 403) }, "403 Forbidden")},
-		{"flow locked by another user", update(goodFlow, func(o *org) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "flow locked by user Jane Doe")},
+		{"permission missing on save", update(goodFlow, func(o *oneFlow) { o.srv.FailNext("POST", "/api/v2/flows/"+o.id+"/versions", 1, 403) }, "403 Forbidden")},
+		{"flow locked by another user", update(goodFlow, func(o *oneFlow) { require.NoError(t, o.srv.LockByUser(o.id, "Jane Doe")) }, "flow locked by user Jane Doe")},
 		{"flow locked by this OAuth client, not by this run", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
 			o.lockedByAnotherRun(t)
@@ -226,22 +226,22 @@ func TestBadInputCatalogue(t *testing.T) {
 		}},
 		{"an empty list of flow ids", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
-				assert.ErrorIs(t, err, client.ErrInvalidArgument)
-				assert.ErrorContains(t, err, "the list of flow ids is empty (nil selects every flow; an empty list selects none)")
-			}
+			_, err := org.Raise(ctx, o.c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+			assert.ErrorIs(t, err, client.ErrInvalidArgument)
+			assert.ErrorContains(t, err, "the list of flow ids is empty (nil selects every flow; an empty list selects none)")
 			o.nothingWritten(t, goodFlow)
 		}},
 		{"an empty flow id in the list", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for _, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{o.id, " "}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
-				assert.ErrorContains(t, err, "flow id 2 of 2 is empty")
-			}
+			_, err := org.Raise(ctx, o.c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{o.id, " "}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+			assert.ErrorContains(t, err, "flow id 2 of 2 is empty")
 			o.nothingWritten(t, goodFlow)
 		}},
 		{"a named flow that does not exist", func(t *testing.T) {
 			o := newOrg(t, goodFlow)
-			for res, err := range o.c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{"no-such-flow"}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+			results, err := org.Raise(ctx, o.c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"no-such-flow"}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+			require.NoError(t, err)
+			for res, err := range results {
 				assert.Equal(t, "no-such-flow", res.FlowID)
 				assert.ErrorIs(t, err, client.ErrNotFound)
 				assert.ErrorContains(t, err, "flow no-such-flow does not exist")

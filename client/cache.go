@@ -122,3 +122,23 @@ func (c *Client) configurationOf(ctx context.Context, cache ConfigCache, f *Flow
 	doc, err := c.Configuration(ctx, f.ID, v.ID)
 	return doc, false, err
 }
+
+// ConfigurationOf reads the configuration of f's published version, or of
+// its latest version with latest (a flow never published is read at its
+// latest either way), through cache when it is not nil (see ConfigCache: a
+// version is asked for by id, and a hit costs no request). It returns the
+// document, the version read ("" when the flow names none) and whether the
+// cache served it. f is the flow as a listing or Flow gave it: its version
+// fields are the cache key.
+func (c *Client) ConfigurationOf(ctx context.Context, f *Flow, latest bool, cache ConfigCache) (doc *flow.Document, version string, fromCache bool, err error) {
+	latest = latest || f.PublishedVersion == nil
+	v := f.PublishedVersion
+	if latest {
+		v = f.LatestVersion()
+	}
+	if v != nil {
+		version = v.ID
+	}
+	doc, fromCache, err = c.configurationOf(ctx, cache, f, v, latest)
+	return doc, version, fromCache, err
+}

@@ -57,29 +57,6 @@ func ExampleClient_Publish() {
 	// {"flowVersion":{"nodes":{"lookup":{"type":"DataAction","settings":{"timeout":5000}}}}}
 }
 
-// Raise every Data Action below 5 s across an organisation: a flow that
-// fails (here, one that does not exist) is yielded with its error and the
-// run goes on.
-func ExampleClient_RaiseTimeouts() {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
-	id, _ := srv.AddFlow(clienttest.FlowSeed{ID: "main-ivr", Name: "Main IVR", Type: "inboundcall", Config: []byte(
-		`{"flowVersion":{"nodes":{"lookup":{"type":"DataAction","settings":{"timeout":3000}}}}}`)})
-	c, _ := client.New(srv.ClientConfig())
-	opts := &client.RaiseOptions{FlowIDs: []string{id, "no-such-flow"}, Min: 5 * time.Second,
-		UpdateOptions: client.UpdateOptions{Publish: true}}
-	for res, err := range c.RaiseTimeouts(context.Background(), opts) {
-		if err != nil {
-			fmt.Println(res.FlowID, "failed:", err)
-			continue
-		}
-		fmt.Println(res.FlowName, len(res.Changes), "raised; published version", res.NewVersion)
-	}
-	// Output:
-	// no-such-flow failed: client: not found: flow no-such-flow does not exist, or this OAuth client cannot see it
-	// Main IVR 1 raised; published version 2.0
-}
-
 // mustDir is cache.NewDirCache for the examples and tests.
 func mustDir(dir string) *cache.Dir {
 	d, err := cache.NewDirCache(dir, nil)

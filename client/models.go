@@ -79,6 +79,19 @@ func (f *Flow) HasDraft() bool {
 	return false
 }
 
+// LatestVersion is the version the latest configuration is: the newest of
+// the saved, checked-in and published versions (on a tie, in that order);
+// nil when none is named.
+func (f *Flow) LatestVersion() *FlowVersion {
+	var latest *FlowVersion
+	for _, v := range []*FlowVersion{f.SavedVersion, f.CheckedInVersion, f.PublishedVersion} {
+		if v != nil && v.newerThan(latest) {
+			latest = v
+		}
+	}
+	return latest
+}
+
 // FlowVersion is one version of a flow.
 type FlowVersion struct {
 	ID                   string `json:"id"`

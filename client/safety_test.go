@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,17 +32,6 @@ func raisedBytes(t *testing.T) *flow.Document {
 	return d
 }
 
-// writes counts the requests that could change something.
-func writes(srv *clienttest.Server) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method != "GET" && r.Method != "HEAD" {
-			n++
-		}
-	}
-	return n
-}
-
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	srv, c, id := setup(t, nil, clienttest.FlowSeed{})
 	ro := c.ReadOnly()
@@ -63,7 +51,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		require.ErrorIs(t, err, client.ErrReadOnly, name)
 		assert.Contains(t, err.Error(), "was not sent", name)
 	}
-	assert.Zero(t, writes(srv), "nothing reached the server")
+	assert.Zero(t, srv.Counters().Writes, "nothing reached the server")
 }
 
 // TestDryRunNeverWrites runs a dry run against every state that once made
@@ -90,7 +78,7 @@ func TestDryRunNeverWrites(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, id := setup(t, nil, clienttest.FlowSeed{})
 			tc.prepare(t, srv, id)
-			before, versions, holder := writes(srv), srv.Versions(id), srv.LockHolder(id)
+			before, versions, holder := srv.Counters().Writes, srv.Versions(id), srv.LockHolder(id)
 			opts := tc.opts
 			opts.DryRun, opts.Publish = true, true
 			res, err := c.UpdateFlow(context.Background(), id, raise5s, &opts)
@@ -100,7 +88,7 @@ func TestDryRunNeverWrites(t *testing.T) {
 			} else {
 				require.NoError(t, err)
 			}
-			assert.Equal(t, before, writes(srv), "a dry run sends no write")
+			assert.Equal(t, before, srv.Counters().Writes, "a dry run sends no write")
 			assert.Equal(t, versions, srv.Versions(id), "every version and draft as it was")
 			assert.Equal(t, holder, srv.LockHolder(id), "the lock as it was")
 		})
@@ -127,7 +115,7 @@ func TestSameClientLockIsSomebodysWork(t *testing.T) {
 	require.NoError(t, err)
 	_, err = other.SaveVersion(context.Background(), id, theirs)
 	require.NoError(t, err)
-	before := writes(srv)
+	before := srv.Counters().Writes
 
 	res, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true, AllowDraft: true})
 	require.ErrorIs(t, err, client.ErrLocked)
@@ -139,7 +127,7 @@ func TestSameClientLockIsSomebodysWork(t *testing.T) {
 	require.ErrorAs(t, err, &re, "the attempts are counted, not said")
 	assert.Equal(t, 4, re.Attempts)
 	assert.Equal(t, 4, res.Attempts, "waited for it, with backoff")
-	assert.Equal(t, before, writes(srv), "never reverted, unlocked or written over")
+	assert.Equal(t, before, srv.Counters().Writes, "never reverted, unlocked or written over")
 	assert.Equal(t, string(theirs.Bytes()), string(srv.Latest(id)), "their saved work is intact")
 	assert.Equal(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "their lock is intact")
 
@@ -238,7 +226,7 @@ func TestOneRetryBudget(t *testing.T) {
 	var oe *client.ObjectError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, id, oe.ID)
-	assert.Zero(t, writes(srv))
+	assert.Zero(t, srv.Counters().Writes)
 }
 
 func TestCancelledUpdateSaysSoOnce(t *testing.T) {
@@ -248,37 +236,4 @@ func TestCancelledUpdateSaysSoOnce(t *testing.T) {
 	_, err := c.UpdateFlow(ctx, id, raise5s, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, "update of flow "+id+" (Main) stopped: context canceled", err.Error())
-}
-
-func TestSelectionFailsClosed(t *testing.T) {
-	srv, c, id := setup(t, nil, clienttest.FlowSeed{})
-	ctx := context.Background()
-	results := map[string]error{}
-	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{"nope", id, id}, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{DryRun: true}}) {
-		results[res.FlowID] = err
-	}
-	require.Len(t, results, 2, "each named flow once")
-	require.ErrorIs(t, results["nope"], client.ErrNotFound)
-	assert.Equal(t, "client: not found: flow nope does not exist, or this OAuth client cannot see it", results["nope"].Error())
-	assert.NoError(t, results[id])
-
-	for _, ids := range [][]string{{}, {" "}, {id, ""}} {
-		n := 0
-		for _, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: ids, Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
-			require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
-			n++
-		}
-		assert.Equal(t, 1, n)
-		for _, err := range c.AuditFlows(ctx, &client.AuditOptions{FlowIDs: ids}) {
-			require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
-		}
-	}
-	audited := map[string]error{}
-	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{FlowIDs: []string{id, "nope"}}) {
-		audited[a.Flow.ID] = err
-	}
-	require.Len(t, audited, 2)
-	assert.NoError(t, audited[id])
-	assert.ErrorIs(t, audited["nope"], client.ErrNotFound)
-	assert.Zero(t, writes(srv))
 }

@@ -17,6 +17,10 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
+// MaxDataActionTimeout is the longest any data action waits
+// (config.timeoutSeconds is 1 to 60).
+const MaxDataActionTimeout = 60 * time.Second
+
 // ActionOptions say how SetActionTimeout writes. A nil value writes.
 type ActionOptions struct {
 	// DryRun reads the action and returns the change and its diff, on a
@@ -24,7 +28,7 @@ type ActionOptions struct {
 	DryRun bool
 	// AtLeast only raises: an action whose timeoutSeconds is already d or
 	// more, as read just before the write, is left as it is (Changed
-	// false, From its timeout). RaiseTimeouts sets it, so that another
+	// false, From its timeout). org.Raise sets it, so that another
 	// user's longer timeout is never cut back to Min.
 	AtLeast bool
 }

@@ -49,7 +49,7 @@ func TestSetActionTimeoutDryRun(t *testing.T) {
 	assert.False(t, ch.Changed)
 	assert.Contains(t, ch.Diff, "--- actions/custom_-_crm (now)\n+++ actions/custom_-_crm (raised)\n")
 	assert.Contains(t, ch.Diff, "-  \"timeoutSeconds\": 3\n+  \"timeoutSeconds\": 8\n")
-	assert.Zero(t, writes(srv), "a dry run writes nothing")
+	assert.Zero(t, srv.Counters().Writes, "a dry run writes nothing")
 }
 
 // TestSetActionTimeoutStaleVersion: another user changes the action between
@@ -160,7 +160,7 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 		require.ErrorIs(t, err, tc.is, tc.id)
 		assert.ErrorContains(t, err, tc.says)
 	}
-	assert.Zero(t, writes(srv), "nothing written")
+	assert.Zero(t, srv.Counters().Writes, "nothing written")
 }
 
 // TestActionConsumers lists the flows that use an action through

@@ -109,10 +109,6 @@ type UpdateResult struct {
 	Duration time.Duration
 	// Warnings are things the caller should know (a lock broken).
 	Warnings []string
-	// Effects, in the results of RaiseTimeouts, are what the raise did to
-	// what callers wait at each node that waited less than Min: the nodes
-	// raised, and those left alone because their action gives up first.
-	Effects []Effect
 }
 
 // retryUpdateError marks a failure after which the whole update starts again
@@ -339,7 +335,7 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 // not nil (the lock-free read), runs edit on it, and checks the result's
 // size. It returns the edited document and the original bytes.
 func (c *Client) readAndEdit(ctx context.Context, f *Flow, cache ConfigCache, edit EditFunc, res *UpdateResult) (*flow.Document, []byte, error) {
-	doc, fromCache, err := c.configurationOf(ctx, cache, f, latestVersion(f), true)
+	doc, fromCache, err := c.configurationOf(ctx, cache, f, f.LatestVersion(), true)
 	if cache != nil {
 		res.FromCache = fromCache
 	}
@@ -694,23 +690,10 @@ func committedVersionID(f *Flow, published bool) string {
 }
 
 func latestVersionID(f *Flow) string {
-	if v := latestVersion(f); v != nil {
+	if v := f.LatestVersion(); v != nil {
 		return v.ID
 	}
 	return ""
-}
-
-// latestVersion is the version the latest configuration is: the newest of
-// the saved, checked-in and published versions (on a tie, in that order);
-// nil when none is named.
-func latestVersion(f *Flow) *FlowVersion {
-	var latest *FlowVersion
-	for _, v := range []*FlowVersion{f.SavedVersion, f.CheckedInVersion, f.PublishedVersion} {
-		if v != nil && v.newerThan(latest) {
-			latest = v
-		}
-	}
-	return latest
 }
 
 // verify reads back the version written and compares it with doc.

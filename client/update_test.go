@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,16 @@ import (
 	"github.com/gcflow/timeouts/flow"
 )
 
-const shortFlow = `{"name":"Main","type":"inboundcall","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[
- {"__type":"DataAction","id":"n1","name":"CRM","actionId":"custom_-_crm","useSuggestedTimeout":false,
-  "timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M3S0F","type":"dur"}},"text":"P0D0H0M3S0F","type":"dur"}},
- {"__type":"DataAction","id":"n2","name":"Pay","actionId":"custom_-_pay","useSuggestedTimeout":true,
-  "timeout":{"config":{"lit":{"pos":1,"text":"P0D0H1M0S0F","type":"dur"}},"text":"P0D0H1M0S0F","type":"dur","outOfService":true}}]}]}`
+// shortFlow is a flow of two Data Actions: n1 waits 3 s of custom_-_crm,
+// n2 uses the suggested timeout of custom_-_pay.
+var shortFlow = strings.TrimSuffix(string(must(os.ReadFile("testdata/crm-and-pay.json"))), "\n")
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
 
 func raise5s(doc *flow.Document) ([]flow.Change, error) { return doc.RaiseTimeouts(5*time.Second, nil) }
 
@@ -40,16 +46,6 @@ func setup(t *testing.T, opts *clienttest.Options, seed clienttest.FlowSeed) (*c
 	srv.AddDataAction("custom_-_crm", "CRM", 8)
 	srv.AddDataAction("custom_-_pay", "Pay", 3)
 	return srv, srv.Client(t), id
-}
-
-func posts(srv *clienttest.Server) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" {
-			n++
-		}
-	}
-	return n
 }
 
 func TestUpdateFlowPublishes(t *testing.T) {
@@ -90,7 +86,7 @@ func TestUpdateFlowPublishes(t *testing.T) {
 	assert.False(t, res.Changed)
 	assert.Empty(t, res.Changes)
 	assert.Equal(t, 2, len(srv.Requests())-before, "a run with nothing to change costs two reads")
-	assert.Equal(t, 3, posts(srv), "checkout, save, publish: nothing more")
+	assert.Equal(t, 3, srv.Counters().Writes, "checkout, save, publish: nothing more")
 	assert.Len(t, srv.Versions(id), 2)
 }
 
@@ -112,7 +108,7 @@ func TestUpdateFlowRefusals(t *testing.T) {
 		require.ErrorIs(t, err, client.ErrLocked)
 		assert.Contains(t, err.Error(), "locked by user Jane Doe")
 		assert.Equal(t, 4, res.Attempts, "waited and read again, up to the policy")
-		assert.Equal(t, 0, posts(srv))
+		assert.Equal(t, 0, srv.Counters().Writes)
 		assert.Equal(t, "user Jane Doe", srv.LockHolder(id))
 	})
 	t.Run("force unlock", func(t *testing.T) {
@@ -128,7 +124,7 @@ func TestUpdateFlowRefusals(t *testing.T) {
 		srv, c, id := setup(t, nil, clienttest.FlowSeed{Draft: []byte(draft)})
 		_, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true})
 		require.ErrorIs(t, err, client.ErrDraftPending)
-		assert.Equal(t, 0, posts(srv))
+		assert.Equal(t, 0, srv.Counters().Writes)
 		res, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true, AllowDraft: true})
 		require.NoError(t, err)
 		assert.True(t, res.Changed)
@@ -139,7 +135,7 @@ func TestUpdateFlowRefusals(t *testing.T) {
 		srv, c, id := setup(t, nil, clienttest.FlowSeed{Config: []byte(big)})
 		_, err := c.UpdateFlow(context.Background(), id, raise5s, &client.UpdateOptions{Publish: true})
 		require.ErrorIs(t, err, client.ErrTooLarge)
-		assert.Equal(t, 0, posts(srv), "refused before anything is written or locked")
+		assert.Equal(t, 0, srv.Counters().Writes, "refused before anything is written or locked")
 	})
 	t.Run("bad edit", func(t *testing.T) {
 		srv, c, id := setup(t, nil, clienttest.FlowSeed{})
@@ -147,7 +143,7 @@ func TestUpdateFlowRefusals(t *testing.T) {
 			return d.SetTimeouts(flow.Edit{NodeID: "nope", Timeout: time.Second})
 		}, nil)
 		require.ErrorIs(t, err, flow.ErrNodeNotFound)
-		assert.Equal(t, 0, posts(srv))
+		assert.Equal(t, 0, srv.Counters().Writes)
 	})
 }
 
@@ -158,7 +154,7 @@ func TestUpdateFlowDryRun(t *testing.T) {
 	assert.True(t, res.DryRun)
 	assert.False(t, res.Changed)
 	assert.Len(t, res.Changes, 1)
-	assert.Equal(t, 0, posts(srv), "a dry run writes nothing")
+	assert.Equal(t, 0, srv.Counters().Writes, "a dry run writes nothing")
 	assert.Contains(t, res.Diff, "--- flows/"+id+" (now)\n+++ flows/"+id+" (edited)\n")
 	assert.Contains(t, res.Diff, "-                \"text\": \"P0D0H0M3S0F\",\n+                \"text\": \"P0D0H0M5S0F\",\n")
 	assert.Contains(t, res.Diff, "-            \"text\": \"P0D0H0M3S0F\",\n+            \"text\": \"P0D0H0M5S0F\",\n")
@@ -262,5 +258,5 @@ func TestConfigurationBytes(t *testing.T) {
 	assert.Equal(t, odd, got)
 	_, err = c.ConfigurationBytes(context.Background(), id, "9.0")
 	require.ErrorIs(t, err, client.ErrNotFound)
-	assert.Zero(t, writes(srv))
+	assert.Zero(t, srv.Counters().Writes)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/cache"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 )
 
 // Audit twice with a configuration cache: the second audit of an unchanged
@@ -32,11 +33,15 @@ func ExampleNewDirCache() {
 	if err != nil {
 		panic(err)
 	}
-	opts := &client.AuditOptions{Below: 5 * time.Second, Cache: configs}
+	opts := &org.AuditOptions{Selection: org.Selection{Cache: configs}, Min: 5 * time.Second}
 	for run := 1; run <= 2; run++ {
 		before := srv.Counters().ConfigReads
 		cached := 0
-		for a, err := range c.AuditFlows(context.Background(), opts) {
+		audit, err := org.Audit(context.Background(), c, opts)
+		if err != nil {
+			panic(err)
+		}
+		for a, err := range audit {
 			if err != nil {
 				panic(err)
 			}

@@ -87,6 +87,9 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 	o.mu.Lock()
 	o.requests++
 	o.counters.Requests++
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		o.counters.Writes++
+	}
 	o.runSchedules()
 	tok := o.authenticate(w, r)
 	if tok == nil {

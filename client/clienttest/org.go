@@ -108,6 +108,7 @@ type Request struct {
 // Counters count what an Org has done, for tests to compare with reports.
 type Counters struct {
 	Requests    int         // API requests, token requests excluded
+	Writes      int         // API requests other than GET and HEAD, refused ones included
 	Tokens      int         // tokens issued
 	ByStatus    map[int]int // API answers by status
 	Faults      int         // requests answered by fault injection (5xx, 429, dropped)

@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 )
 
@@ -40,7 +40,7 @@ func newActionRows() *actionRows {
 	return &actionRows{m: map[string]*ActionRow{}, flows: map[string]map[string]bool{}}
 }
 
-func (a *actionRows) add(fa client.FlowAudit, n client.NodeAudit) {
+func (a *actionRows) add(fa org.FlowAudit, n org.NodeAudit) {
 	id := n.ActionID
 	if id == "" {
 		id = "(none)" // the tutorial shape's HTTP nodes, or a node that names no action
@@ -123,10 +123,10 @@ func (a *actionRows) write(w io.Writer, format string, _ []Row, below time.Durat
 	return nil
 }
 
-// reasonList is "reason: n" in client.Reasons() order.
+// reasonList is "reason: n" in org.Reasons() order.
 func reasonList(m map[string]int, sep string) string {
 	var parts []string
-	for _, r := range client.Reasons() {
+	for _, r := range org.Reasons() {
 		if n := m[string(r)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", r, n))
 		}

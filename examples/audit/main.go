@@ -47,7 +47,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -74,7 +74,7 @@ type Row struct {
 	EffectiveMS     *int64   `json:"effectiveMs"`
 	Flags           []string `json:"flags"`
 	// Reason, with -below, says why the node waits less or cannot be
-	// known not to, and so what would fix it: one of client.Reasons().
+	// known not to, and so what would fix it: one of org.Reasons().
 	Reason string `json:"reason,omitempty"`
 	// Detail says more, for a node or action that cannot be read.
 	Detail string `json:"detail,omitempty"`
@@ -90,7 +90,7 @@ func ms(d time.Duration, known bool) *int64 {
 
 // options are the command's flags, checked.
 type options struct {
-	audit    client.AuditOptions
+	audit    org.AuditOptions
 	format   string
 	check    bool
 	demo     bool
@@ -120,12 +120,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flows, hits := 0, 0
 	byAction := newActionRows()
 	failed := false
-	for a, err := range c.AuditFlows(ctx, &o.audit) {
+	audit, err := org.Audit(ctx, c, &o.audit)
+	if err != nil { // nothing listed
+		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+		return cli.ExitFailure
+	}
+	for a, err := range audit {
 		progress.Done()
 		switch {
-		case err != nil && a.Flow.ID == "": // the listing failed
-			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
-			return cli.ExitFailure
 		case err != nil:
 			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
 			failed = true
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		for _, n := range a.Nodes {
 			byAction.add(a, n)
-			if o.audit.Below == 0 || finding(n) {
+			if o.audit.Min == 0 || finding(n) {
 				rows = append(rows, rowOf(a, n))
 			}
 		}
@@ -151,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.byAction {
 		write = byAction.write
 	}
-	if err := write(stdout, o.format, rows, o.audit.Below); err != nil {
+	if err := write(stdout, o.format, rows, o.audit.Min); err != nil {
 		fmt.Fprintln(stderr, "audit:", err)
 		return cli.ExitFailure
 	}
@@ -208,18 +210,17 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: client.AuditOptions{Types: typeList, Name: *name,
-		Latest: *latest, Below: below.D, Concurrency: *concurrency}}, cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: org.AuditOptions{Selection: org.Selection{Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
 }
 
 // finding reports whether a node fails a -below gate: it waits less, or
 // what it waits cannot be known (an expression, a node or an action that
 // cannot be read): fail closed. Its reason says which.
-func finding(n client.NodeAudit) bool {
+func finding(n org.NodeAudit) bool {
 	return n.Reason != ""
 }
 
-func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
+func rowOf(a org.FlowAudit, n org.NodeAudit) Row {
 	r := Row{
 		FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Version: a.Version,
 		NodeID: n.ID, NodeName: n.Name, ActionID: n.ActionID,
@@ -237,7 +238,7 @@ func rowOf(a client.FlowAudit, n client.NodeAudit) Row {
 	switch {
 	case n.Err != nil:
 		r.Detail = "cannot be read: " + n.Err.Error()
-	case slices.Contains(n.Flags, client.FlagUnknownAction) && !n.EffectiveKnown:
+	case slices.Contains(n.Flags, org.FlagUnknownAction) && !n.EffectiveKnown:
 		r.Detail = "its data action " + n.ActionID + " cannot be read, or says no timeout, so what it waits is unknown"
 	}
 	return r

@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/internal/safefile"
@@ -143,7 +144,7 @@ type cappedLine struct {
 
 // options are the command's flags, checked.
 type options struct {
-	raise  client.RaiseOptions
+	raise  org.RaiseOptions
 	apply  bool
 	demo   bool
 	backup *backup.Dir // nil in a dry run
@@ -179,7 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	hits, reads := 0, 0
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
-	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[client.Reason]int{}}
+	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[org.Reason]int{}}
 	sum.consumers = func(id string) ([]client.Consumer, string, bool, error) { return c.ActionConsumers(ctx, id) }
 	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
 	writeLog := func(v any) {
@@ -198,13 +199,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		sum.action(stdout, stderr, ch, err)
 		writeLog(actionLineOf(ch, err))
 	}
-	for res, err := range c.RaiseTimeouts(ctx, &o.raise) {
+	results, err := org.Raise(ctx, c, &o.raise)
+	if err != nil { // nothing listed, nothing done
+		fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
+		return cli.ExitFailure
+	}
+	for res, err := range results {
 		mu.Lock()
 		progress.Done()
-		if err != nil && res.FlowID == "" {
-			fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
-			return cli.ExitFailure
-		}
 		writeLog(sum.add(stdout, stderr, &res, err))
 		mu.Unlock()
 		if err == nil {
@@ -276,10 +278,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if *concurrency < 1 {
 		return nil, cli.Usagef(stderr, "raise", "-concurrency %d: must be 1 or more", *concurrency)
 	}
-	o.raise = client.RaiseOptions{
-		FlowIDs: ids, Types: typeList, Name: *name, Min: minimum.D,
-		OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Concurrency: *concurrency, Actions: *actions,
-		UpdateOptions: client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
+	o.raise = org.RaiseOptions{
+		Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency},
+		Min:       minimum.D, OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Actions: *actions,
+		Update: client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
 			ReleaseStaleLocks: *releaseStale, DryRun: !o.apply},
 	}
 	if o.apply {
@@ -295,7 +297,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 			}
 		}
 		o.backup = &backup.Dir{Path: dir}
-		o.raise.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
+		o.raise.Update.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
 	}
 	return o, cli.ExitOK
 }
@@ -333,13 +335,13 @@ type summary struct {
 	skipped   []string
 	// byReason counts the nodes that still wait less than min (or cannot
 	// be known not to), by reason; skippedFlows the flows skipped whole.
-	byReason     map[client.Reason]int
-	skippedFlows map[client.Reason]int
+	byReason     map[org.Reason]int
+	skippedFlows map[org.Reason]int
 }
 
-func (s *summary) short(r client.Reason, n int) {
+func (s *summary) short(r org.Reason, n int) {
 	if s.byReason == nil {
-		s.byReason = map[client.Reason]int{}
+		s.byReason = map[org.Reason]int{}
 	}
 	s.byReason[r] += n
 }
@@ -348,7 +350,7 @@ func (s *summary) short(r client.Reason, n int) {
 // reason: nodes, and flows skipped whole (their nodes unread).
 func (s *summary) reasons() string {
 	var parts []string
-	for _, r := range client.Reasons() {
+	for _, r := range org.Reasons() {
 		if n := s.skippedFlows[r]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d flow(s)", r, n))
 		}
@@ -364,7 +366,7 @@ type flowRef struct{ id, name string }
 
 // effects counts what a flow's effects say: the flows that rely on each
 // action raised, what is left short by reason, and each capped node.
-func (s *summary) effects(stdout io.Writer, res *client.UpdateResult, capped []cappedLine) {
+func (s *summary) effects(stdout io.Writer, res *org.Result, capped []cappedLine) {
 	for _, e := range res.Effects {
 		if e.ByAction {
 			if s.users == nil {
@@ -387,14 +389,14 @@ func (s *summary) effects(stdout io.Writer, res *client.UpdateResult, capped []c
 			how = "raised as far as it helps"
 		}
 		only := "only raising the action's own timeout helps"
-		switch client.Reason(c.Reason) {
-		case client.ReasonStaticAction:
+		switch org.Reason(c.Reason) {
+		case org.ReasonStaticAction:
 			only = "a built-in action: nobody can change its timeout"
-		case client.ReasonFunctionAction:
+		case org.ReasonFunctionAction:
 			only = "a function action: only its function's timeoutSeconds (1 to 15 s) can change that"
-		case client.ReasonCustomAuthAction:
+		case org.ReasonCustomAuthAction:
 			only = "a custom authentication action: it has no timeout of its own"
-		case client.ReasonActionNotRaised:
+		case org.ReasonActionNotRaised:
 			s.cappedRaisable++
 		}
 		fmt.Fprintf(stdout, "   capped: %s (%s) node %s %q waits %v: its action %s gives up after that; %s (%s)\n",
@@ -403,7 +405,7 @@ func (s *summary) effects(stdout io.Writer, res *client.UpdateResult, capped []c
 }
 
 // add reports one flow and returns its log line.
-func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err error) logLine {
+func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logLine {
 	s.total++
 	line := logLine{Time: time.Now().UTC(), FlowID: res.FlowID, FlowName: res.FlowName, FromVersion: res.FromVersion,
 		SavedVersion: res.SavedVersion, NewVersion: res.NewVersion, DuplicateOf: res.DuplicateOf, Published: res.Published,
@@ -417,9 +419,9 @@ func (s *summary) add(stdout, stderr io.Writer, res *client.UpdateResult, err er
 		line.Result = "skipped"
 		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, cli.SkipReason(err)))
 		if errors.Is(err, client.ErrLocked) {
-			s.skippedFlows[client.ReasonLocked]++
+			s.skippedFlows[org.ReasonLocked]++
 		} else {
-			s.skippedFlows[client.ReasonDraftPending]++
+			s.skippedFlows[org.ReasonDraftPending]++
 		}
 		fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
 	case err != nil && res.Changed:
@@ -530,8 +532,8 @@ func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err 
 	}
 }
 
-func changeLines(res *client.UpdateResult) []changeLine {
-	effect := map[string]client.Effect{}
+func changeLines(res *org.Result) []changeLine {
+	effect := map[string]org.Effect{}
 	for _, e := range res.Effects {
 		effect[e.Node.ID] = e
 	}
@@ -552,7 +554,7 @@ func changeLines(res *client.UpdateResult) []changeLine {
 
 // cappedLines are the nodes that still wait less than -min because their
 // action gives up first.
-func cappedLines(res *client.UpdateResult) []cappedLine {
+func cappedLines(res *org.Result) []cappedLine {
 	var out []cappedLine
 	for _, e := range res.Effects {
 		if e.CappedBy != "" {
@@ -564,7 +566,7 @@ func cappedLines(res *client.UpdateResult) []cappedLine {
 
 // raisedNodes counts the nodes whose effective timeout went up: a change
 // that does not raise what callers wait is not counted.
-func raisedNodes(res *client.UpdateResult) int {
+func raisedNodes(res *org.Result) int {
 	n := 0
 	for _, e := range res.Effects {
 		if e.Raised {

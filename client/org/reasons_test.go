@@ -1,4 +1,4 @@
-package client_test
+package org_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 )
 
 // reasonsOrg is a flow with one node for each reason a Data Action can wait
@@ -63,39 +64,38 @@ func TestReasons(t *testing.T) {
 	srv, c, ids := reasonsOrg(t)
 	ctx := context.Background()
 	srv.FailNext("GET", "/api/v2/integrations/actions/secret", 1, 403) // read once a run
-	got := map[string]client.Reason{}
-	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
+	got := map[string]org.Reason{}
+	for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Min: 5 * time.Second}) {
 		require.NoError(t, err)
 		for _, n := range a.Nodes {
 			got[n.ID] = n.Reason
 		}
 	}
-	want := map[string]client.Reason{
+	want := map[string]org.Reason{
 		"ok":         "",
-		"node":       client.ReasonNode,
-		"capped":     client.ReasonActionNotRaised,
-		"static":     client.ReasonStaticAction,
-		"function":   client.ReasonFunctionAction,
-		"auth":       client.ReasonCustomAuthAction,
-		"gone":       client.ReasonUnknownAction,
-		"secret":     client.ReasonPermissionMissing,
-		"expression": client.ReasonExpression,
-		"invalid":    client.ReasonInvalid,
-		"l":          client.ReasonLocked,
-		"d":          client.ReasonDraftPending, // the published version's node
+		"node":       org.ReasonNode,
+		"capped":     org.ReasonActionNotRaised,
+		"static":     org.ReasonStaticAction,
+		"function":   org.ReasonFunctionAction,
+		"auth":       org.ReasonCustomAuthAction,
+		"gone":       org.ReasonUnknownAction,
+		"secret":     org.ReasonPermissionMissing,
+		"expression": org.ReasonExpression,
+		"invalid":    org.ReasonInvalid,
+		"l":          org.ReasonLocked,
+		"d":          org.ReasonDraftPending, // the published version's node
 	}
 	assert.Equal(t, want, got, "audit")
 
 	// The raise changes what it can and says why the rest stays short;
 	// the node it raised has no reason left.
 	srv.FailNext("GET", "/api/v2/integrations/actions/secret", 1, 403)
-	var res client.UpdateResult
-	for r, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{ids["Reasons"]}, Min: 5 * time.Second,
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	var res org.Result
+	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
-	got = map[string]client.Reason{}
+	got = map[string]org.Reason{}
 	for _, e := range res.Effects {
 		got[e.Node.ID] = e.Reason
 	}
@@ -109,13 +109,11 @@ func TestReasons(t *testing.T) {
 	// With Actions, a3 is raised; the rest cannot be, each with its reason.
 	srv.FailNext("GET", "/api/v2/integrations/actions/secret", 1, 403)
 	var refused []error
-	for r, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{FlowIDs: []string{ids["Reasons"]}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(_ *client.ActionChange, err error) { refused = append(refused, err) },
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) { refused = append(refused, err) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
-	got = map[string]client.Reason{}
+	got = map[string]org.Reason{}
 	for _, e := range res.Effects {
 		got[e.Node.ID] = e.Reason
 	}

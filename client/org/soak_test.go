@@ -1,4 +1,4 @@
-package client_test
+package org_test
 
 import (
 	"bytes"
@@ -19,13 +19,14 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/internal/fakeclock"
 	"github.com/gcflow/timeouts/retry"
 )
 
-// outcome is one flow's result and error, as RaiseTimeouts yields them.
+// outcome is one flow's result and error, as Raise yields them.
 type outcome struct {
-	client.UpdateResult
+	org.Result
 	Err error
 }
 
@@ -102,7 +103,9 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 			base[id] = theirs
 			conflicted[id] = true
 			hookID := id
-			srv.Before("GET", "/api/v2/flows/"+id+"/latestconfiguration", func(o *clienttest.Org) {
+			// Raise reads the configuration first, then UpdateFlow reads the
+			// flow: between that read and the check-out, they publish.
+			srv.Before("GET", "/api/v2/flows/"+id, func(o *clienttest.Org) {
 				o.Before("POST", "/api/v2/flows/actions/checkout?flow="+hookID, func(o *clienttest.Org) {
 					require.NoError(t, o.CommitAsUser(hookID, "Other User", theirs, true))
 				})
@@ -117,7 +120,7 @@ func TestSoakRaiseUnderFaults(t *testing.T) {
 	c := soakClient(t, srv)
 	start := time.Now()
 	results := map[string]outcome{}
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		require.NotEmpty(t, res.FlowID, "a listing failure: %v", err)
 		_, twice := results[res.FlowID]
 		require.False(t, twice, "one result per flow")
@@ -203,7 +206,7 @@ func TestSoakCancelled(t *testing.T) {
 			publishedBefore[id] = string(srv.Published(id))
 		}
 		reported := map[string]bool{}
-		for res := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		for res := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 			if res.Changed {
 				reported[res.FlowID] = true
 			}
@@ -223,7 +226,7 @@ func TestSoakCancelled(t *testing.T) {
 		}
 	}
 	// A last run without cancellation finishes the job.
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err, res.FlowID)
 	}
 	for _, id := range ids {
@@ -251,7 +254,7 @@ func twoRunsSameCredentials(t *testing.T, seed int64) {
 	for r := range runs {
 		c := soakClient(t, srv)
 		go func() {
-			for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+			for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 				runs[r][res.FlowID] = outcome{res, err}
 			}
 			done <- r
@@ -350,15 +353,13 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	raised := map[string]int{}
 	var refused []error
 	failed := 0
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: true, Concurrency: 4,
-		OnAction: func(ch *client.ActionChange, err error) {
-			if err != nil {
-				refused = append(refused, err)
-				return
-			}
-			raised[ch.ActionID]++
-		},
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) {
+		if err != nil {
+			refused = append(refused, err)
+			return
+		}
+		raised[ch.ActionID]++
+	}, Update: client.UpdateOptions{Publish: true}}) {
 		require.NotEmpty(t, res.FlowID, "a listing failure: %v", err)
 		if err != nil {
 			failed++
@@ -387,8 +388,8 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	}
 	assert.True(t, lostSeen, "the PATCH whose answer was lost was sent")
 
-	left := map[client.Reason]int{}
-	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Below: 5 * time.Second}) {
+	left := map[org.Reason]int{}
+	for a, err := range mustAudit(t, context.Background(), c, &org.AuditOptions{Min: 5 * time.Second}) {
 		require.NoError(t, err)
 		for _, n := range a.Nodes {
 			if n.Reason != "" {
@@ -398,7 +399,7 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	}
 	require.NotEmpty(t, left)
 	got := slices.Sorted(maps.Keys(left))
-	assert.Equal(t, []client.Reason{client.ReasonExpression, client.ReasonFunctionAction, client.ReasonStaticAction}, got,
+	assert.Equal(t, []org.Reason{org.ReasonExpression, org.ReasonFunctionAction, org.ReasonStaticAction}, got,
 		"only expressions and the nodes of actions no raise can change are left")
 	for _, id := range ids {
 		assert.NotEqual(t, "client "+clienttest.DefaultClientID, srv.LockHolder(id), "%s locked by us", id)

@@ -1,10 +1,11 @@
-package client
+package org
 
 import (
 	"errors"
 	"strings"
 	"time"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -58,7 +59,7 @@ func Reasons() []Reason {
 // FlowReason is the reason every short node of f shares, whatever its
 // node: the flow is locked by another holder (held names this run's own
 // lock, which is no reason), or has a draft pending. "" when neither.
-func FlowReason(f *Flow, held bool) Reason {
+func FlowReason(f *client.Flow, held bool) Reason {
 	switch {
 	case f.Locked() && !held:
 		return ReasonLocked
@@ -70,7 +71,7 @@ func FlowReason(f *Flow, held bool) Reason {
 
 // nodeReason is why n waits effective (known or not) rather than target:
 // "" when it waits enough. a and aerr are its action as read.
-func nodeReason(n flow.Node, a *DataAction, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
+func nodeReason(n flow.Node, a *client.DataAction, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
 	if r := ownReason(n); r != "" {
 		return r
 	}
@@ -96,7 +97,7 @@ func ownReason(n flow.Node) Reason {
 // shortReason is why a node that waits too little does: its action, when
 // capped (the action keeps it short, or it uses the suggested timeout of an
 // action that cannot be read), else its own timeout.
-func shortReason(n flow.Node, capped bool, a *DataAction, aerr error) Reason {
+func shortReason(n flow.Node, capped bool, a *client.DataAction, aerr error) Reason {
 	if !capped {
 		return ReasonNode
 	}
@@ -108,7 +109,7 @@ func shortReason(n flow.Node, capped bool, a *DataAction, aerr error) Reason {
 
 // actionTimeoutOf is an action's own timeout, and whether it is known: a
 // function action's is its function's timeoutSeconds.
-func actionTimeoutOf(a *DataAction, err error) (time.Duration, bool) {
+func actionTimeoutOf(a *client.DataAction, err error) (time.Duration, bool) {
 	switch {
 	case err != nil || a == nil:
 		return 0, false
@@ -123,18 +124,18 @@ func actionTimeoutOf(a *DataAction, err error) (time.Duration, bool) {
 // actionReason is why an action that keeps a node short cannot simply be
 // raised, from what was read of it (or the error raising it): "" when
 // raising its timeoutSeconds would help.
-func actionReason(id string, a *DataAction, err error) Reason {
+func actionReason(id string, a *client.DataAction, err error) Reason {
 	if err == nil && a != nil {
 		err = a.TimeoutChangeable() // what was read says why it cannot be raised, if it cannot
 	}
 	switch {
-	case strings.HasPrefix(id, "static"), errors.Is(err, ErrStaticAction):
+	case strings.HasPrefix(id, "static"), errors.Is(err, client.ErrStaticAction):
 		return ReasonStaticAction
-	case errors.Is(err, ErrFunctionAction):
+	case errors.Is(err, client.ErrFunctionAction):
 		return ReasonFunctionAction
-	case errors.Is(err, ErrCustomAuthAction):
+	case errors.Is(err, client.ErrCustomAuthAction):
 		return ReasonCustomAuthAction
-	case errors.Is(err, ErrForbidden):
+	case errors.Is(err, client.ErrForbidden):
 		return ReasonPermissionMissing
 	case err != nil, a == nil:
 		return ReasonUnknownAction

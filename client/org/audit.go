@@ -1,12 +1,14 @@
-package client
+package org
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
 	"time"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -29,42 +31,18 @@ const (
 	FlagUnknownAction Flag = "unknown-action"
 	// FlagInvalid: the node's timeout cannot be read (Node.Err).
 	FlagInvalid Flag = "invalid"
-	// FlagBelowTarget: what the node waits is below AuditOptions.Below.
+	// FlagBelowTarget: what the node waits is below AuditOptions.Min.
 	FlagBelowTarget Flag = "below-target"
 )
 
-// AuditOptions choose the flows of an audit. A nil value audits every
-// flow's published version, four flows at a time.
-type AuditOptions struct {
-	// FlowIDs, Types and Name choose the flows as in RaiseOptions.
-	FlowIDs []string
-	Types   []string
-	Name    string
-	// Latest audits the latest saved configurations instead of the
-	// published ones (flows never published are audited at their latest
-	// either way).
-	Latest bool
-	// Below flags the nodes that wait less than this (zero: no target).
-	Below time.Duration
-	// Concurrency is how many flows are read at once: 0 means 4.
-	Concurrency int
-	// Progress, when set, is called after each flow with the count done,
-	// the total and the flow's name.
-	Progress func(done, total int, current string)
-	// Cache, when set, holds configurations by version (see ConfigCache):
-	// a version read once is not read again, so a repeat audit of an
-	// unchanged organisation reads only the listing and the actions.
-	Cache ConfigCache
-}
-
 // FlowAudit is one flow's Data Actions, with what each really waits.
 type FlowAudit struct {
-	Flow Flow
+	Flow client.Flow
 	// Version is the version audited.
 	Version string
 	Nodes   []NodeAudit
-	// FromCache: the configuration came from AuditOptions.Cache, without
-	// a request.
+	// FromCache: the configuration came from Selection.Cache, without a
+	// request.
 	FromCache bool
 }
 
@@ -80,7 +58,7 @@ type NodeAudit struct {
 	Effective      time.Duration
 	EffectiveKnown bool
 	Flags          []Flag
-	// Reason, when AuditOptions.Below is set, is why the node waits less
+	// Reason, when AuditOptions.Min is set, is why the node waits less
 	// than it or cannot be checked, and so what would fix it: "" when it
 	// waits enough. A locked flow (by anyone) or a pending draft is the
 	// reason of every short node it holds, bar invalid and expression
@@ -88,63 +66,60 @@ type NodeAudit struct {
 	Reason Reason
 }
 
-// AuditFlows lists every matching flow with every Data Action, its stored
+// Audit lists every selected flow with every Data Action, its stored
 // timeout, whether it uses the suggested timeout, and the timeout it
 // really has, resolved through each data action's config.timeoutSeconds
-// (each action read once per run). It yields one (FlowAudit, error) per
-// flow, in listing order (named flows that do not exist first): a flow
-// that cannot be read comes with its error, its FlowAudit naming it, and the
-// audit goes on. A failure to list ends the iteration with a FlowAudit whose
-// Flow.ID is empty.
+// (each action read once a run).
+//
+// It lists the flows first: a failure to list, or a selection that cannot
+// work, is its error, and nothing is yielded. The sequence then yields one
+// (FlowAudit, error) per flow, in listing order (named flows that do not
+// exist first, with client.ErrNotFound): a flow that cannot be read comes
+// with its error (a *client.ObjectError), its FlowAudit naming it, and the
+// audit goes on.
 //
 // Requests: one listing request per 500 flows, one configuration read per
-// flow not in AuditOptions.Cache, one read per distinct data action.
-func (c *Client) AuditFlows(ctx context.Context, opts *AuditOptions) iter.Seq2[FlowAudit, error] {
+// flow not in Selection.Cache, one read per distinct data action.
+func Audit(ctx context.Context, c *client.Client, opts *AuditOptions) (iter.Seq2[FlowAudit, error], error) {
 	var o AuditOptions
 	if opts != nil {
 		o = *opts
 	}
+	if o.Min < 0 {
+		return nil, fmt.Errorf("%w: AuditOptions.Min %v is negative", client.ErrInvalidArgument, o.Min)
+	}
+	flows, missing, err := selectFlows(ctx, c, &o.Selection)
+	if err != nil {
+		return nil, err
+	}
 	return func(yield func(FlowAudit, error) bool) {
-		flows, missing, err := c.selectFlows(ctx, o.Types, o.Name, o.FlowIDs)
-		if err != nil {
-			yield(FlowAudit{}, err)
-			return
-		}
 		for _, id := range missing {
-			if !yield(FlowAudit{Flow: Flow{ID: id}}, missingFlow(id)) {
+			if !yield(FlowAudit{Flow: client.Flow{ID: id}}, missingFlow(id)) {
 				return
 			}
 		}
 		actions := newActionCache(c)
-		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f Flow) (FlowAudit, error) {
-			return c.auditFlow(ctx, f, &o, actions)
+		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f client.Flow) (FlowAudit, error) {
+			return auditFlow(ctx, c, f, &o, actions)
 		})
 		for a, err := range results {
 			if !yield(a, err) {
 				return
 			}
 		}
-	}
+	}, nil
 }
 
-func (c *Client) auditFlow(ctx context.Context, f Flow, o *AuditOptions, actions *actionCache) (FlowAudit, error) {
+func auditFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOptions, actions *actionCache) (FlowAudit, error) {
 	a := FlowAudit{Flow: f}
-	latest := o.Latest || f.PublishedVersion == nil
-	v := f.PublishedVersion
-	if latest {
-		v = latestVersion(&f)
-	}
-	if v != nil {
-		a.Version = v.ID
-	}
-	doc, fromCache, err := c.configurationOf(ctx, o.Cache, &f, v, latest)
-	a.FromCache = fromCache
+	doc, version, fromCache, err := c.ConfigurationOf(ctx, &f, o.Latest, o.Cache)
+	a.Version, a.FromCache = version, fromCache
 	if err != nil {
-		return a, fmt.Errorf("audit of flow %s (%s): %w", f.ID, f.Name, err)
+		return a, &client.ObjectError{Op: "audit", Kind: "flow", ID: f.ID, Name: f.Name, Stopped: stopped(ctx, err), Err: unstopped(ctx, err)}
 	}
 	flowReason := FlowReason(&f, false)
 	for _, n := range doc.DataActions() {
-		na := auditNode(ctx, n, actions, o.Below)
+		na := auditNode(ctx, n, actions, o.Min)
 		if na.Reason != "" && flowReason != "" && na.Reason != ReasonInvalid && na.Reason != ReasonExpression {
 			na.Reason = flowReason
 		}
@@ -155,7 +130,7 @@ func (c *Client) auditFlow(ctx context.Context, f Flow, o *AuditOptions, actions
 
 func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below time.Duration) NodeAudit {
 	na := NodeAudit{Node: n}
-	var act *DataAction
+	var act *client.DataAction
 	var aerr error
 	if n.ActionID != "" {
 		act, aerr = actions.get(ctx, n.ActionID)
@@ -178,7 +153,7 @@ func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below tim
 			na.Flags = append(na.Flags, FlagAboveActionLimit)
 			na.Effective = na.ActionTimeout
 		}
-		if n.Timeout > MaxDataActionTimeout {
+		if n.Timeout > client.MaxDataActionTimeout {
 			na.Flags = append(na.Flags, FlagAboveMax)
 		}
 	}
@@ -193,4 +168,18 @@ func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below tim
 		}
 	}
 	return na
+}
+
+// stopped reports whether err is the caller's context ending the work.
+func stopped(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && errors.Is(err, ctx.Err())
+}
+
+// unstopped is err, or the context's error alone when the context ended
+// the work: "audit of flow X stopped: context canceled", said once.
+func unstopped(ctx context.Context, err error) error {
+	if stopped(ctx, err) {
+		return ctx.Err()
+	}
+	return err
 }

@@ -1,15 +1,17 @@
-package client
+package org
 
 import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -32,11 +34,11 @@ func TestActionCacheKeepsOnlyLastingAnswers(t *testing.T) {
 			fail.Add(-1)
 			w.WriteHeader(http.StatusServiceUnavailable)
 		default:
-			_, _ = w.Write([]byte(`{"id":"a1","version":1,"config":{"timeoutSeconds":8}}`))
+			_, _ = w.Write([]byte(`{"id":"` + strings.TrimPrefix(r.URL.Path, "/api/v2/integrations/actions/") + `","version":1,"config":{"timeoutSeconds":8}}`))
 		}
 	}))
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL, ClientID: "id", ClientSecret: "secret", RequestsPerMinute: -1,
+	c, err := client.New(client.Config{BaseURL: srv.URL, ClientID: "id", ClientSecret: "secret", RequestsPerMinute: -1,
 		Retry: retry.Policy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	ac := newActionCache(c)
@@ -51,7 +53,7 @@ func TestActionCacheKeepsOnlyLastingAnswers(t *testing.T) {
 
 	fail.Store(1)
 	_, err = ac.get(context.Background(), "a2")
-	var ae *APIError
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae, "a 503, without retries")
 	require.Equal(t, http.StatusServiceUnavailable, ae.Status)
 	_, err = ac.get(context.Background(), "a2")
@@ -63,9 +65,9 @@ func TestActionCacheKeepsOnlyLastingAnswers(t *testing.T) {
 	assert.Equal(t, before, reads.Load(), "successes are kept: no read")
 
 	_, err = ac.get(context.Background(), "gone")
-	require.ErrorIs(t, err, ErrNotFound)
+	require.ErrorIs(t, err, client.ErrNotFound)
 	before = reads.Load()
 	_, err = ac.get(context.Background(), "gone")
-	require.ErrorIs(t, err, ErrNotFound)
+	require.ErrorIs(t, err, client.ErrNotFound)
 	assert.Equal(t, before, reads.Load(), "a 404 is an answer for the whole run")
 }

@@ -1,4 +1,4 @@
-package client_test
+package org_test
 
 import (
 	"context"
@@ -14,16 +14,17 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 )
 
 // auditAll runs an audit and returns its results with FromCache cleared
 // (so that two runs compare), how many came from the cache, and the
 // configurations the organisation served meanwhile.
-func auditAll(t *testing.T, srv *clienttest.Server, c *client.Client, o *client.AuditOptions) (got []client.FlowAudit, hits, reads int, requests []clienttest.Request) {
+func auditAll(t *testing.T, srv *clienttest.Server, c *client.Client, o *org.AuditOptions) (got []org.FlowAudit, hits, reads int, requests []clienttest.Request) {
 	t.Helper()
 	before := srv.Counters()
 	nreq := len(srv.Requests())
-	for a, err := range c.AuditFlows(context.Background(), o) {
+	for a, err := range mustAudit(t, context.Background(), c, o) {
 		require.NoError(t, err)
 		if a.FromCache {
 			hits++
@@ -41,8 +42,8 @@ func auditAll(t *testing.T, srv *clienttest.Server, c *client.Client, o *client.
 func TestAuditCache(t *testing.T) {
 	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
 	cache := mustDir(t.TempDir())
-	o := &client.AuditOptions{Below: 5 * time.Second, Cache: cache}
-	plain, _, plainReads, _ := auditAll(t, srv, c, &client.AuditOptions{Below: 5 * time.Second})
+	o := &org.AuditOptions{Selection: org.Selection{Cache: cache}, Min: 5 * time.Second}
+	plain, _, plainReads, _ := auditAll(t, srv, c, &org.AuditOptions{Min: 5 * time.Second})
 	n := len(srv.FlowIDs())
 	require.Equal(t, n, plainReads)
 
@@ -72,7 +73,7 @@ func TestAuditCache(t *testing.T) {
 			assert.Equal(t, "2.0", a.Version)
 		}
 	}
-	fresh, _, _, _ := auditAll(t, srv, c, &client.AuditOptions{Below: 5 * time.Second})
+	fresh, _, _, _ := auditAll(t, srv, c, &org.AuditOptions{Min: 5 * time.Second})
 	assert.Equal(t, fresh, third)
 
 	// Every entry damaged: the same results, every configuration read again.
@@ -83,8 +84,8 @@ func TestAuditCache(t *testing.T) {
 	assert.Equal(t, n, reads)
 
 	// -latest: the saved and checked-in versions are cached the same way.
-	latest := &client.AuditOptions{Below: 5 * time.Second, Latest: true, Cache: cache}
-	plainLatest, _, _, _ := auditAll(t, srv, c, &client.AuditOptions{Below: 5 * time.Second, Latest: true})
+	latest := &org.AuditOptions{Selection: org.Selection{Cache: cache}, Min: 5 * time.Second, Latest: true}
+	plainLatest, _, _, _ := auditAll(t, srv, c, &org.AuditOptions{Min: 5 * time.Second, Latest: true})
 	l1, _, _, _ := auditAll(t, srv, c, latest)
 	l2, hits, reads, _ := auditAll(t, srv, c, latest)
 	assert.Equal(t, plainLatest, l1)
@@ -142,12 +143,12 @@ func (m *countingCache) Put(_ context.Context, key string, config []byte) error 
 func TestRaiseCache(t *testing.T) {
 	srv, c := demo(t, &clienttest.Options{RequestsPerMinute: -1})
 	cache := &countingCache{}
-	opts := &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true, Cache: cache}}
+	opts := &org.RaiseOptions{Selection: org.Selection{Cache: cache}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}
 
 	// A dry run fills the cache and writes nothing to the organisation.
 	before := srv.Counters()
 	planned := 0
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{DryRun: true, Publish: true, Cache: cache}}) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Cache: cache}, Min: 5 * time.Second, Update: client.UpdateOptions{DryRun: true, Publish: true}}) {
 		if err == nil && len(res.Changes) > 0 {
 			planned++
 		}
@@ -159,7 +160,7 @@ func TestRaiseCache(t *testing.T) {
 	// The apply run: every first read is a hit; each flow changed reads
 	// under the lock (and once more to verify).
 	changed, hits, ok := 0, 0, 0
-	for res, err := range c.RaiseTimeouts(context.Background(), opts) {
+	for res, err := range mustRaise(t, context.Background(), c, opts) {
 		if err != nil {
 			continue // the locked flow
 		}
@@ -177,7 +178,7 @@ func TestRaiseCache(t *testing.T) {
 
 	// Nothing left to change: no configuration read at all.
 	readsBefore, putsBefore := srv.Counters().ConfigReads, cache.put
-	for res, err := range c.RaiseTimeouts(context.Background(), opts) {
+	for res, err := range mustRaise(t, context.Background(), c, opts) {
 		if err == nil {
 			assert.False(t, res.Changed)
 		}
@@ -185,7 +186,7 @@ func TestRaiseCache(t *testing.T) {
 	assert.Equal(t, changed, cache.put-putsBefore, "the versions the apply run made are read once, then cached")
 	assert.Equal(t, changed, srv.Counters().ConfigReads-readsBefore)
 	readsBefore = srv.Counters().ConfigReads
-	for res, err := range c.RaiseTimeouts(context.Background(), opts) {
+	for res, err := range mustRaise(t, context.Background(), c, opts) {
 		if err == nil {
 			assert.False(t, res.Changed)
 			assert.True(t, res.FromCache, res.FlowID)
@@ -203,11 +204,11 @@ func TestCacheLatestFallback(t *testing.T) {
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Saved draft", Type: "inboundcall", Config: srv.Published("demo-flow-01"), Draft: []byte(draft), DraftSavedOnly: true})
 	require.NoError(t, err)
 	cache := &countingCache{}
-	o := &client.AuditOptions{Latest: true, FlowIDs: []string{id}, Cache: cache}
+	o := &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{id}, Cache: cache}, Latest: true}
 	for range 2 {
 		srv.FailNext("GET", "/api/v2/flows/"+id+"/versions/2.0/configuration", 1, 404)
 		before := srv.Counters().ConfigReads
-		for a, err := range c.AuditFlows(context.Background(), o) {
+		for a, err := range mustAudit(t, context.Background(), c, o) {
 			require.NoError(t, err)
 			assert.False(t, a.FromCache)
 			assert.Equal(t, "2.0", a.Version)
@@ -217,7 +218,7 @@ func TestCacheLatestFallback(t *testing.T) {
 	}
 	// Served by its version route, it is cached like any other.
 	for range 2 {
-		for _, err := range c.AuditFlows(context.Background(), o) {
+		for _, err := range mustAudit(t, context.Background(), c, o) {
 			require.NoError(t, err)
 		}
 	}

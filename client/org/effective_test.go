@@ -1,4 +1,4 @@
-package client_test
+package org_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -60,13 +61,12 @@ func TestRaiseByEffectiveTimeout(t *testing.T) {
 	srv.AddDataAction("a8", "Eight", 8)
 	c := srv.Client(t)
 
-	var res client.UpdateResult
-	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second,
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	var res org.Result
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
-	effects := map[string]client.Effect{}
+	effects := map[string]org.Effect{}
 	for _, e := range res.Effects {
 		effects[e.Node.Name] = e
 	}
@@ -131,10 +131,8 @@ func TestRaiseActions(t *testing.T) {
 	srv, c, id := actionTable(t, false)
 	before, _, _ := srv.ActionConfig("a3")
 	var raised []*client.ActionChange
-	var res client.UpdateResult
-	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); raised = append(raised, ch) },
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	var res org.Result
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); raised = append(raised, ch) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
@@ -173,22 +171,19 @@ func TestRaiseActions(t *testing.T) {
 	}
 
 	// A second run writes nothing, to flows or actions.
-	posts := writes(srv)
-	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	posts := srv.Counters().Writes
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		assert.False(t, r.Changed)
 		assert.Empty(t, r.Effects, "nothing waits less than 5 s")
 	}
-	assert.Equal(t, posts, writes(srv))
+	assert.Equal(t, posts, srv.Counters().Writes)
 }
 
 func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
 	srv, c, id := actionTable(t, true)
 	var errs []error
-	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(_ *client.ActionChange, err error) { errs = append(errs, err) },
-		UpdateOptions: client.UpdateOptions{DryRun: true}}) {
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) { errs = append(errs, err) }, Update: client.UpdateOptions{DryRun: true}}) {
 		require.NoError(t, err)
 		capped := 0
 		for _, e := range r.Effects {
@@ -201,20 +196,18 @@ func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
 	}
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], client.ErrStaticAction)
-	assert.Zero(t, writes(srv), "a dry run writes nothing, actions included")
+	assert.Zero(t, srv.Counters().Writes, "a dry run writes nothing, actions included")
 
 	// A dry run plans the action's raise and writes nothing.
 	srv2, c2, id2 := actionTable(t, false)
 	var planned []*client.ActionChange
-	for _, err := range c2.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id2}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); planned = append(planned, ch) },
-		UpdateOptions: client.UpdateOptions{DryRun: true}}) {
+	for _, err := range mustRaise(t, context.Background(), c2, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id2}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); planned = append(planned, ch) }, Update: client.UpdateOptions{DryRun: true}}) {
 		require.NoError(t, err)
 	}
 	require.Len(t, planned, 1)
 	assert.True(t, planned[0].DryRun)
 	assert.Contains(t, planned[0].Diff, "+  \"timeoutSeconds\": 5")
-	assert.Zero(t, writes(srv2))
+	assert.Zero(t, srv2.Counters().Writes)
 }
 
 // TestRaiseActionsNeverLowers: another user raises a3 to 10 s between this
@@ -231,10 +224,8 @@ func TestRaiseActionsNeverLowers(t *testing.T) {
 		})
 	})
 	var changes []*client.ActionChange
-	var res client.UpdateResult
-	for r, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, Actions: true,
-		OnAction:      func(ch *client.ActionChange, err error) { assert.NoError(t, err); changes = append(changes, ch) },
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	var res org.Result
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); changes = append(changes, ch) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}

@@ -1,4 +1,4 @@
-package client_test
+package org_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 )
 
 // TestRaiseActionsRequestCost: raising A actions costs at most 3A requests
@@ -23,15 +24,13 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 	run := func(actions bool) cost {
 		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
 		var k cost
-		for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 5 * time.Second, Actions: actions,
-			OnAction: func(ch *client.ActionChange, err error) {
-				if err == nil {
-					k.raised++
-				} else {
-					k.refused++
-				}
-			},
-			UpdateOptions: client.UpdateOptions{Publish: true}}) {
+		for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Actions: actions, OnAction: func(ch *client.ActionChange, err error) {
+			if err == nil {
+				k.raised++
+			} else {
+				k.refused++
+			}
+		}, Update: client.UpdateOptions{Publish: true}}) {
 			switch {
 			case err != nil:
 			case res.Changed:

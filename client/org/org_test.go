@@ -1,9 +1,11 @@
-package client_test
+package org_test
 
 import (
 	"context"
 	"errors"
+	"iter"
 	"math"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -12,16 +14,32 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/cache"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
 )
 
 func demo(t testing.TB, opts *clienttest.Options) (*clienttest.Server, *client.Client) {
 	t.Helper()
-	srv, err := clienttest.NewDemoServer(opts)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, opts, true)
 	return srv, srv.Client(t)
+}
+
+// mustRaise is org.Raise for a test whose options are good.
+func mustRaise(t testing.TB, ctx context.Context, c *client.Client, o *org.RaiseOptions) iter.Seq2[org.Result, error] {
+	t.Helper()
+	seq, err := org.Raise(ctx, c, o)
+	require.NoError(t, err)
+	return seq
+}
+
+// mustAudit is org.Audit for a test whose options are good.
+func mustAudit(t testing.TB, ctx context.Context, c *client.Client, o *org.AuditOptions) iter.Seq2[org.FlowAudit, error] {
+	t.Helper()
+	seq, err := org.Audit(ctx, c, o)
+	require.NoError(t, err)
+	return seq
 }
 
 // locallyRaised is what raising a flow's original bytes with flow gives:
@@ -100,8 +118,7 @@ func TestRaiseDemoOrganisation(t *testing.T) {
 	versionsBefore := srv.Counters().Versions
 	var progress []int
 	changed, raised, capped, failed := 0, 0, 0, map[string]error{}
-	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Concurrency: 4, UpdateOptions: client.UpdateOptions{Publish: true},
-		Progress: func(done, total int, _ string) { progress = append(progress, done); assert.Equal(t, 40, total) }}) {
+	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4, Progress: func(done, total int, _ string) { progress = append(progress, done); assert.Equal(t, 40, total) }}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		if err != nil {
 			failed[res.FlowID] = err
 			continue
@@ -157,21 +174,21 @@ func TestRaiseDemoOrganisation(t *testing.T) {
 
 	// A second run changes nothing and writes nothing.
 	requests := srv.Counters().Requests
-	postsBefore := posts(srv)
-	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	postsBefore := srv.Counters().Writes
+	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
 		if err == nil {
 			assert.False(t, res.Changed, res.FlowID)
 			assert.Empty(t, res.Changes, res.FlowID)
 		}
 	}
-	assert.Equal(t, postsBefore, posts(srv), "no writes")
+	assert.Equal(t, postsBefore, srv.Counters().Writes, "no writes")
 	assert.Equal(t, changed, srv.Counters().Versions-versionsBefore)
 	assert.LessOrEqual(t, srv.Counters().Requests-requests, 1+2*40+3*2+len(actions),
 		"reads only: a listing, two reads a flow (the refused ones retried), and each data action once")
 }
 
 // countRaised counts the effects whose node was raised.
-func countRaised(effects []client.Effect) int {
+func countRaised(effects []org.Effect) int {
 	n := 0
 	for _, e := range effects {
 		if e.Raised {
@@ -182,16 +199,16 @@ func countRaised(effects []client.Effect) int {
 }
 
 func TestRaiseOverrideSuggested(t *testing.T) {
-	srv, c, id := setup(t, nil, clienttest.FlowSeed{})
+	srv, c, id := setup(t)
 	// n2 uses the suggested timeout of custom_-_pay, which waits 3 s: a
 	// custom 5 s cannot help, since the action gives up after 3 s. It is
 	// left alone and reported as capped.
-	for res, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id}, Min: 5 * time.Second, OverrideSuggested: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, OverrideSuggested: true, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		require.Len(t, res.Changes, 1)
 		assert.Equal(t, "n1", res.Changes[0].Node.ID)
 		require.Len(t, res.Effects, 2)
-		assert.Equal(t, client.Effect{Node: res.Effects[1].Node, ActionTimeout: 3 * time.Second, Before: 3 * time.Second, After: 3 * time.Second, CappedBy: "custom_-_pay", Reason: client.ReasonActionNotRaised}, res.Effects[1])
+		assert.Equal(t, org.Effect{Node: res.Effects[1].Node, ActionTimeout: 3 * time.Second, Before: 3 * time.Second, After: 3 * time.Second, CappedBy: "custom_-_pay", Reason: org.ReasonActionNotRaised}, res.Effects[1])
 		assert.True(t, res.Effects[0].Raised)
 		assert.Equal(t, 3*time.Second, res.Effects[0].Before)
 		assert.Equal(t, 5*time.Second, res.Effects[0].After, "custom_-_crm waits 8 s: 5 s is what callers now wait")
@@ -203,9 +220,9 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 
 	// An action that cannot be read: overriding may help, so it is done,
 	// but not counted as raised (nobody knows what callers waited).
-	srv3, c3, id3 := setup(t, nil, clienttest.FlowSeed{})
+	srv3, c3, id3 := setup(t)
 	require.NoError(t, srv3.RemoveDataAction("custom_-_pay"))
-	for res, err := range c3.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id3}, Min: 5 * time.Second, OverrideSuggested: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, context.Background(), c3, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id3}}, Min: 5 * time.Second, OverrideSuggested: true, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		assert.Len(t, res.Changes, 2)
 		assert.Equal(t, 1, countRaised(res.Effects))
@@ -215,29 +232,30 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 	assert.Equal(t, 5*time.Second, doc.DataActions()[1].Timeout)
 
 	// An action that waits long enough keeps its suggested timeout.
-	srv2, c2, id2 := setup(t, nil, clienttest.FlowSeed{})
+	srv2, c2, id2 := setup(t)
 	srv2.AddDataAction("custom_-_pay", "Pay", 30)
-	for res, err := range c2.RaiseTimeouts(context.Background(), &client.RaiseOptions{FlowIDs: []string{id2}, Min: 5 * time.Second, OverrideSuggested: true}) {
+	for res, err := range mustRaise(t, context.Background(), c2, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id2}}, Min: 5 * time.Second, OverrideSuggested: true}) {
 		require.NoError(t, err)
 		require.Len(t, res.Changes, 1)
 		assert.Equal(t, "n1", res.Changes[0].Node.ID)
 	}
 
-	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{}) {
-		assert.ErrorIs(t, err, client.ErrInvalidArgument)
-	}
-	for _, err := range c.RaiseTimeouts(context.Background(), &client.RaiseOptions{Min: 90 * time.Second}) {
-		assert.ErrorIs(t, err, client.ErrTargetTooLong)
-		assert.ErrorContains(t, err, "a minimum of 1m30s is above 1m0s")
-	}
+	seq, err := org.Raise(context.Background(), c, &org.RaiseOptions{})
+	assert.Nil(t, seq, "a fatal error is an error, not an item")
+	assert.ErrorIs(t, err, client.ErrInvalidArgument)
+	_, err = org.Raise(context.Background(), c, nil)
+	assert.ErrorIs(t, err, client.ErrInvalidArgument)
+	_, err = org.Raise(context.Background(), c, &org.RaiseOptions{Min: 90 * time.Second})
+	assert.ErrorIs(t, err, client.ErrTargetTooLong)
+	assert.ErrorContains(t, err, "a minimum of 1m30s is above 1m0s")
 }
 
 func TestAuditDemoOrganisation(t *testing.T) {
 	srv, c := demo(t, nil)
 	before := srv.Counters().Requests
-	var audits []client.FlowAudit
+	var audits []org.FlowAudit
 	actions := map[string]bool{}
-	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Below: 5 * time.Second, Concurrency: 8}) {
+	for a, err := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{Concurrency: 8}, Min: 5 * time.Second}) {
 		require.NoError(t, err)
 		audits = append(audits, a)
 		for _, n := range a.Nodes {
@@ -255,7 +273,7 @@ func TestAuditDemoOrganisation(t *testing.T) {
 	assert.LessOrEqual(t, requests, bound, "N + ceil(N/500) + distinct actions")
 	t.Logf("audit of 40 flows: %d requests (bound %d, %d distinct actions)", requests, bound, len(actions))
 
-	flags := map[client.Flag]int{}
+	flags := map[org.Flag]int{}
 	for _, a := range audits {
 		for _, n := range a.Nodes {
 			for _, f := range n.Flags {
@@ -267,28 +285,28 @@ func TestAuditDemoOrganisation(t *testing.T) {
 				assert.True(t, n.EffectiveKnown)
 			case n.TimeoutKind == flow.TimeoutLiteral && n.ActionTimeout > 0 && n.Timeout > n.ActionTimeout:
 				assert.Equal(t, n.ActionTimeout, n.Effective, "the action gives up first")
-				assert.Contains(t, n.Flags, client.FlagAboveActionLimit)
+				assert.Contains(t, n.Flags, org.FlagAboveActionLimit)
 			}
 		}
 	}
-	assert.Positive(t, flags[client.FlagBelowTarget])
-	assert.Positive(t, flags[client.FlagAboveActionLimit])
-	assert.Positive(t, flags[client.FlagAboveMax], "90 s literals")
-	assert.Positive(t, flags[client.FlagExpression])
+	assert.Positive(t, flags[org.FlagBelowTarget])
+	assert.Positive(t, flags[org.FlagAboveActionLimit])
+	assert.Positive(t, flags[org.FlagAboveMax], "90 s literals")
+	assert.Positive(t, flags[org.FlagExpression])
 
 	// The draft's flow: published by default, latest on request.
-	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{FlowIDs: []string{"demo-flow-08"}, Latest: true}) {
+	for a, err := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{"demo-flow-08"}}, Latest: true}) {
 		require.NoError(t, err)
 		assert.Equal(t, "2.0", a.Version)
 	}
-	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{FlowIDs: []string{"demo-flow-08"}}) {
+	for a, err := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{"demo-flow-08"}}}) {
 		require.NoError(t, err)
 		assert.Equal(t, "1.0", a.Version)
 	}
 	// A flow that cannot be read is reported, and the audit goes on.
 	srv.FailNext("GET", "/api/v2/flows/demo-flow-02/versions", 1, 404)
 	n, bad := 0, 0
-	for a, err := range c.AuditFlows(context.Background(), &client.AuditOptions{Types: []string{"inboundcall"}}) {
+	for a, err := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{Types: []string{"inboundcall"}}}) {
 		n++
 		if err != nil {
 			bad++
@@ -309,12 +327,12 @@ func TestRaiseActionsDemo(t *testing.T) {
 	ctx := context.Background()
 	below := func() (n int, where map[string]int) {
 		where = map[string]int{}
-		for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
+		for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Min: 5 * time.Second}) {
 			require.NoError(t, err)
 			for _, node := range a.Nodes {
-				if slices.Contains(node.Flags, client.FlagBelowTarget) {
+				if slices.Contains(node.Flags, org.FlagBelowTarget) {
 					n++
-					if node.Reason != client.ReasonStaticAction && node.Reason != client.ReasonFunctionAction {
+					if node.Reason != org.ReasonStaticAction && node.Reason != org.ReasonFunctionAction {
 						where[a.Flow.ID]++ // what a raise could have helped
 					}
 				}
@@ -325,15 +343,13 @@ func TestRaiseActionsDemo(t *testing.T) {
 	before, _ := below()
 	skipped, raisedActions := map[string]bool{}, 0
 	var refused []error
-	for res, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true,
-		OnAction: func(_ *client.ActionChange, err error) {
-			if err != nil {
-				refused = append(refused, err)
-				return
-			}
-			raisedActions++
-		},
-		UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) {
+		if err != nil {
+			refused = append(refused, err)
+			return
+		}
+		raisedActions++
+	}, Update: client.UpdateOptions{Publish: true}}) {
 		if err != nil {
 			skipped[res.FlowID] = true
 		}
@@ -349,8 +365,8 @@ func TestRaiseActionsDemo(t *testing.T) {
 	require.Len(t, refused, 2, "the built-in and the function action")
 	assert.ErrorIs(t, errors.Join(refused...), client.ErrStaticAction)
 	assert.ErrorIs(t, errors.Join(refused...), client.ErrFunctionAction)
-	left := map[client.Reason]int{}
-	for a, err := range c.AuditFlows(ctx, &client.AuditOptions{Below: 5 * time.Second}) {
+	left := map[org.Reason]int{}
+	for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Min: 5 * time.Second}) {
 		require.NoError(t, err)
 		for _, node := range a.Nodes {
 			if node.Reason != "" {
@@ -358,13 +374,37 @@ func TestRaiseActionsDemo(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[client.Reason]int{client.ReasonLocked: 1, client.ReasonExpression: 11, client.ReasonStaticAction: 2, client.ReasonFunctionAction: 2}, left,
+	assert.Equal(t, map[org.Reason]int{org.ReasonLocked: 1, org.ReasonExpression: 11, org.ReasonStaticAction: 2, org.ReasonFunctionAction: 2}, left,
 		"after raising actions and flows, only what the run could not touch is left")
 
-	writesBefore, patches := posts(srv), srv.Counters().ActionPatches
-	for _, err := range c.RaiseTimeouts(ctx, &client.RaiseOptions{Min: 5 * time.Second, Actions: true, UpdateOptions: client.UpdateOptions{Publish: true}}) {
+	writesBefore, patches := srv.Counters().Writes, srv.Counters().ActionPatches
+	for _, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Min: 5 * time.Second, Actions: true, Update: client.UpdateOptions{Publish: true}}) {
 		_ = err // the two skipped flows fail again
 	}
-	assert.Equal(t, writesBefore, posts(srv), "a second run writes nothing")
+	assert.Equal(t, writesBefore, srv.Counters().Writes, "a second run writes nothing")
 	assert.Equal(t, patches, srv.Counters().ActionPatches, "nor changes an action")
+}
+
+// mustDir is cache.NewDirCache for the tests.
+func mustDir(dir string) *cache.Dir {
+	d, err := cache.NewDirCache(dir, nil)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// setup serves a flow of two Data Actions (../testdata/crm-and-pay.json):
+// n1 waits 3 s of custom_-_crm (8 s), n2 uses the suggested timeout of
+// custom_-_pay (3 s).
+func setup(t *testing.T) (*clienttest.Server, *client.Client, string) {
+	t.Helper()
+	config, err := os.ReadFile("../testdata/crm-and-pay.json")
+	require.NoError(t, err)
+	srv := clienttest.Start(t, nil, false)
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main", Type: "inboundcall", Config: config})
+	require.NoError(t, err)
+	srv.AddDataAction("custom_-_crm", "CRM", 8)
+	srv.AddDataAction("custom_-_pay", "Pay", 3)
+	return srv, srv.Client(t), id
 }

@@ -1,0 +1,163 @@
+package org
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/gcflow/timeouts/client"
+)
+
+// actionCache reads each data action once a run, however many flows name
+// it, one read in flight per action (singleflight). It keeps a success
+// and an answer that would be the same for every caller (a 4xx: the action
+// does not exist, or may not be read); it does not keep a failure that
+// belongs to one caller (its cancelled context) or to one moment (a 5xx, a
+// 429, a lost connection): the next caller reads again. A caller waiting
+// for another's read gives up when its own context ends.
+type actionCache struct {
+	c      *client.Client
+	flight singleflight.Group
+	mu     sync.Mutex
+	kept   map[string]actionRead
+}
+
+// actionRead is one action as read: the action, or why it could not be.
+type actionRead struct {
+	a   *client.DataAction
+	err error
+}
+
+func newActionCache(c *client.Client) *actionCache {
+	return &actionCache{c: c, kept: map[string]actionRead{}}
+}
+
+func (ac *actionCache) get(ctx context.Context, id string) (*client.DataAction, error) {
+	for {
+		ac.mu.Lock()
+		r, ok := ac.kept[id]
+		ac.mu.Unlock()
+		if ok {
+			return r.a, r.err
+		}
+		ch := ac.flight.DoChan(id, func() (any, error) {
+			a, err := ac.c.DataAction(ctx, id)
+			if err == nil || lasting(err) {
+				ac.mu.Lock()
+				ac.kept[id] = actionRead{a, err}
+				ac.mu.Unlock()
+			}
+			return actionRead{a, err}, nil
+		})
+		select {
+		case res := <-ch:
+			r := res.Val.(actionRead)
+			if r.err != nil && !lasting(r.err) && ctx.Err() == nil && isContextErr(r.err) {
+				continue // the reader's cancellation was its own: read again
+			}
+			return r.a, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// lasting reports whether an error is an answer every caller would get.
+func lasting(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
+		ae.Status != http.StatusRequestTimeout && ae.Status != http.StatusTooManyRequests
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// actionRaiser raises each action at most once a run, for
+// RaiseOptions.Actions; the flows that need one wait for it.
+type actionRaiser struct {
+	c      *client.Client
+	o      *RaiseOptions
+	flight singleflight.Group
+	mu     sync.Mutex
+	done   map[string]raisedAction
+	cbMu   sync.Mutex // one OnAction call at a time
+}
+
+// raisedAction is what raising one action came to: its timeout then, and
+// whether this run raised it (or, in a dry run, would).
+type raisedAction struct {
+	to   time.Duration
+	ours bool
+	err  error
+}
+
+func newActionRaiser(c *client.Client, o *RaiseOptions) *actionRaiser {
+	return &actionRaiser{c: c, o: o, done: map[string]raisedAction{}}
+}
+
+// raise sets the action's timeout to Min rounded up (or, in a dry run,
+// plans it) and returns what came of it: an action somebody else raised to
+// Min or more meanwhile is left as it is, and not this run's raise. read
+// is the action as the run read it.
+func (r *actionRaiser) raise(ctx context.Context, actionID string, read *client.DataAction) raisedAction {
+	r.mu.Lock()
+	got, ok := r.done[actionID]
+	r.mu.Unlock()
+	if ok {
+		return got
+	}
+	ch := r.flight.DoChan(actionID, func() (any, error) {
+		res := r.raiseOnce(ctx, actionID, read)
+		r.mu.Lock()
+		r.done[actionID] = res
+		r.mu.Unlock()
+		return res, nil
+	})
+	select {
+	case res := <-ch:
+		return res.Val.(raisedAction)
+	case <-ctx.Done():
+		return raisedAction{err: ctx.Err()}
+	}
+}
+
+// raiseOnce raises the action, reports it to OnAction, and returns what
+// came of it.
+func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *client.DataAction) raisedAction {
+	dry := r.o.Update.DryRun
+	var ch *client.ActionChange
+	var err error
+	if read != nil {
+		err = read.TimeoutChangeable()
+	}
+	if err != nil {
+		// The run has read it already: refused without asking again.
+		err = &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Err: err}
+		ch = &client.ActionChange{ActionID: actionID, Name: read.Name, DryRun: dry}
+	} else {
+		ch, err = r.c.SetActionTimeout(ctx, actionID, r.o.Min, &client.ActionOptions{DryRun: dry, AtLeast: true})
+	}
+	if ch == nil { // refused before any request
+		ch = &client.ActionChange{ActionID: actionID, DryRun: dry}
+	}
+	var res raisedAction
+	if err == nil {
+		res.ours = ch.Changed || (ch.DryRun && ch.Diff != "")
+		res.to = ch.From // as it is: already Min or more
+		if res.ours {
+			res.to = ch.To
+		}
+	}
+	res.err = err
+	if r.o.OnAction != nil {
+		r.cbMu.Lock()
+		defer r.cbMu.Unlock() // even if OnAction panics
+		r.o.OnAction(ch, err)
+	}
+	return res
+}

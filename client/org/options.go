@@ -1,0 +1,89 @@
+package org
+
+import (
+	"time"
+
+	"github.com/gcflow/timeouts/client"
+)
+
+// Selection chooses the flows of an audit or a raise, and how they are
+// worked through. The zero value selects every flow, four at a time,
+// without a cache.
+type Selection struct {
+	// FlowIDs names the flows; when nil, Types and Name filter every flow.
+	// An empty id, or a list that is not nil but empty, is
+	// client.ErrInvalidArgument: an empty selection never means every
+	// flow. A named flow that does not exist is yielded with
+	// client.ErrNotFound, and the others go on.
+	FlowIDs []string
+	// Types keeps flows of these types (inboundcall, workflow, ...; any
+	// letter case).
+	Types []string
+	// Name keeps flows whose name matches (Genesys matches substrings and
+	// accepts * wildcards).
+	Name string
+	// Concurrency is how many flows are worked on at once: 0 means 4.
+	Concurrency int
+	// Progress, when set, is called after each flow with the count done,
+	// the total and the flow's name, from one goroutine at a time.
+	Progress func(done, total int, current string)
+	// Cache, when set, holds configurations by version (see
+	// client.ConfigCache): a version read once is not read again, so a
+	// repeat audit of an unchanged organisation reads only the listing and
+	// the actions, and a repeat raise with nothing to change reads no
+	// configuration.
+	Cache client.ConfigCache
+}
+
+// AuditOptions say what Audit reads and what it looks for. A nil value
+// audits every flow's published version, four flows at a time, with no
+// target.
+type AuditOptions struct {
+	Selection
+	// Min is the target: every node that waits less than it, or cannot be
+	// known not to, gets a Reason (FlagBelowTarget among its Flags when
+	// what it waits is known). Zero: no target.
+	Min time.Duration
+	// Latest audits the latest saved configurations instead of the
+	// published ones (flows never published are audited at their latest
+	// either way).
+	Latest bool
+}
+
+// RaiseOptions say what Raise raises and how it writes each flow. Min is
+// required.
+type RaiseOptions struct {
+	Selection
+	// Min is the shortest acceptable timeout: every Data Action that waits
+	// less is raised to it, where that makes callers wait longer. At most
+	// client.MaxDataActionTimeout.
+	Min time.Duration
+	// OverrideSuggested gives a custom timeout of Min to nodes that use the
+	// suggested timeout, where that raises what they wait: only when their
+	// action's own timeout is unknown, since a node never waits longer
+	// than its action.
+	OverrideSuggested bool
+	// IncludeHTTP also raises the tutorial shape's HTTP nodes.
+	IncludeHTTP bool
+	// Actions raises the integration actions themselves: every action that
+	// a matched node relies on and whose own timeoutSeconds is below Min
+	// is set to Min rounded up to whole seconds (client.SetActionTimeout),
+	// once a run, before the first flow that relies on it is changed and
+	// before, not inside, that flow's edit; the nodes are then planned
+	// against the raised action. Changing an action changes every flow
+	// that uses it, in the selection or not. A dry run only plans it.
+	// Needs integrations:action:edit.
+	Actions bool
+	// OnAction, when set, is called once for each action that Actions
+	// raised, would raise in a dry run, or could not raise (with the
+	// error: client.ErrStaticAction, ErrFunctionAction,
+	// ErrCustomAuthAction, ErrForbidden, ...); the ActionChange always
+	// names the action. Calls are never concurrent, though flows are
+	// worked on in parallel.
+	OnAction func(*client.ActionChange, error)
+	// Update says how each flow is written: Publish, AllowDraft,
+	// ForceUnlock, ReleaseStaleLocks, DryRun (the whole raise then runs on
+	// a ReadOnly view of the client), Backup, DiffLabel ("raised" when
+	// empty). Its Cache is not used: Selection.Cache serves every read.
+	Update client.UpdateOptions
+}

@@ -1,0 +1,392 @@
+package org
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
+)
+
+// Result is one flow's raise: the update, and what it did to what callers
+// wait at each Data Action that waited less than Min.
+type Result struct {
+	client.UpdateResult
+	// Effects are the nodes raised, and those left alone because their
+	// action gives up first, or whose wait cannot be known.
+	Effects []Effect
+}
+
+// Effect is what a raise did, or in a dry run would do, to what callers
+// wait at one Data Action: its effective timeout, the action's own
+// timeoutSeconds when the node uses the suggested timeout, otherwise the
+// smaller of the node's literal and the action's timeoutSeconds.
+type Effect struct {
+	// Node is the node as it was.
+	Node flow.Node
+	// ActionTimeout is the action's own timeoutSeconds; zero when the node
+	// has no action, or the action could not be read or does not say.
+	ActionTimeout time.Duration
+	// Before and After are the node's effective timeout before and after
+	// the raise; zero when unknown (the action could not be read, or a
+	// tutorial timeout is unset: the platform's default).
+	Before, After time.Duration
+	// Raised is set when the node was changed and what it waits went up,
+	// or its action was raised: only then is it counted as a fix.
+	Raised bool
+	// CappedBy names the action when what the node waits stays below Min
+	// because the action itself gives up first: changing the node cannot
+	// help, only raising the action's timeoutSeconds can.
+	CappedBy string
+	// ByAction is set when the node's action was raised
+	// (RaiseOptions.Actions): After counts the action's new timeout.
+	ByAction bool
+	// ActionErr is why the action that caps the node could not be raised.
+	ActionErr error
+	// Reason is why the node still waits less than Min after the raise,
+	// or cannot be known to wait enough: "" when it waits enough. An
+	// expression node is reported with only Node and Reason.
+	Reason Reason
+}
+
+// Raise raises the Data Action timeouts below opts.Min in every selected
+// flow, each through client.UpdateFlow, planned by effective timeout: a
+// node is changed only where its new literal raises what callers wait,
+// and every node its action keeps below Min is reported, changed or not.
+//
+// For each flow it reads the configuration first (through Selection.Cache),
+// reads the actions its nodes rely on and, with Actions, raises those that
+// keep callers short; only then does it update the flow, with an edit that
+// uses what was read and makes no request. The update's own first read
+// costs nothing: it is the same version, held for it.
+//
+// It lists the flows first: options that cannot work or a failure to list
+// are its error, and nothing is yielded. The sequence then yields one
+// (Result, error) per flow, in listing order (named flows that do not exist
+// first, with client.ErrNotFound); a flow that fails comes with its error
+// (a *client.ObjectError) and the run goes on: one flow's failure never
+// stops or touches another.
+func Raise(ctx context.Context, c *client.Client, opts *RaiseOptions) (iter.Seq2[Result, error], error) {
+	return raise(ctx, c, opts, nil)
+}
+
+// raise is Raise; wrap, in tests, wraps each flow's edit.
+func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(client.EditFunc) client.EditFunc) (iter.Seq2[Result, error], error) {
+	switch {
+	case opts == nil || opts.Min <= 0:
+		return nil, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", client.ErrInvalidArgument)
+	case opts.Min > client.MaxDataActionTimeout:
+		return nil, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
+			client.ErrTargetTooLong, opts.Min, client.MaxDataActionTimeout)
+	}
+	o := *opts
+	if o.Update.DryRun {
+		c = c.ReadOnly() // structural: nothing below can write
+	}
+	if o.Update.DiffLabel == "" {
+		o.Update.DiffLabel = "raised"
+	}
+	flows, missing, err := selectFlows(ctx, c, &o.Selection)
+	if err != nil {
+		return nil, err
+	}
+	r := &raiser{c: c, o: &o, actions: newActionCache(c), raises: newActionRaiser(c, &o), wrap: wrap}
+	return func(yield func(Result, error) bool) {
+		for _, id := range missing {
+			if !yield(Result{UpdateResult: client.UpdateResult{FlowID: id, DryRun: o.Update.DryRun}}, missingFlow(id)) {
+				return
+			}
+		}
+		for res, err := range parallel(ctx, flows, o.Concurrency, o.Progress, r.flow) {
+			if !yield(res, err) {
+				return
+			}
+		}
+	}, nil
+}
+
+// raiser is one run of Raise.
+type raiser struct {
+	c       *client.Client
+	o       *RaiseOptions
+	actions *actionCache
+	raises  *actionRaiser
+	wrap    func(client.EditFunc) client.EditFunc // see raise
+}
+
+// flow raises one flow: read, plan (the requests: actions read and
+// raised), then update with a pure edit.
+func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
+	held := &heldConfig{under: r.o.Cache}
+	doc, _, fromCache, err := r.c.ConfigurationOf(ctx, &f, true, held)
+	if err != nil {
+		res := Result{UpdateResult: client.UpdateResult{FlowID: f.ID, FlowName: f.Name, DryRun: r.o.Update.DryRun}}
+		return res, &client.ObjectError{Op: "update", Kind: "flow", ID: f.ID, Name: f.Name, Stopped: stopped(ctx, err), Err: unstopped(ctx, err)}
+	}
+	p := r.plan(ctx, doc)
+	edit := p.edit()
+	if r.wrap != nil {
+		edit = r.wrap(edit)
+	}
+	uo := r.o.Update
+	uo.Cache = held // the first read of the update is the one just made
+	up, err := r.c.UpdateFlow(ctx, f.ID, edit, &uo)
+	res := Result{UpdateResult: *up, Effects: p.effects}
+	res.FlowName = f.Name
+	res.FromCache = fromCache && res.FromCache
+	return res, err
+}
+
+// action is one action a plan relies on, as read and, with Actions, raised.
+type action struct {
+	a     *client.DataAction
+	err   error
+	to    time.Duration // its own timeout; 0 with known false
+	known bool
+	// raised is set when the plan asked for a raise; res says what came.
+	raised bool
+	res    raisedAction
+}
+
+// plan is what a flow's edit needs, gathered before it: every action its
+// nodes rely on. Its edit makes no request.
+type plan struct {
+	o       *RaiseOptions
+	actions map[string]*action
+	effects []Effect
+}
+
+// plan reads the actions of doc's nodes and, with Actions, raises those
+// that keep a node below Min: every request of a flow's raise but its
+// update.
+func (r *raiser) plan(ctx context.Context, doc *flow.Document) *plan {
+	p := &plan{o: r.o, actions: map[string]*action{}}
+	nodes := doc.Nodes()
+	for _, n := range nodes {
+		if n.ActionID == "" || p.actions[n.ActionID] != nil {
+			continue
+		}
+		a, err := r.actions.get(ctx, n.ActionID)
+		to, known := actionTimeoutOf(a, err)
+		p.actions[n.ActionID] = &action{a: a, err: err, to: to, known: known}
+	}
+	if !r.o.Actions {
+		return p
+	}
+	for _, n := range nodes {
+		act := p.actions[n.ActionID]
+		if act == nil || act.raised || !act.known || act.to >= r.o.Min || (n.Err == nil && n.TimeoutKind == flow.TimeoutExpression) {
+			continue
+		}
+		act.raised, act.res = true, r.raises.raise(ctx, n.ActionID, act.a)
+	}
+	return p
+}
+
+// edit is the flow's edit: it plans each node by effective timeout from
+// what the plan read, records the effects, and changes only the nodes
+// whose new literal raises what callers wait. It may run twice (on the
+// first read and under the lock); each run starts the effects anew.
+func (p *plan) edit() client.EditFunc {
+	var mu sync.Mutex
+	return func(doc *flow.Document) ([]flow.Change, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		p.effects = p.effects[:0]
+		planned := map[string]int{}
+		filter := func(n flow.Node) bool {
+			e, change, keep := p.node(n)
+			if !keep {
+				return false
+			}
+			if change {
+				planned[n.ID] = len(p.effects)
+			}
+			p.effects = append(p.effects, e)
+			return change
+		}
+		changes, err := doc.RaiseTimeouts(p.o.Min, &flow.RaiseOptions{OverrideSuggested: p.o.OverrideSuggested, IncludeHTTP: p.o.IncludeHTTP, Filter: filter})
+		if err != nil {
+			p.effects = p.effects[:0]
+			return nil, err
+		}
+		// A planned node that flow did not change (an expression, say) did
+		// not have its effect.
+		changed := make(map[string]bool, len(changes))
+		for _, ch := range changes {
+			changed[ch.Node.ID] = true
+		}
+		for id, i := range planned {
+			if !changed[id] {
+				e := &p.effects[i]
+				e.Raised, e.After = false, e.Before
+				e.Reason = raiseReason(e, nil, nil, p.o.Min)
+			}
+		}
+		return changes, nil
+	}
+}
+
+// node plans one node: its effect, whether to change it, and whether it is
+// reported at all.
+func (p *plan) node(n flow.Node) (e Effect, change, keep bool) {
+	act := p.actions[n.ActionID]
+	if act == nil && n.ActionID != "" {
+		act = &action{err: errNotPlanned}
+	}
+	if act == nil {
+		act = &action{}
+	}
+	action, known := act.to, act.known
+	if n.Err == nil && n.TimeoutKind == flow.TimeoutExpression {
+		// Never touched; reported, since what it waits is unknown.
+		return Effect{Node: n, ActionTimeout: action, Reason: ReasonExpression}, false, true
+	}
+	min := p.o.Min
+	e = Effect{Node: n, ActionTimeout: action}
+	e.Before, e.After = effectiveTimeouts(n, action, known, min)
+	if act.raised {
+		action = applyRaise(&e, act.res, min) // the action first; then the node against it
+	}
+	before, after := e.Before, e.After
+	if known && action < min {
+		e.CappedBy = n.ActionID
+	}
+	wouldEdit := n.Err != nil || (n.TimeoutKind == flow.TimeoutLiteral && n.Timeout < min && !n.UseSuggested) ||
+		(n.TimeoutKind == flow.TimeoutUnset && !n.UseSuggested) || (n.UseSuggested && p.o.OverrideSuggested)
+	helps := !known && n.UseSuggested || after > before
+	// With its action raised, the node helps only where its own literal is
+	// what keeps callers below the new limit.
+	if e.ByAction {
+		helps = wouldEdit && effectiveNodeOnly(n, action) < after && !n.UseSuggested
+	}
+	switch {
+	case wouldEdit && (helps || n.Err != nil):
+		// Changed (a node that cannot be read fails the edit, as flow says).
+		e.Raised = after > before && (known || !n.UseSuggested) // unknown is not "raised"
+		change = true
+	case e.ByAction && effectiveNodeOnly(n, action) > before:
+		// Its action was raised; the node itself needs no change.
+		e.Raised, e.After = true, effectiveNodeOnly(n, action)
+	case e.CappedBy != "" && before < min:
+		e.After = before // left as it is
+	case !known && n.UseSuggested:
+		e.Before, e.After = 0, 0 // what it waits is unknown: a finding
+	default:
+		return Effect{}, false, false
+	}
+	e.Reason = raiseReason(&e, act.a, act.err, min)
+	return e, change, true
+}
+
+// applyRaise plans e against its action as raised: against its new
+// timeout when this run raised it, or against its timeout as it is when
+// somebody else raised it since this run read it. It returns the action's
+// timeout to plan with.
+func applyRaise(e *Effect, r raisedAction, min time.Duration) time.Duration {
+	switch {
+	case r.err != nil:
+		e.ActionErr = r.err
+		return e.ActionTimeout
+	case r.ours:
+		_, e.After = effectiveTimeouts(e.Node, r.to, true, min)
+		e.ByAction = true
+	default:
+		e.Before, e.After = effectiveTimeouts(e.Node, r.to, true, min)
+	}
+	e.ActionTimeout = r.to
+	return r.to
+}
+
+// raiseReason is why the node of e still waits less than min after a
+// raise; act and aerr are its action as read.
+func raiseReason(e *Effect, act *client.DataAction, aerr error, min time.Duration) Reason {
+	n := e.Node
+	switch r := ownReason(n); {
+	case r != "":
+		return r
+	case e.After >= min:
+		return ""
+	case e.ActionErr != nil:
+		if r := actionReason(n.ActionID, act, e.ActionErr); r != ReasonUnknownAction {
+			return r
+		}
+		return ReasonActionNotRaised // its raise failed
+	}
+	return shortReason(n, e.CappedBy != "" || (n.UseSuggested && e.ActionTimeout == 0), act, aerr)
+}
+
+// effectiveTimeouts is what a node waits now and would wait with a literal
+// of target: the rule of the spec, with known telling whether the action's
+// own timeout is known.
+func effectiveTimeouts(n flow.Node, action time.Duration, known bool, target time.Duration) (before, after time.Duration) {
+	after = target
+	if known && action < after {
+		after = action
+	}
+	switch {
+	case n.UseSuggested && known:
+		before = action
+	case n.UseSuggested, n.TimeoutKind != flow.TimeoutLiteral:
+		before = 0 // unknown, or unset: the platform's default
+	case known && action < n.Timeout:
+		before = action
+	default:
+		before = n.Timeout
+	}
+	return before, after
+}
+
+// effectiveNodeOnly is what n waits once its action waits action: its
+// literal, capped by the action (the suggested timeout is the action's).
+func effectiveNodeOnly(n flow.Node, action time.Duration) time.Duration {
+	if n.UseSuggested || n.TimeoutKind != flow.TimeoutLiteral || n.Timeout > action {
+		return action
+	}
+	return n.Timeout
+}
+
+// heldConfig is a client.ConfigCache over the caller's (or none) that also
+// holds the last configuration read through it, so that a flow's update
+// reads the version its plan was made from without a request.
+type heldConfig struct {
+	under client.ConfigCache
+	mu    sync.Mutex
+	key   string
+	val   []byte
+}
+
+func (h *heldConfig) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	h.mu.Lock()
+	if key == h.key && h.val != nil {
+		v := h.val
+		h.mu.Unlock()
+		return v, true, nil
+	}
+	h.mu.Unlock()
+	if h.under == nil {
+		return nil, false, nil
+	}
+	v, ok, err := h.under.Get(ctx, key)
+	if err == nil && ok {
+		h.hold(key, v)
+	}
+	return v, ok, err
+}
+
+func (h *heldConfig) Put(ctx context.Context, key string, config []byte) error {
+	h.hold(key, config)
+	if h.under == nil {
+		return nil
+	}
+	return h.under.Put(ctx, key, config)
+}
+
+func (h *heldConfig) hold(key string, config []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.key, h.val = key, append([]byte(nil), config...)
+}

@@ -1,0 +1,81 @@
+package org_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/org"
+	"github.com/gcflow/timeouts/retry"
+)
+
+// TestSelectionFailsClosed: a named flow that does not exist is an item
+// with ErrNotFound; an empty list or an empty id is an error before
+// anything is listed, never "every flow"; nothing is written.
+func TestSelectionFailsClosed(t *testing.T) {
+	srv, c, id := setup(t)
+	ctx := context.Background()
+	results := map[string]error{}
+	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"nope", id, id}}, Min: 5 * time.Second, Update: client.UpdateOptions{DryRun: true}}) {
+		results[res.FlowID] = err
+	}
+	require.Len(t, results, 2, "each named flow once")
+	require.ErrorIs(t, results["nope"], client.ErrNotFound)
+	assert.Equal(t, "client: not found: flow nope does not exist, or this OAuth client cannot see it", results["nope"].Error())
+	assert.NoError(t, results[id])
+
+	before := srv.Counters().Requests
+	for _, ids := range [][]string{{}, {" "}, {id, ""}} {
+		seq, err := org.Raise(ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: ids}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+		require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
+		assert.Nil(t, seq)
+		aseq, err := org.Audit(ctx, c, &org.AuditOptions{Selection: org.Selection{FlowIDs: ids}})
+		require.ErrorIs(t, err, client.ErrInvalidArgument, "%q", ids)
+		assert.Nil(t, aseq)
+	}
+	assert.Equal(t, before, srv.Counters().Requests, "refused before anything is sent")
+	audited := map[string]error{}
+	for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{id, "nope"}}}) {
+		audited[a.Flow.ID] = err
+	}
+	require.Len(t, audited, 2)
+	assert.NoError(t, audited[id])
+	assert.ErrorIs(t, audited["nope"], client.ErrNotFound)
+	assert.Zero(t, srv.Counters().Writes)
+}
+
+// TestListingKeepsOnlyFlowsAskedFor: a listing by ids that also answers a
+// flow not asked for (named "..") does not audit or raise it.
+func TestListingKeepsOnlyFlowsAskedFor(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/oauth/token":
+			fmt.Fprint(w, `{"access_token":"tok-listing","token_type":"bearer","expires_in":3600}`)
+		case "/api/v2/flows":
+			fmt.Fprint(w, `{"entities":[{"id":"f1","name":"one"},{"id":"..","name":"evil"}],"pageNumber":1,"pageCount":1}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"code":"not.found","message":"no"}`)
+		}
+	}))
+	defer srv.Close()
+	c, err := client.New(client.Config{BaseURL: srv.URL, ClientID: "id", ClientSecret: "secret", RequestsPerMinute: -1, Retry: retry.Policy{MaxAttempts: 1}})
+	require.NoError(t, err)
+	var audited, raised []string
+	for a := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{"f1"}}}) {
+		audited = append(audited, a.Flow.ID)
+	}
+	for r := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"f1"}}, Min: 5 * time.Second}) {
+		raised = append(raised, r.FlowID)
+	}
+	assert.Equal(t, []string{"f1"}, audited)
+	assert.Equal(t, []string{"f1"}, raised)
+}
