@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
-	"github.com/gcflow/timeouts/client/cache"
 	"github.com/gcflow/timeouts/client/clienttest"
 )
 
@@ -55,13 +54,4 @@ func ExampleClient_Publish() {
 	// Output:
 	// 1 raised; published version 2.0
 	// {"flowVersion":{"nodes":{"lookup":{"type":"DataAction","settings":{"timeout":5000}}}}}
-}
-
-// mustDir is cache.NewDirCache for the examples and tests.
-func mustDir(dir string) *cache.Dir {
-	d, err := cache.NewDirCache(dir, nil)
-	if err != nil {
-		panic(err)
-	}
-	return d
 }
