@@ -11,12 +11,14 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sync/singleflight"
 )
 
 // tokens fetches client-credentials tokens (or asks the caller's
 // TokenSource) and reuses each until shortly before it expires. One fetch
-// is in flight at a time, and no lock is held while it runs: the callers
-// that need a token meanwhile wait for it, each until its own context ends.
+// is in flight at a time (singleflight), and no lock is held while it
+// runs: the callers that need a token meanwhile share its outcome, each
+// waiting until its own context ends.
 type tokens struct {
 	cfg    clientcredentials.Config
 	source oauth2.TokenSource // the caller's, or nil
@@ -24,11 +26,10 @@ type tokens struct {
 	region string
 	now    func() time.Time
 	red    *redactor
+	flight singleflight.Group
 
-	mu       sync.Mutex
-	tok      *oauth2.Token
-	fetching chan struct{} // closed when the fetch in flight ends; nil if none
-	refused  error         // the last fetch's refusal (bad credentials), kept for those who waited on it
+	mu  sync.Mutex
+	tok *oauth2.Token
 }
 
 func newTokens(c Config, ep endpoints, hc *http.Client, red *redactor) *tokens {
@@ -51,46 +52,39 @@ func (t *tokens) valid(tok *oauth2.Token) bool {
 	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || t.now().Add(tokenExpiryMargin).Before(tok.Expiry))
 }
 
-// token returns a valid access token, fetching one if needed.
+// token returns a valid access token, fetching one if needed. A refusal
+// (bad credentials) is every waiter's; a fetch that failed because the
+// context of the caller that ran it ended is tried again by the others.
 func (t *tokens) token(ctx context.Context) (*oauth2.Token, error) {
 	for {
 		t.mu.Lock()
-		if t.valid(t.tok) {
-			tok := t.tok
-			t.mu.Unlock()
+		tok := t.tok
+		t.mu.Unlock()
+		if t.valid(tok) {
 			return tok, nil
 		}
-		if t.fetching == nil {
-			done := make(chan struct{})
-			t.fetching, t.refused = done, nil
-			t.mu.Unlock()
+		ch := t.flight.DoChan("token", func() (any, error) {
 			tok, err := t.fetch(ctx)
-			t.mu.Lock()
-			t.fetching = nil
 			if err == nil {
+				t.mu.Lock()
 				t.tok = tok
-			} else if errors.Is(err, ErrUnauthorized) {
-				t.refused = err
+				t.mu.Unlock()
 			}
-			t.mu.Unlock()
-			close(done)
 			return tok, err
-		}
-		wait := t.fetching
-		t.mu.Unlock()
+		})
 		select {
-		case <-wait:
+		case r := <-ch:
+			if r.Err == nil {
+				return r.Val.(*oauth2.Token), nil
+			}
+			if ctx.Err() == nil && !errors.Is(r.Err, ErrUnauthorized) &&
+				(errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue // the fetch failed for its own caller's reason: ask again
+			}
+			return nil, r.Err
 		case <-ctx.Done():
 			return nil, &AuthError{TokenURL: t.cfg.TokenURL, Region: t.region, err: ctx.Err()}
 		}
-		t.mu.Lock()
-		refused := t.refused
-		t.mu.Unlock()
-		if refused != nil {
-			return nil, refused // the credentials were refused: asking again cannot help
-		}
-		// Otherwise the fetch got a token (taken on the next turn) or
-		// failed for a reason of its own (its caller's context): try again.
 	}
 }
 

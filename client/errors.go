@@ -64,7 +64,7 @@ var (
 	// ErrCustomAuthAction: a custom authentication action, which has no
 	// timeout of its own ("invalid for Custom Authentication Actions").
 	ErrCustomAuthAction = errors.New("client: custom authentication action")
-	// ErrTargetTooLong: a timeout above MaxDataActionTimeout: no data
+	// ErrTargetTooLong: a timeout above flow.MaxDataActionTimeout: no data
 	// action waits that long, so raising to it cannot help.
 	ErrTargetTooLong = errors.New("client: target above what any data action waits")
 )

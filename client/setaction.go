@@ -13,13 +13,10 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
+	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/diff"
 	"github.com/gcflow/timeouts/retry"
 )
-
-// MaxDataActionTimeout is the longest any data action waits
-// (config.timeoutSeconds is 1 to 60).
-const MaxDataActionTimeout = 60 * time.Second
 
 // ActionOptions say how SetActionTimeout writes. A nil value writes.
 type ActionOptions struct {
@@ -76,8 +73,8 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 		return nil, fmt.Errorf("%w: SetActionTimeout needs an action id", ErrInvalidArgument)
 	case d <= 0:
 		return nil, fmt.Errorf("%w: a timeout of %v is not positive", ErrInvalidArgument, d)
-	case secs > int(MaxDataActionTimeout/time.Second):
-		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, MaxDataActionTimeout)
+	case secs > int(flow.MaxDataActionTimeout/time.Second):
+		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, flow.MaxDataActionTimeout)
 	case strings.HasPrefix(actionID, "static"):
 		return nil, actionError(ctx, actionID, (&DataAction{ID: actionID}).TimeoutChangeable())
 	}
@@ -85,10 +82,8 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 		c = c.ReadOnly()
 	}
 	ch := &ActionChange{ActionID: actionID, To: time.Duration(secs) * time.Second, DryRun: o.DryRun}
-	policy := c.policy
-	policy.Notify = nil
 	sent := false // a PATCH whose outcome is unknown was sent
-	err := retry.Do(ctx, policy, func(ctx context.Context) error {
+	err := c.again(ctx, func(ctx context.Context) error {
 		return c.setActionOnce(ctx, actionID, secs, &o, ch, &sent)
 	})
 	if err != nil && sent && ctx.Err() != nil && c.confirmAction(ctx, actionID, secs, ch) {

@@ -174,10 +174,8 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 		view.anyShape = true
 		c = &view
 	}
-	policy := c.policy
-	policy.Notify = nil
 	st := updateState{}
-	err := retry.Do(ctx, policy, func(ctx context.Context) error {
+	err := c.again(ctx, func(ctx context.Context) error {
 		res.Attempts++
 		err := c.updateOnce(ctx, flowID, edit, &o, res, &st)
 		var again *retryUpdateError
@@ -524,8 +522,6 @@ func (c *Client) releaseOwn(ctx context.Context, flowID string, res *UpdateResul
 // bytes differ from mine is another run's, and release leaves it and its
 // lock alone, reporting left. It returns the flow as last read.
 func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last *Flow, left bool, err error) {
-	policy := c.policy
-	policy.Notify = nil
 	held := func(ctx context.Context) (bool, error) {
 		f, err := c.Flow(ctx, flowID)
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
@@ -544,7 +540,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 		}
 		return err
 	}
-	err = retry.Do(ctx, policy, func(ctx context.Context) error {
+	err = c.again(ctx, func(ctx context.Context) error {
 		if ok, err := held(ctx); err != nil || !ok {
 			return err
 		}

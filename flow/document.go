@@ -15,6 +15,11 @@ import (
 // that.
 const MaxDocumentBytes = 32 << 20
 
+// MaxDataActionTimeout is the longest any Data Action waits: its
+// integration action's own timeoutSeconds is 1 to 60, and the action gives
+// up first, whatever the node says.
+const MaxDataActionTimeout = 60 * time.Second
+
 // Shape says which of the two known document shapes a Document holds.
 type Shape int
 

@@ -153,7 +153,7 @@ func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below tim
 			na.Flags = append(na.Flags, FlagAboveActionLimit)
 			na.Effective = na.ActionTimeout
 		}
-		if n.Timeout > client.MaxDataActionTimeout {
+		if n.Timeout > flow.MaxDataActionTimeout {
 			na.Flags = append(na.Flags, FlagAboveMax)
 		}
 	}

@@ -56,7 +56,7 @@ type RaiseOptions struct {
 	Selection
 	// Min is the shortest acceptable timeout: every Data Action that waits
 	// less is raised to it, where that makes callers wait longer. At most
-	// client.MaxDataActionTimeout.
+	// flow.MaxDataActionTimeout.
 	Min time.Duration
 	// OverrideSuggested gives a custom timeout of Min to nodes that use the
 	// suggested timeout, where that raises what they wait: only when their

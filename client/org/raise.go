@@ -78,9 +78,9 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 	switch {
 	case opts == nil || opts.Min <= 0:
 		return nil, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", client.ErrInvalidArgument)
-	case opts.Min > client.MaxDataActionTimeout:
+	case opts.Min > flow.MaxDataActionTimeout:
 		return nil, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
-			client.ErrTargetTooLong, opts.Min, client.MaxDataActionTimeout)
+			client.ErrTargetTooLong, opts.Min, flow.MaxDataActionTimeout)
 	}
 	o := *opts
 	if o.Update.DryRun {

@@ -2,17 +2,17 @@
 // stores, whether it uses the suggested timeout, and what it really waits
 // (resolved through its data action's own timeout), with warnings.
 //
-//	go run ./examples/audit -demo -below 5s
+//	go run ./examples/audit -demo -min 5s
 //	go run ./examples/audit -type inboundcall -format csv > timeouts.csv
-//	go run ./examples/audit -below 5s -check     # exit 3 when anything is below: a CI gate
-//	go run ./examples/audit -demo -below 5s -by action  # one row per integration action
+//	go run ./examples/audit -min 5s -check     # exit 3 when anything is below: a CI gate
+//	go run ./examples/audit -demo -min 5s -by action  # one row per integration action
 //
 // Credentials come from GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID and
 // GENESYS_CLOUD_CLIENT_SECRET (GENESYS_CLOUD_API_URL overrides the hosts);
 // -demo uses an in-process demo organisation instead. The OAuth client needs
 // architect:flow:view and integrations:action:view.
 //
-// With -below (and -check), a Data Action that cannot be read (duplicate
+// With -min (and -check), a Data Action that cannot be read (duplicate
 // keys on its path, a timeout of the wrong JSON type), whose data action
 // cannot be read while it uses the suggested timeout, or whose timeout is an
 // expression (unknown until the flow runs) is a finding too: a gate fails
@@ -49,6 +49,7 @@ import (
 
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -73,7 +74,7 @@ type Row struct {
 	ActionTimeoutMS *int64   `json:"actionTimeoutMs"`
 	EffectiveMS     *int64   `json:"effectiveMs"`
 	Flags           []string `json:"flags"`
-	// Reason, with -below, says why the node waits less or cannot be
+	// Reason, with -min, says why the node waits less or cannot be
 	// known not to, and so what would fix it: one of org.Reasons().
 	Reason string `json:"reason,omitempty"`
 	// Detail says more, for a node or action that cannot be read.
@@ -95,7 +96,7 @@ type options struct {
 	check    bool
 	demo     bool
 	byAction bool
-	cache    *cli.CacheFlags
+	cache    *connect.CacheFlags
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -104,9 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o == nil {
 		return code
 	}
-	c, closeFn, err := cli.Connect(o.demo)
+	c, closeFn, err := connect.Connect(o.demo)
 	if err != nil {
-		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+		fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
 		return cli.ExitFailure
 	}
 	defer closeFn()
@@ -122,14 +123,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	failed := false
 	audit, err := org.Audit(ctx, c, &o.audit)
 	if err != nil { // nothing listed
-		fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+		fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
 		return cli.ExitFailure
 	}
 	for a, err := range audit {
 		progress.Done()
 		switch {
 		case err != nil:
-			fmt.Fprintln(stderr, "audit:", cli.Explain(err, permissions))
+			fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
 			failed = true
 			continue
 		}
@@ -145,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	progress.Done()
-	cli.CacheReport(stderr, "audit", cache, hits, flows)
+	connect.CacheReport(stderr, "audit", cache, hits, flows)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
 	}
@@ -173,14 +174,15 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	types := fs.String("type", "", "flow types to audit, comma-separated (inboundcall,workflow,...)")
 	name := fs.String("name", "", "audit flows whose name matches (substring, * wildcards)")
 	below := cli.NewDuration(0)
-	fs.Var(below, "below", "keep only the Data Actions that wait less than this (e.g. 5s), and those that cannot be read")
+	fs.Var(below, "min", "keep only the Data Actions that wait less than this (e.g. 5s), and those that cannot be read")
+	fs.Var(below, "below", "deprecated: the old name of -min, which raise uses too; it still works")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -below (default 5s with -check) or cannot be read")
+	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -min (default 5s with -check) or cannot be read")
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
 	concurrency := fs.Int("concurrency", 4, "flows read at once")
-	by := fs.String("by", "node", "one row per node, or per action: its timeout, the nodes that rely on it, and how many of them wait less than -below")
-	cache := cli.AddCacheFlags(fs)
+	by := fs.String("by", "node", "one row per node, or per action: its timeout, the nodes that rely on it, and how many of them wait less than -min")
+	cache := connect.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: audit [flags]\n\nLists every Data Action of every flow with its stored, suggested and effective timeout.")
 		fs.SetOutput(stderr)
@@ -189,7 +191,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
 		return nil, code
 	}
-	typeList, err := cli.FlowTypes(*types)
+	typeList, err := connect.FlowTypes(*types)
 	switch {
 	case err != nil:
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
@@ -203,8 +205,15 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if err := cache.Check(fs); err != nil {
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
 	}
+	flagName := "min"
+	switch given := cli.Given(fs); {
+	case given["min"] && given["below"]:
+		return nil, cli.Usagef(stderr, "audit", "-min and -below are one flag (-below is its old name): give -min")
+	case given["below"]:
+		flagName = "below" // errors name the flag as given
+	}
 	if below.Given {
-		if err := cli.CheckTimeout("below", below); err != nil {
+		if err := cli.CheckTimeout(flagName, below); err != nil {
 			return nil, cli.Usagef(stderr, "audit", "%v", err)
 		}
 	} else if *check {
@@ -213,7 +222,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: org.AuditOptions{Selection: org.Selection{Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
 }
 
-// finding reports whether a node fails a -below gate: it waits less, or
+// finding reports whether a node fails a -min gate: it waits less, or
 // what it waits cannot be known (an expression, a node or an action that
 // cannot be read): fail closed. Its reason says which.
 func finding(n org.NodeAudit) bool {

@@ -42,6 +42,7 @@ import (
 
 	"github.com/gcflow/timeouts/client/probe"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/connect"
 )
 
 const permissions = "architect:flow:view, architect:flow:add, architect:flow:edit, architect:flow:publish, architect:flow:delete, architect:flow:unlock and integrations:action:view (integrations:action:edit with -write-action)"
@@ -51,7 +52,7 @@ const what = "the probe creates one scratch workflow (gcflow-probe-<timestamp>),
 
 func main() {
 	cli.Main("probe", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return run(ctx, args, stdout, stderr, cli.Connect)
+		return run(ctx, args, stdout, stderr, connect.Connect)
 	})
 }
 
@@ -61,13 +62,13 @@ type options struct {
 	demo   bool
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial connect.ConnectFunc) int {
 	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
 		return code
 	}
-	c, closeFn := cli.Open(connect, o.demo, true, "probe", permissions, stderr)
+	c, closeFn := connect.Open(dial, o.demo, true, "probe", permissions, stderr)
 	if c == nil {
 		return cli.ExitFailure
 	}
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	}
 	switch {
 	case err != nil:
-		msg := cli.Explain(err, permissions)
+		msg := connect.Explain(err, permissions)
 		switch {
 		case errors.Is(err, probe.ErrNoAction):
 			msg += " (name one with -action)"

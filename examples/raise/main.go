@@ -59,6 +59,7 @@ import (
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/internal/safefile"
 )
 
@@ -66,7 +67,7 @@ const permissions = "architect:flow:view, architect:flow:edit, architect:flow:pu
 
 func main() {
 	cli.Main("raise", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return run(ctx, args, stdout, stderr, cli.Connect)
+		return run(ctx, args, stdout, stderr, connect.Connect)
 	})
 }
 
@@ -149,10 +150,10 @@ type options struct {
 	demo   bool
 	backup *backup.Dir // nil in a dry run
 	log    string
-	cache  *cli.CacheFlags
+	cache  *connect.CacheFlags
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial connect.ConnectFunc) int {
 	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		defer f.Close()
 		logW = f
 	}
-	c, closeFn := cli.Open(connect, o.demo, o.apply, "raise", permissions, stderr)
+	c, closeFn := connect.Open(dial, o.demo, o.apply, "raise", permissions, stderr)
 	if c == nil {
 		return cli.ExitFailure
 	}
@@ -201,7 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 	}
 	results, err := org.Raise(ctx, c, &o.raise)
 	if err != nil { // nothing listed, nothing done
-		fmt.Fprintln(stderr, "raise:", cli.Explain(err, permissions))
+		fmt.Fprintln(stderr, "raise:", connect.Explain(err, permissions))
 		return cli.ExitFailure
 	}
 	for res, err := range results {
@@ -217,7 +218,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		}
 	}
 	progress.Done()
-	cli.CacheReport(stderr, "raise", cache, hits, reads)
+	connect.CacheReport(stderr, "raise", cache, hits, reads)
 	sum.print(stdout, ctx.Err() != nil, o.backup)
 	if sum.failed > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
@@ -246,7 +247,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
 	logFile := fs.String("log", "", "append one JSON line per flow to this file")
 	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
-	cache := cli.AddCacheFlags(fs)
+	cache := connect.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
 		fs.SetOutput(stderr)
@@ -271,7 +272,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
-	typeList, err := cli.FlowTypes(*types)
+	typeList, err := connect.FlowTypes(*types)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
@@ -291,7 +292,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 			dir = filepath.Join("backups", stamp)
 			if *demo {
 				// The user's own cache folder, not a shared /tmp.
-				if dir = cli.DemoBackupDir(stamp); dir == "" {
+				if dir = connect.DemoBackupDir(stamp); dir == "" {
 					return nil, cli.Usagef(stderr, "raise", "-demo: no user cache folder ($HOME or $XDG_CACHE_HOME unset) for the backups; name one with -backup-dir")
 				}
 			}
@@ -417,13 +418,13 @@ func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logL
 	case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
 		// Refused as asked: not a failure of the run.
 		line.Result = "skipped"
-		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, cli.SkipReason(err)))
+		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, connect.SkipReason(err)))
 		if errors.Is(err, client.ErrLocked) {
 			s.skippedFlows[org.ReasonLocked]++
 		} else {
 			s.skippedFlows[org.ReasonDraftPending]++
 		}
-		fmt.Fprintf(stderr, "raise: skipped: %s\n", cli.Explain(err, permissions))
+		fmt.Fprintf(stderr, "raise: skipped: %s\n", connect.Explain(err, permissions))
 	case err != nil && res.Changed:
 		// Written, but the update did not finish (cancelled before its
 		// verification, say): count it as both.
@@ -432,11 +433,11 @@ func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logL
 		s.failed++
 		s.nodes += raisedNodes(res)
 		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, raisedNodes(res), s.min, res.NewVersion)
-		fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
+		fmt.Fprintf(stderr, "raise: %s\n", connect.Explain(err, permissions))
 	case err != nil:
 		line.Result = "failed"
 		s.failed++
-		fmt.Fprintf(stderr, "raise: %s\n", cli.Explain(err, permissions))
+		fmt.Fprintf(stderr, "raise: %s\n", connect.Explain(err, permissions))
 	case res.DryRun && len(res.Changes) > 0:
 		line.Result = "dry-run"
 		s.raised++
@@ -515,7 +516,7 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err error) {
 	if err != nil {
 		s.actionsRefused++
-		fmt.Fprintf(stderr, "raise: action not raised: %s\n", cli.Explain(err, permissions+" and integrations:action:edit"))
+		fmt.Fprintf(stderr, "raise: action not raised: %s\n", connect.Explain(err, permissions+" and integrations:action:edit"))
 		return
 	}
 	switch {

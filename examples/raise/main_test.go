@@ -15,29 +15,27 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
-	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/connect"
 )
 
 // demoOrg is a demo organisation the test can look into, and a connect
 // function that reaches it.
-func demoOrg(t *testing.T) (*clienttest.Server, cli.ConnectFunc) {
+func demoOrg(t *testing.T) (*clienttest.Server, connect.ConnectFunc) {
 	t.Helper()
-	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
 	return srv, func(bool) (*client.Client, func(), error) { return srv.Client(t), func() {}, nil }
 }
 
-func raise(t *testing.T, connect cli.ConnectFunc, args ...string) (int, string, string) {
+func raise(t *testing.T, dial connect.ConnectFunc, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut, connect)
+	code := run(context.Background(), args, &out, &errOut, dial)
 	return code, out.String(), errOut.String()
 }
 
 func TestRaiseDryRunWritesNothing(t *testing.T) {
-	srv, connect := demoOrg(t)
-	code, out, errOut := raise(t, connect)
+	srv, dial := demoOrg(t)
+	code, out, errOut := raise(t, dial)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
 	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
@@ -52,14 +50,14 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 }
 
 func TestRaiseApplyBackupLog(t *testing.T) {
-	srv, connect := demoOrg(t)
+	srv, dial := demoOrg(t)
 	originals := map[string][]byte{}
 	for _, id := range srv.FlowIDs() {
 		originals[id] = srv.Published(id)
 	}
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "raise.log")
-	code, out, errOut := raise(t, connect, "-publish", "-min", "5s", "-backup-dir", filepath.Join(dir, "b"), "-log", logPath)
+	code, out, errOut := raise(t, dial, "-publish", "-min", "5s", "-backup-dir", filepath.Join(dir, "b"), "-log", logPath)
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `40 flows: raised \d+ Data Action\(s\) in 36, 2 unchanged, 2 skipped`, out)
 
@@ -96,10 +94,10 @@ func TestRaiseApplyBackupLog(t *testing.T) {
 }
 
 func TestRaiseFlowsAndEnv(t *testing.T) {
-	srv, connect := demoOrg(t)
+	srv, dial := demoOrg(t)
 	t.Setenv("TARGET_FLOW_IDS", "demo-flow-01,demo-flow-02")
 	t.Setenv("TARGET_TIMEOUT_MS", "8000")
-	code, out, errOut := raise(t, connect, "-apply", "-backup-dir", t.TempDir())
+	code, out, errOut := raise(t, dial, "-apply", "-backup-dir", t.TempDir())
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "2 flows:")
 	assert.Contains(t, out, "to 8s, checked in")
@@ -107,22 +105,22 @@ func TestRaiseFlowsAndEnv(t *testing.T) {
 	assert.Equal(t, srv.Published("demo-flow-03"), srv.Latest("demo-flow-03"), "other flows untouched")
 
 	t.Setenv("TARGET_TIMEOUT_MS", "soon")
-	code, _, errOut = raise(t, connect)
+	code, _, errOut = raise(t, dial)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `TARGET_TIMEOUT_MS="soon"`)
-	code, _, _ = raise(t, connect, "-min", "-1s")
+	code, _, _ = raise(t, dial, "-min", "-1s")
 	assert.Equal(t, 2, code)
-	code, _, errOut = raise(t, connect, "-min", "2m")
+	code, _, errOut = raise(t, dial, "-min", "2m")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "the longest any data action waits")
 }
 
 func TestRaiseCancelled(t *testing.T) {
-	srv, connect := demoOrg(t)
+	srv, dial := demoOrg(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv.Before("POST", "/api/v2/flows/demo-flow-10/versions", func(*clienttest.Org) { cancel() })
 	var out, errOut bytes.Buffer
-	code := run(ctx, []string{"-publish", "-backup-dir", t.TempDir(), "-concurrency", "1"}, &out, &errOut, connect)
+	code := run(ctx, []string{"-publish", "-backup-dir", t.TempDir(), "-concurrency", "1"}, &out, &errOut, dial)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out.String(), "stopped before the end (flows not started are not counted); no lock of this run left;")
 	assert.Contains(t, errOut.String(), "raise: cancelled: update of flow demo-flow-10 (Onboarding Workflow 1) stopped: context canceled\n")
@@ -135,14 +133,14 @@ func TestRaiseCancelled(t *testing.T) {
 // TestRaiseActionsCommand: -actions raises the three demo actions whose own
 // timeout keeps callers below 5 s, once each; a dry run writes nothing.
 func TestRaiseActionsCommand(t *testing.T) {
-	srv, connect := demoOrg(t)
-	code, out, errOut := raise(t, connect, "-actions")
+	srv, dial := demoOrg(t)
+	code, out, errOut := raise(t, dial, "-actions")
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, 3, strings.Count(out, "would raise its own timeout"), out)
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 101 Data Action(s) in 36,")
 	assert.Zero(t, srv.Counters().ActionPatches+srv.Counters().Saves, "a dry run writes nothing, actions included")
 
-	code, out, errOut = raise(t, connect, "-publish", "-actions", "-backup-dir", t.TempDir())
+	code, out, errOut = raise(t, dial, "-publish", "-actions", "-backup-dir", t.TempDir())
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `action custom_-_0a1b2c3d-0001-4000-8000-000000000001 \(Get account by phone\): raised its own timeout 3s -> 5s, version 1 -> 2\n`, out)
 	assert.Contains(t, out, "raised the own timeout of 3 action(s)")
@@ -160,18 +158,18 @@ func TestRaiseActionsCommand(t *testing.T) {
 // is raised; its node is counted, and said to be, as raised through the
 // action.
 func TestRaiseCountsNodesRaisedThroughTheirAction(t *testing.T) {
-	srv, connect := demoOrg(t)
+	srv, dial := demoOrg(t)
 	config := `{"name":"Only suggested","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` +
 		`{"__type":"DataAction","id":"s1","name":"Lookup","actionId":"custom_-_0a1b2c3d-0001-4000-8000-000000000001","useSuggestedTimeout":true,` +
 		`"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H1M0S0F","type":"dur"}},"text":"P0D0H1M0S0F","type":"dur"}}]}]}`
 	id, err := srv.AddFlow(clienttest.FlowSeed{ID: "only-suggested", Name: "Only suggested", Type: "inboundcall", Config: []byte(config)})
 	require.NoError(t, err)
-	code, out, errOut := raise(t, connect, "-actions", "-flows", id)
+	code, out, errOut := raise(t, dial, "-actions", "-flows", id)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Only suggested (only-suggested): 1 Data Action(s) would wait 5s or more through their raised action; the flow needs no change\n")
 	assert.Contains(t, out, "dry run, nothing written: 1 flows: would raise 0 Data Action(s) in 0 (and 1 through their action alone, in flows that needed no change)")
 	assert.Zero(t, srv.Counters().ActionPatches, "a dry run")
-	code, out, errOut = raise(t, connect, "-publish", "-actions", "-flows", id, "-backup-dir", t.TempDir())
+	code, out, errOut = raise(t, dial, "-publish", "-actions", "-flows", id, "-backup-dir", t.TempDir())
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Only suggested (only-suggested): 1 Data Action(s) wait 5s or more through their raised action; the flow needs no change\n")
 	assert.Contains(t, out, "1 flows: raised 0 Data Action(s) in 0 (and 1 through their action alone, in flows that needed no change), 1 unchanged,")
@@ -182,9 +180,9 @@ func TestRaiseCountsNodesRaisedThroughTheirAction(t *testing.T) {
 // TestRaiseActionsLog: -log has a line for each action raised or refused,
 // beside the flows' lines.
 func TestRaiseActionsLog(t *testing.T) {
-	_, connect := demoOrg(t)
+	_, dial := demoOrg(t)
 	log := filepath.Join(t.TempDir(), "raise.log")
-	code, _, errOut := raise(t, connect, "-publish", "-actions", "-backup-dir", t.TempDir(), "-log", log)
+	code, _, errOut := raise(t, dial, "-publish", "-actions", "-backup-dir", t.TempDir(), "-log", log)
 	require.Equal(t, 0, code, errOut)
 	b, err := os.ReadFile(log)
 	require.NoError(t, err)
@@ -223,20 +221,20 @@ func TestRaiseActionsLog(t *testing.T) {
 // every flow that uses it, so the run names those outside its selection,
 // and says when the dependency index may be partial.
 func TestRaiseActionsNamesFlowsOutsideTheSelection(t *testing.T) {
-	srv, connect := demoOrg(t)
-	code, out, errOut := raise(t, connect, "-actions", "-name", "Fraud")
+	srv, dial := demoOrg(t)
+	code, out, errOut := raise(t, dial, "-actions", "-name", "Fraud")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2\n  and by 18 other flow(s) (outside the selection, or not changed by this run), which wait longer too: Billing Inbound 2 (demo-flow-22),")
 	assert.NotContains(t, out, "may miss flows")
 
 	srv.SetDependencyBuild("BUILDINPROGRESS")
-	code, out, errOut = raise(t, connect, "-actions", "-name", "Fraud")
+	code, out, errOut = raise(t, dial, "-actions", "-name", "Fraud")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "(the dependency index says BUILDINPROGRESS: the list may miss flows)")
 
 	// Without the permission, the run lists its own flows and says why.
 	srv.FailNext("GET", "/api/v2/architect/dependencytracking/build", 3, 403)
-	code, out, errOut = raise(t, connect, "-actions", "-name", "Fraud")
+	code, out, errOut = raise(t, dial, "-actions", "-name", "Fraud")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "action custom_-_0a1b2c3d-0001-4000-8000-000000000001 is used by 2 flow(s) of this run: Fraud Inbound 1, Fraud Inbound 2 (dependency tracking: ")
 	assert.Contains(t, out, "403 Forbidden (missing.permissions)")

@@ -31,6 +31,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -38,7 +39,7 @@ const permissions = "architect:flow:view, architect:flow:edit and architect:flow
 
 func main() {
 	cli.Main("restore", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return run(ctx, args, stdout, stderr, cli.Connect)
+		return run(ctx, args, stdout, stderr, connect.Connect)
 	})
 }
 
@@ -48,7 +49,7 @@ type options struct {
 	apply, force, demo bool
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect cli.ConnectFunc) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial connect.ConnectFunc) int {
 	stdout, stderr = cli.Escaped(stdout), cli.Escaped(stderr) // names from a server or a file never drive the terminal
 	o, code := parseArgs(args, stderr)
 	if o == nil {
@@ -65,13 +66,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, connect c
 		}
 		doc, err := flow.ParseAny(b.Config) // a flow of a shape flow does not read is restored as it is
 		if err != nil {
-			fmt.Fprintf(stderr, "restore: %s: %s\n", path, cli.Explain(err, permissions))
+			fmt.Fprintf(stderr, "restore: %s: %s\n", path, connect.Explain(err, permissions))
 			return cli.ExitFailure
 		}
 		backups = append(backups, b)
 		docs = append(docs, doc)
 	}
-	c, closeFn := cli.Open(connect, o.demo, o.apply, "restore", permissions, stderr)
+	c, closeFn := connect.Open(dial, o.demo, o.apply, "restore", permissions, stderr)
 	if c == nil {
 		return cli.ExitFailure
 	}
@@ -125,7 +126,7 @@ func checkIdentities(ctx context.Context, c *client.Client, backups []*backup.Ba
 	for _, b := range backups {
 		f, err := c.Flow(ctx, b.FlowID)
 		if err != nil {
-			fmt.Fprintf(stderr, "restore: %s: flow %s: %s\n", b.Path, b.FlowID, cli.Explain(err, permissions))
+			fmt.Fprintf(stderr, "restore: %s: flow %s: %s\n", b.Path, b.FlowID, connect.Explain(err, permissions))
 			ok = false
 			continue
 		}
@@ -157,10 +158,10 @@ func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup,
 		switch {
 		case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
 			skipped++
-			fmt.Fprintf(stderr, "restore: skipped: %s\n", cli.Explain(err, permissions))
+			fmt.Fprintf(stderr, "restore: skipped: %s\n", connect.Explain(err, permissions))
 		case err != nil:
 			failed++
-			fmt.Fprintf(stderr, "restore: %s\n", cli.Explain(err, permissions))
+			fmt.Fprintf(stderr, "restore: %s\n", connect.Explain(err, permissions))
 		case res.DryRun && res.Diff != "":
 			restored++
 			fmt.Fprintf(stdout, "== %s (%s): would restore %d timeout(s)\n%s", res.FlowName, b.FlowID, len(res.Changes), res.Diff)

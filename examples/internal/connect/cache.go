@@ -1,4 +1,4 @@
-package cli
+package connect
 
 import (
 	"flag"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gcflow/timeouts/client/cache"
+	"github.com/gcflow/timeouts/examples/internal/cli"
 )
 
 // CacheFlags are a command's -cache and -no-cache flags.
@@ -55,7 +56,7 @@ func (f *CacheFlags) Check(fs *flag.FlagSet) error {
 	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "cache" })
 	switch {
 	case given && f.off:
-		return fmt.Errorf("-cache %s and -no-cache: choose one", Cut(f.dir))
+		return fmt.Errorf("-cache %s and -no-cache: choose one", cli.Cut(f.dir))
 	case given && strings.TrimSpace(f.dir) == "":
 		return fmt.Errorf("-cache: needs a folder")
 	}
