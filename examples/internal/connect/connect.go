@@ -153,4 +153,3 @@ func SkipReason(err error) string {
 	}
 	return "locked"
 }
-
