@@ -91,7 +91,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	rpm := cfg.RequestsPerMinute
 	if rpm == 0 {
-		rpm = DefaultRequestsPerMinute
+		rpm = defaultRequestsPerMinute
 	}
 	switch {
 	case cfg.Limiter != nil:
@@ -158,9 +158,6 @@ func (c *Client) ReadOnly() *Client {
 	return &ro
 }
 
-// IsReadOnly reports whether c is a ReadOnly view.
-func (c *Client) IsReadOnly() bool { return c.readOnly }
-
 // WithOnRequest returns a view of c that also calls fn after each request
 // attempt, after Config.OnRequest: a caller that wants the answers of its
 // own calls (the probe records them) without a second token or pace.
@@ -180,11 +177,11 @@ func (c *Client) WithOnRequest(fn func(RequestInfo)) *Client {
 // the caller's own).
 func (c *Client) Config() Config { return c.cfg }
 
-// LockedBySameClient reports whether f's lock is held by this client's
+// lockedBySameClient reports whether f's lock is held by this client's
 // OAuth client id: by this process, or by any other that uses the same
 // credentials. Only the process that checked the flow out knows the lock
 // is its own.
-func (c *Client) LockedBySameClient(f *Flow) bool {
+func (c *Client) lockedBySameClient(f *Flow) bool {
 	return f.LockedClient != nil && f.LockedClient.ID == c.cfg.ClientID
 }
 

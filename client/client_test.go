@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/fakeclock"
 	"github.com/gcflow/timeouts/retry"
@@ -197,7 +198,7 @@ func TestReadEndpoints(t *testing.T) {
 	fl, err := f.client.Flow(ctx, "flow 1")
 	require.NoError(t, err)
 	assert.Equal(t, "Main", fl.Name)
-	assert.True(t, fl.Locked())
+	assert.NotEmpty(t, fl.LockHolder())
 	assert.Equal(t, "OAuth client Nightly (c9)", fl.LockHolder())
 	assert.True(t, fl.HasDraft(), "saved 3.0 is newer than published 2.0")
 
@@ -216,7 +217,7 @@ func TestReadEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, doc.DataActions(), 1)
 
-	a, err := f.client.DataAction(ctx, "custom_-_abc")
+	a, err := dataaction.Get(ctx, f.client, "custom_-_abc")
 	require.NoError(t, err)
 	assert.Equal(t, 12, a.Config.TimeoutSeconds)
 }

@@ -39,7 +39,8 @@ type Config struct {
 	// retry package's defaults.
 	Retry retry.Policy
 	// RequestsPerMinute paces the client below the platform's per-token
-	// limit: 0 means DefaultRequestsPerMinute, a negative value no pacing.
+	// limit: 0 means 300 (the platform's budget per token), a negative value
+	// no pacing.
 	RequestsPerMinute int
 	// UserAgent is sent with every request; empty means the module's.
 	UserAgent string
@@ -94,7 +95,7 @@ const (
 	EnvClientID     = "GENESYS_CLOUD_CLIENT_ID"
 	EnvClientSecret = "GENESYS_CLOUD_CLIENT_SECRET"
 	// EnvClientSecretFile names a file that holds the client secret, as CI
-	// systems and containers mount secrets (see ReadSecretFile); it is an
+	// systems and containers mount secrets (read once); it is an
 	// alternative to EnvClientSecret, not an addition.
 	EnvClientSecretFile = "GENESYS_CLOUD_CLIENT_SECRET_FILE"
 	// EnvAPIURL is Config.BaseURL: it replaces the login host as well as
@@ -104,7 +105,7 @@ const (
 
 // ConfigFromEnv reads GENESYS_CLOUD_REGION, GENESYS_CLOUD_CLIENT_ID,
 // GENESYS_CLOUD_CLIENT_SECRET or GENESYS_CLOUD_CLIENT_SECRET_FILE (read once,
-// through ReadSecretFile), and GENESYS_CLOUD_API_URL (a base URL override).
+// see readSecretFile), and GENESYS_CLOUD_API_URL (a base URL override).
 // Both secret variables at once, or a secret file that cannot be used, is
 // an ErrConfig that names the variable and the path, never the secret. New
 // validates the rest.
@@ -133,17 +134,12 @@ func ConfigFromEnv() (Config, error) {
 // maxSecretFileBytes bounds a secret file: a secret is a few dozen bytes.
 const maxSecretFileBytes = 64 << 10
 
-// ReadSecretFile reads a client secret from the file at path: its content
+// readSecretFile reads a client secret from the file at path: its content
 // without one trailing newline (LF or CRLF). A file that others than its
 // owner and group can read (mode o+r, such as a Kubernetes secret mounted
 // with the default 0644: set defaultMode 0440) is refused, and so is an
-// empty one or one larger than 64 KiB. Errors name the path, never what the
-// file holds.
-func ReadSecretFile(path string) (string, error) {
-	return readSecretFile(path, "secret file "+quoteValue(path))
-}
-
-// readSecretFile is ReadSecretFile; what names the file in errors.
+// empty one or one larger than 64 KiB. Errors name the file as what says,
+// never what it holds.
 func readSecretFile(path, what string) (string, error) {
 	if strings.TrimSpace(path) == "" {
 		return "", fmt.Errorf("%w: %s: the path is empty", ErrConfig, what)

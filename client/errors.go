@@ -55,18 +55,6 @@ var (
 	// ErrVerify: what the server holds after the write is not what was
 	// written.
 	ErrVerify = errors.New("client: verification failed")
-	// ErrStaticAction: a built-in action (its id starts with "static"),
-	// which the API does not let anybody change.
-	ErrStaticAction = errors.New("client: built-in (static) action")
-	// ErrFunctionAction: a function data action, whose limit is its own
-	// function.timeoutSeconds, 1 to 15 s, changed with the function.
-	ErrFunctionAction = errors.New("client: function data action")
-	// ErrCustomAuthAction: a custom authentication action, which has no
-	// timeout of its own ("invalid for Custom Authentication Actions").
-	ErrCustomAuthAction = errors.New("client: custom authentication action")
-	// ErrTargetTooLong: a timeout above flow.MaxDataActionTimeout: no data
-	// action waits that long, so raising to it cannot help.
-	ErrTargetTooLong = errors.New("client: target above what any data action waits")
 )
 
 // APIError is a non-2xx answer of the Genesys Cloud API.

@@ -64,24 +64,34 @@ func (o *ListFlowsOptions) query() (url.Values, int, error) {
 // GET /api/v2/flows
 func (c *Client) Flows(ctx context.Context, opts *ListFlowsOptions) iter.Seq2[Flow, error] {
 	q, size, err := opts.query()
-	return pages[Flow](ctx, c, "/api/v2/flows", q, size, err)
+	if err != nil {
+		return func(yield func(Flow, error) bool) { yield(Flow{}, err) }
+	}
+	return Pages[Flow](ctx, c, "/api/v2/flows", q, size)
 }
 
 // FlowVersions lists a flow's versions, newest first as Genesys orders them.
 //
 // GET /api/v2/flows/{flowId}/versions
 func (c *Client) FlowVersions(ctx context.Context, flowID string) iter.Seq2[FlowVersion, error] {
-	return pages[FlowVersion](ctx, c, "/api/v2/flows/"+url.PathEscape(flowID)+"/versions", url.Values{}, 100, nil)
+	return Pages[FlowVersion](ctx, c, "/api/v2/flows/"+url.PathEscape(flowID)+"/versions", nil, 100)
 }
 
-func pages[T any](ctx context.Context, c *Client, path string, q url.Values, size int, qerr error) iter.Seq2[T, error] {
+// Pages lists any paged endpoint of the platform (the envelope of
+// entities, pageNumber, pageCount and nextUri), pageSize entries a request,
+// one page at a time as the iteration asks for them, through Do: the
+// listings of this module use it, and a caller can for an endpoint it has
+// no method for. It stops after the last page (pageNumber reaches
+// pageCount, or no nextUri), after Config.MaxPages with ErrInvalidResponse,
+// and after an error, which it yields. query is not modified.
+func Pages[T any](ctx context.Context, c *Client, path string, query url.Values, pageSize int) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		if qerr != nil {
-			yield(zero, qerr)
-			return
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = append([]string(nil), v...)
 		}
-		q.Set("pageSize", strconv.Itoa(size))
+		q.Set("pageSize", strconv.Itoa(pageSize))
 		for n := 1; ; n++ {
 			if n > c.maxPages {
 				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, c.maxPages))
@@ -136,20 +146,20 @@ func (c *Client) LatestConfiguration(ctx context.Context, flowID string) (*flow.
 	return c.document(ctx, latestConfigurationPath(flowID))
 }
 
-// ConfigurationBytes reads one version's configuration as the exact bytes
+// configurationBytes reads one version's configuration as the exact bytes
 // the platform serves, without parsing them: a flow of a shape package flow
 // does not read can still be backed up byte for byte.
 //
 // GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
-func (c *Client) ConfigurationBytes(ctx context.Context, flowID, versionID string) ([]byte, error) {
+func (c *Client) configurationBytes(ctx context.Context, flowID, versionID string) ([]byte, error) {
 	return c.do(ctx, &Request{Method: http.MethodGet, Path: configurationPath(flowID, versionID)})
 }
 
-// LatestConfigurationBytes reads the newest saved configuration as its
+// latestConfigurationBytes reads the newest saved configuration as its
 // exact bytes, without parsing them.
 //
 // GET /api/v2/flows/{flowId}/latestconfiguration
-func (c *Client) LatestConfigurationBytes(ctx context.Context, flowID string) ([]byte, error) {
+func (c *Client) latestConfigurationBytes(ctx context.Context, flowID string) ([]byte, error) {
 	return c.do(ctx, &Request{Method: http.MethodGet, Path: latestConfigurationPath(flowID)})
 }
 

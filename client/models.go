@@ -43,9 +43,6 @@ type Flow struct {
 	SelfURI          string       `json:"selfUri,omitempty"`
 }
 
-// Locked reports whether a user or an OAuth client holds the flow's lock.
-func (f *Flow) Locked() bool { return f.LockedUser != nil || f.LockedClient != nil }
-
 // LockHolder describes who holds the lock ("user Jane Doe", "client
 // Nightly export (id)"), or "" when nobody does.
 func (f *Flow) LockHolder() string {
@@ -138,36 +135,6 @@ type Operation struct {
 	ErrorDetails json.RawMessage `json:"errorDetails,omitempty"`
 	ActionName   string          `json:"actionName,omitempty"`   // CHECKIN, PUBLISH, ...
 	ActionStatus string          `json:"actionStatus,omitempty"` // STARTED, SUCCESS, FAILURE, ...
-}
-
-// DataAction is an integration action, with its own timeout.
-type DataAction struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name,omitempty"`
-	Category      string            `json:"category,omitempty"`
-	IntegrationID string            `json:"integrationId,omitempty"`
-	Version       int               `json:"version,omitempty"`
-	Secure        bool              `json:"secure,omitempty"`
-	Config        *DataActionConfig `json:"config,omitempty"`
-	// Function is set for a function data action, which waits as long as
-	// its function's timeoutSeconds, not its config's. (modelled: the
-	// object's presence is how one is told; see modelled.go.)
-	Function *DataActionFunction `json:"function,omitempty"`
-	SelfURI  string              `json:"selfUri,omitempty"`
-}
-
-// DataActionFunction is a function data action's function settings.
-type DataActionFunction struct {
-	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
-}
-
-// DataActionConfig is a data action's configuration.
-type DataActionConfig struct {
-	// TimeoutSeconds is how long the action waits (1 to 60; function data
-	// actions 1 to 15); zero when the action does not say.
-	TimeoutSeconds int             `json:"timeoutSeconds,omitempty"`
-	Request        json.RawMessage `json:"request,omitempty"`
-	Response       json.RawMessage `json:"response,omitempty"`
 }
 
 // page is the listing envelope.

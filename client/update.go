@@ -259,7 +259,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		return readFailed(err)
 	}
 	res.FlowName = f.Name
-	if st.held && !c.LockedBySameClient(f) {
+	if st.held && !c.lockedBySameClient(f) {
 		st.held = false // the lock ended meanwhile (the commit went through, say)
 	}
 	if st.held {
@@ -292,10 +292,10 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 // clearLock decides what f's lock means for this update, and returns the
 // flow as it is once the update may go on.
 func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *UpdateResult, st *updateState) (*Flow, error) {
-	if !f.Locked() {
+	if f.LockHolder() == "" {
 		return f, nil
 	}
-	ours := c.LockedBySameClient(f)
+	ours := c.lockedBySameClient(f)
 	switch {
 	case ours && o.ReleaseStaleLocks && o.DryRun:
 		res.Warnings = append(res.Warnings, "a lock of this OAuth client that this run did not take is on the flow; an apply run with stale locks released would discard what was saved under it")
@@ -323,8 +323,8 @@ func (c *Client) clearLock(ctx context.Context, f *Flow, o *UpdateOptions, res *
 	if err != nil {
 		return nil, readFailed(err)
 	}
-	if f.Locked() {
-		return nil, &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: c.LockedBySameClient(f)}}
+	if f.LockHolder() != "" {
+		return nil, &retryUpdateError{&LockError{Holder: f.LockHolder(), SameClient: c.lockedBySameClient(f)}}
 	}
 	return f, nil
 }
@@ -393,7 +393,7 @@ func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOp
 			st.saved = nil // an earlier save of ours did not land
 			return c.editAndCommit(ctx, f, edit, o, res, st)
 		}
-		cur, err := c.LatestConfigurationBytes(ctx, f.ID)
+		cur, err := c.latestConfigurationBytes(ctx, f.ID)
 		if err != nil {
 			return readFailed(err)
 		}
@@ -531,7 +531,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 			return false, err
 		}
 		last = f
-		return c.LockedBySameClient(f), nil
+		return c.lockedBySameClient(f), nil
 	}
 	classify := func(err error) error {
 		var ae *APIError
@@ -545,7 +545,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 			return err
 		}
 		if mine != nil && hasSavedDraft(last) {
-			cur, err := c.LatestConfigurationBytes(ctx, flowID)
+			cur, err := c.latestConfigurationBytes(ctx, flowID)
 			if err != nil {
 				return err
 			}

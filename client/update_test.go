@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -244,19 +245,26 @@ func TestUpdateFlowCancelled(t *testing.T) {
 }
 
 // TestConfigurationBytes reads a configuration that package flow cannot
-// parse: its bytes can still be backed up.
+// parse: its exact bytes can still be read (through Do, into a []byte) and
+// backed up.
 func TestConfigurationBytes(t *testing.T) {
 	odd := []byte(`{"someOtherShape": [1, 2, 3]}`)
 	srv, c, id := setup(t, nil, clienttest.FlowSeed{Config: odd})
 	_, err := c.LatestConfiguration(context.Background(), id)
 	require.ErrorIs(t, err, flow.ErrUnknownShape)
-	got, err := c.LatestConfigurationBytes(context.Background(), id)
+	read := func(path string) ([]byte, error) {
+		req, err := c.NewRequest(http.MethodGet, "/api/v2/flows/"+id+path, nil, nil)
+		require.NoError(t, err)
+		var got []byte
+		return got, c.Do(context.Background(), req, &got)
+	}
+	got, err := read("/latestconfiguration")
 	require.NoError(t, err)
 	assert.Equal(t, odd, got)
-	got, err = c.ConfigurationBytes(context.Background(), id, "1.0")
+	got, err = read("/versions/1.0/configuration")
 	require.NoError(t, err)
 	assert.Equal(t, odd, got)
-	_, err = c.ConfigurationBytes(context.Background(), id, "9.0")
+	_, err = read("/versions/9.0/configuration")
 	require.ErrorIs(t, err, client.ErrNotFound)
 	assert.Zero(t, srv.Counters().Writes)
 }

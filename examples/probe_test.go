@@ -14,6 +14,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/probe"
 )
 
@@ -52,7 +53,7 @@ func actionVersions(t *testing.T, o *org, ids ...string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, id := range ids {
-		a, err := o.c.DataAction(context.Background(), id)
+		a, err := dataaction.Get(context.Background(), o.c, id)
 		require.NoError(t, err)
 		out[id] = a.Version
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -23,7 +22,7 @@ func (o *Org) dependencyBuild(w http.ResponseWriter, _ *http.Request) {
 	status := o.depBuild
 	o.mu.Unlock()
 	if status == "" {
-		status = client.DependencyIndexOperational
+		status = dependencyOperational
 	}
 	writeJSON(w, map[string]string{"status": status})
 }
@@ -48,21 +47,21 @@ func (o *Org) consumingResources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.mu.Lock()
-	var all []client.Consumer
+	var all []consumer
 	for _, fid := range o.sortedIDs() {
 		f := o.flows[fid]
 		if objectType != "DATAACTION" || f.deleted {
 			continue
 		}
 		if usesAction(f, id) {
-			c := client.Consumer{ID: f.id, Name: f.name, Type: dependencyType(f.typ)}
+			c := consumer{ID: f.id, Name: f.name, Type: dependencyType(f.typ)}
 			if f.published != nil {
 				c.Version = f.published.id()
 			}
 			all = append(all, c)
 		}
 	}
-	if o.depBuild != "" && o.depBuild != client.DependencyIndexOperational {
+	if o.depBuild != "" && o.depBuild != dependencyOperational {
 		partial := all[:0:0]
 		for i, c := range all {
 			if i%2 == 0 {
@@ -73,7 +72,7 @@ func (o *Org) consumingResources(w http.ResponseWriter, r *http.Request) {
 	}
 	o.mu.Unlock()
 	if all == nil {
-		all = []client.Consumer{}
+		all = []consumer{}
 	}
 	writeJSON(w, paged(r, all, number, size))
 }
@@ -103,4 +102,17 @@ func dependencyType(typ string) string {
 		return "WORKFLOW"
 	}
 	return strings.ToUpper(typ) + "FLOW"
+}
+
+// dependencyOperational is the build status of a complete index.
+const dependencyOperational = "OPERATIONAL"
+
+// consumer is one object that uses an action, as dependency tracking
+// lists it.
+type consumer struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Type    string `json:"type,omitempty"`
+	Version string `json:"version,omitempty"`
+	Deleted bool   `json:"deleted,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -46,7 +47,7 @@ func TestClientEndToEnd(t *testing.T) {
 	doc, err := c.LatestConfiguration(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, archConfig, string(doc.Bytes()))
-	a, err := c.DataAction(ctx, "custom_-_crm")
+	a, err := dataaction.Get(ctx, c, "custom_-_crm")
 	require.NoError(t, err)
 	assert.Equal(t, 8, a.Config.TimeoutSeconds)
 

@@ -139,7 +139,7 @@ func NewOrg(opts *Options) *Org {
 		o.opts = *opts
 	}
 	if o.opts.RequestsPerMinute == 0 {
-		o.opts.RequestsPerMinute = client.DefaultRequestsPerMinute
+		o.opts.RequestsPerMinute = 300 // the platform's budget per token (client.Config's default pace)
 	}
 	if o.opts.TokenLifetime == 0 {
 		o.opts.TokenLifetime = 24 * time.Hour

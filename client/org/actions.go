@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 )
 
 // actionCache reads each data action once a run, however many flows name
@@ -28,7 +29,7 @@ type actionCache struct {
 
 // actionRead is one action as read: the action, or why it could not be.
 type actionRead struct {
-	a   *client.DataAction
+	a   *dataaction.Action
 	err error
 }
 
@@ -36,7 +37,7 @@ func newActionCache(c *client.Client) *actionCache {
 	return &actionCache{c: c, kept: map[string]actionRead{}}
 }
 
-func (ac *actionCache) get(ctx context.Context, id string) (*client.DataAction, error) {
+func (ac *actionCache) get(ctx context.Context, id string) (*dataaction.Action, error) {
 	for {
 		ac.mu.Lock()
 		r, ok := ac.kept[id]
@@ -45,7 +46,7 @@ func (ac *actionCache) get(ctx context.Context, id string) (*client.DataAction, 
 			return r.a, r.err
 		}
 		ch := ac.flight.DoChan(id, func() (any, error) {
-			a, err := ac.c.DataAction(ctx, id)
+			a, err := dataaction.Get(ctx, ac.c, id)
 			if err == nil || lasting(err) {
 				ac.mu.Lock()
 				ac.kept[id] = actionRead{a, err}
@@ -104,7 +105,7 @@ func newActionRaiser(c *client.Client, o *RaiseOptions) *actionRaiser {
 // plans it) and returns what came of it: an action somebody else raised to
 // Min or more meanwhile is left as it is, and not this run's raise. read
 // is the action as the run read it.
-func (r *actionRaiser) raise(ctx context.Context, actionID string, read *client.DataAction) raisedAction {
+func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataaction.Action) raisedAction {
 	r.mu.Lock()
 	got, ok := r.done[actionID]
 	r.mu.Unlock()
@@ -128,9 +129,9 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *client.
 
 // raiseOnce raises the action, reports it to OnAction, and returns what
 // came of it.
-func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *client.DataAction) raisedAction {
+func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dataaction.Action) raisedAction {
 	dry := r.o.Update.DryRun
-	var ch *client.ActionChange
+	var ch *dataaction.Change
 	var err error
 	if read != nil {
 		err = read.TimeoutChangeable()
@@ -138,12 +139,12 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *cli
 	if err != nil {
 		// The run has read it already: refused without asking again.
 		err = &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Err: err}
-		ch = &client.ActionChange{ActionID: actionID, Name: read.Name, DryRun: dry}
+		ch = &dataaction.Change{ActionID: actionID, Name: read.Name, DryRun: dry}
 	} else {
-		ch, err = r.c.SetActionTimeout(ctx, actionID, r.o.Min, &client.ActionOptions{DryRun: dry, AtLeast: true})
+		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, &dataaction.SetOptions{DryRun: dry, AtLeast: true})
 	}
 	if ch == nil { // refused before any request
-		ch = &client.ActionChange{ActionID: actionID, DryRun: dry}
+		ch = &dataaction.Change{ActionID: actionID, DryRun: dry}
 	}
 	var res raisedAction
 	if err == nil {

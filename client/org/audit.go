@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -130,7 +131,7 @@ func auditFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOpt
 
 func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below time.Duration) NodeAudit {
 	na := NodeAudit{Node: n}
-	var act *client.DataAction
+	var act *dataaction.Action
 	var aerr error
 	if n.ActionID != "" {
 		act, aerr = actions.get(ctx, n.ActionID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 )
 
@@ -24,7 +25,7 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 	run := func(actions bool) cost {
 		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
 		var k cost
-		for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Actions: actions, OnAction: func(ch *client.ActionChange, err error) {
+		for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Actions: actions, OnAction: func(ch *dataaction.Change, err error) {
 			if err == nil {
 				k.raised++
 			} else {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -130,9 +131,9 @@ func actionTable(t *testing.T, static bool) (*clienttest.Server, *client.Client,
 func TestRaiseActions(t *testing.T) {
 	srv, c, id := actionTable(t, false)
 	before, _, _ := srv.ActionConfig("a3")
-	var raised []*client.ActionChange
+	var raised []*dataaction.Change
 	var res org.Result
-	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); raised = append(raised, ch) }, Update: client.UpdateOptions{Publish: true}}) {
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *dataaction.Change, err error) { assert.NoError(t, err); raised = append(raised, ch) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
@@ -183,25 +184,25 @@ func TestRaiseActions(t *testing.T) {
 func TestRaiseActionsRefusedAndDryRun(t *testing.T) {
 	srv, c, id := actionTable(t, true)
 	var errs []error
-	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) { errs = append(errs, err) }, Update: client.UpdateOptions{DryRun: true}}) {
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *dataaction.Change, err error) { errs = append(errs, err) }, Update: client.UpdateOptions{DryRun: true}}) {
 		require.NoError(t, err)
 		capped := 0
 		for _, e := range r.Effects {
 			if e.CappedBy == "static_-_a3" {
 				capped++
-				assert.ErrorIs(t, e.ActionErr, client.ErrStaticAction)
+				assert.ErrorIs(t, e.ActionErr, dataaction.ErrStatic)
 			}
 		}
 		assert.Equal(t, 4, capped, "every node of the static action stays capped, with the reason")
 	}
 	require.Len(t, errs, 1)
-	assert.ErrorIs(t, errs[0], client.ErrStaticAction)
+	assert.ErrorIs(t, errs[0], dataaction.ErrStatic)
 	assert.Zero(t, srv.Counters().Writes, "a dry run writes nothing, actions included")
 
 	// A dry run plans the action's raise and writes nothing.
 	srv2, c2, id2 := actionTable(t, false)
-	var planned []*client.ActionChange
-	for _, err := range mustRaise(t, context.Background(), c2, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id2}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); planned = append(planned, ch) }, Update: client.UpdateOptions{DryRun: true}}) {
+	var planned []*dataaction.Change
+	for _, err := range mustRaise(t, context.Background(), c2, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id2}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *dataaction.Change, err error) { assert.NoError(t, err); planned = append(planned, ch) }, Update: client.UpdateOptions{DryRun: true}}) {
 		require.NoError(t, err)
 	}
 	require.Len(t, planned, 1)
@@ -223,9 +224,9 @@ func TestRaiseActionsNeverLowers(t *testing.T) {
 			require.NoError(t, o.EditAction("a3", theirs))
 		})
 	})
-	var changes []*client.ActionChange
+	var changes []*dataaction.Change
 	var res org.Result
-	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) { assert.NoError(t, err); changes = append(changes, ch) }, Update: client.UpdateOptions{Publish: true}}) {
+	for r, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *dataaction.Change, err error) { assert.NoError(t, err); changes = append(changes, ch) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
@@ -249,12 +250,12 @@ func TestRaiseActionsNeverLowers(t *testing.T) {
 
 func TestSetActionTimeoutAtLeast(t *testing.T) {
 	srv, c, _ := actionTable(t, false)
-	ch, err := c.SetActionTimeout(context.Background(), "a8", 5*time.Second, &client.ActionOptions{AtLeast: true})
+	ch, err := dataaction.SetTimeout(context.Background(), c, "a8", 5*time.Second, &dataaction.SetOptions{AtLeast: true})
 	require.NoError(t, err)
 	assert.False(t, ch.Changed, "8 s is at least 5 s")
 	assert.Equal(t, 8*time.Second, ch.From)
 	assert.Zero(t, srv.Counters().ActionPatches)
-	ch, err = c.SetActionTimeout(context.Background(), "a8", 5*time.Second, nil)
+	ch, err = dataaction.SetTimeout(context.Background(), c, "a8", 5*time.Second, nil)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed, "without AtLeast, the timeout is set as asked")
 	assert.Equal(t, 1, srv.Counters().ActionPatches)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 )
 
 // Selection chooses the flows of an audit or a raise, and how they are
@@ -76,11 +77,11 @@ type RaiseOptions struct {
 	Actions bool
 	// OnAction, when set, is called once for each action that Actions
 	// raised, would raise in a dry run, or could not raise (with the
-	// error: client.ErrStaticAction, ErrFunctionAction,
+	// error: dataaction.ErrStatic, ErrFunctionAction,
 	// ErrCustomAuthAction, ErrForbidden, ...); the ActionChange always
 	// names the action. Calls are never concurrent, though flows are
 	// worked on in parallel.
-	OnAction func(*client.ActionChange, error)
+	OnAction func(*dataaction.Change, error)
 	// Update says how each flow is written: Publish, AllowDraft,
 	// ForceUnlock, ReleaseStaleLocks, DryRun (the whole raise then runs on
 	// a ReadOnly view of the client), Backup, DiffLabel ("raised" when

@@ -16,6 +16,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/cache"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -96,7 +97,7 @@ func actionTimeouts(t testing.TB, c *client.Client, configs map[string][]byte) m
 			if _, seen := out[n.ActionID]; n.ActionID == "" || seen {
 				continue
 			}
-			a, err := c.DataAction(context.Background(), n.ActionID)
+			a, err := dataaction.Get(context.Background(), c, n.ActionID)
 			require.NoError(t, err)
 			out[n.ActionID] = time.Duration(a.Config.TimeoutSeconds) * time.Second
 			if a.Function != nil { // a function action waits its function's timeout
@@ -246,7 +247,7 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 	_, err = org.Raise(context.Background(), c, nil)
 	assert.ErrorIs(t, err, client.ErrInvalidArgument)
 	_, err = org.Raise(context.Background(), c, &org.RaiseOptions{Min: 90 * time.Second})
-	assert.ErrorIs(t, err, client.ErrTargetTooLong)
+	assert.ErrorIs(t, err, dataaction.ErrTargetTooLong)
 	assert.ErrorContains(t, err, "a minimum of 1m30s is above 1m0s")
 }
 
@@ -343,7 +344,7 @@ func TestRaiseActionsDemo(t *testing.T) {
 	before, _ := below()
 	skipped, raisedActions := map[string]bool{}, 0
 	var refused []error
-	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) {
+	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Min: 5 * time.Second, Actions: true, OnAction: func(_ *dataaction.Change, err error) {
 		if err != nil {
 			refused = append(refused, err)
 			return
@@ -363,8 +364,8 @@ func TestRaiseActionsDemo(t *testing.T) {
 	assert.Equal(t, raisedActions, srv.Counters().ActionPatches)
 	assert.Equal(t, 3, raisedActions)
 	require.Len(t, refused, 2, "the built-in and the function action")
-	assert.ErrorIs(t, errors.Join(refused...), client.ErrStaticAction)
-	assert.ErrorIs(t, errors.Join(refused...), client.ErrFunctionAction)
+	assert.ErrorIs(t, errors.Join(refused...), dataaction.ErrStatic)
+	assert.ErrorIs(t, errors.Join(refused...), dataaction.ErrFunction)
 	left := map[org.Reason]int{}
 	for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Min: 5 * time.Second}) {
 		require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -80,7 +81,7 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 		return nil, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", client.ErrInvalidArgument)
 	case opts.Min > flow.MaxDataActionTimeout:
 		return nil, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
-			client.ErrTargetTooLong, opts.Min, flow.MaxDataActionTimeout)
+			dataaction.ErrTargetTooLong, opts.Min, flow.MaxDataActionTimeout)
 	}
 	o := *opts
 	if o.Update.DryRun {
@@ -142,7 +143,7 @@ func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
 
 // action is one action a plan relies on, as read and, with Actions, raised.
 type action struct {
-	a     *client.DataAction
+	a     *dataaction.Action
 	err   error
 	to    time.Duration // its own timeout; 0 with known false
 	known bool
@@ -303,7 +304,7 @@ func applyRaise(e *Effect, r raisedAction, min time.Duration) time.Duration {
 
 // raiseReason is why the node of e still waits less than min after a
 // raise; act and aerr are its action as read.
-func raiseReason(e *Effect, act *client.DataAction, aerr error, min time.Duration) Reason {
+func raiseReason(e *Effect, act *dataaction.Action, aerr error, min time.Duration) Reason {
 	n := e.Node
 	switch r := ownReason(n); {
 	case r != "":

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -34,7 +35,7 @@ func TestRaiseEditsArePure(t *testing.T) {
 	}
 	raisedActions := 0
 	seq, err := raise(context.Background(), c, &RaiseOptions{Selection: Selection{Concurrency: 1}, Min: 5 * time.Second, Actions: true,
-		OnAction: func(ch *client.ActionChange, err error) {
+		OnAction: func(ch *dataaction.Change, err error) {
 			if err == nil && ch.Changed {
 				raisedActions++
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -61,7 +62,7 @@ func Reasons() []Reason {
 // lock, which is no reason), or has a draft pending. "" when neither.
 func FlowReason(f *client.Flow, held bool) Reason {
 	switch {
-	case f.Locked() && !held:
+	case f.LockHolder() != "" && !held:
 		return ReasonLocked
 	case f.HasDraft():
 		return ReasonDraftPending
@@ -71,7 +72,7 @@ func FlowReason(f *client.Flow, held bool) Reason {
 
 // nodeReason is why n waits effective (known or not) rather than target:
 // "" when it waits enough. a and aerr are its action as read.
-func nodeReason(n flow.Node, a *client.DataAction, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
+func nodeReason(n flow.Node, a *dataaction.Action, aerr error, effective time.Duration, known bool, target time.Duration) Reason {
 	if r := ownReason(n); r != "" {
 		return r
 	}
@@ -97,7 +98,7 @@ func ownReason(n flow.Node) Reason {
 // shortReason is why a node that waits too little does: its action, when
 // capped (the action keeps it short, or it uses the suggested timeout of an
 // action that cannot be read), else its own timeout.
-func shortReason(n flow.Node, capped bool, a *client.DataAction, aerr error) Reason {
+func shortReason(n flow.Node, capped bool, a *dataaction.Action, aerr error) Reason {
 	if !capped {
 		return ReasonNode
 	}
@@ -109,7 +110,7 @@ func shortReason(n flow.Node, capped bool, a *client.DataAction, aerr error) Rea
 
 // actionTimeoutOf is an action's own timeout, and whether it is known: a
 // function action's is its function's timeoutSeconds.
-func actionTimeoutOf(a *client.DataAction, err error) (time.Duration, bool) {
+func actionTimeoutOf(a *dataaction.Action, err error) (time.Duration, bool) {
 	switch {
 	case err != nil || a == nil:
 		return 0, false
@@ -124,16 +125,16 @@ func actionTimeoutOf(a *client.DataAction, err error) (time.Duration, bool) {
 // actionReason is why an action that keeps a node short cannot simply be
 // raised, from what was read of it (or the error raising it): "" when
 // raising its timeoutSeconds would help.
-func actionReason(id string, a *client.DataAction, err error) Reason {
+func actionReason(id string, a *dataaction.Action, err error) Reason {
 	if err == nil && a != nil {
 		err = a.TimeoutChangeable() // what was read says why it cannot be raised, if it cannot
 	}
 	switch {
-	case strings.HasPrefix(id, "static"), errors.Is(err, client.ErrStaticAction):
+	case strings.HasPrefix(id, "static"), errors.Is(err, dataaction.ErrStatic):
 		return ReasonStaticAction
-	case errors.Is(err, client.ErrFunctionAction):
+	case errors.Is(err, dataaction.ErrFunction):
 		return ReasonFunctionAction
-	case errors.Is(err, client.ErrCustomAuthAction):
+	case errors.Is(err, dataaction.ErrCustomAuth):
 		return ReasonCustomAuthAction
 	case errors.Is(err, client.ErrForbidden):
 		return ReasonPermissionMissing

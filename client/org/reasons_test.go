@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 )
 
@@ -109,7 +110,7 @@ func TestReasons(t *testing.T) {
 	// With Actions, a3 is raised; the rest cannot be, each with its reason.
 	srv.FailNext("GET", "/api/v2/integrations/actions/secret", 1, 403)
 	var refused []error
-	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *client.ActionChange, err error) { refused = append(refused, err) }, Update: client.UpdateOptions{Publish: true}}) {
+	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *dataaction.Change, err error) { refused = append(refused, err) }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
@@ -122,7 +123,7 @@ func TestReasons(t *testing.T) {
 	assert.Equal(t, want, got, "raise with actions")
 	require.Len(t, refused, 3, "a3 raised; the static and function actions refused; the rest not tried")
 	assert.NoError(t, refused[0])
-	assert.ErrorIs(t, refused[1], client.ErrStaticAction)
-	assert.ErrorIs(t, refused[2], client.ErrFunctionAction)
+	assert.ErrorIs(t, refused[1], dataaction.ErrStatic)
+	assert.ErrorIs(t, refused[2], dataaction.ErrFunction)
 	assert.Equal(t, 1, srv.Counters().ActionPatches, "only a3 was changed")
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/internal/fakeclock"
 	"github.com/gcflow/timeouts/retry"
@@ -353,7 +354,7 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	raised := map[string]int{}
 	var refused []error
 	failed := 0
-	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *client.ActionChange, err error) {
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 4}, Min: 5 * time.Second, Actions: true, OnAction: func(ch *dataaction.Change, err error) {
 		if err != nil {
 			refused = append(refused, err)
 			return
@@ -369,8 +370,8 @@ func TestSoakRaiseActionsUnderFaults(t *testing.T) {
 	assert.Zero(t, failed, "nothing is locked: every flow gets through the faults")
 	assert.Len(t, raised, 3)
 	require.Len(t, refused, 2, "the built-in and the function action, once each")
-	assert.ErrorIs(t, errors.Join(refused...), client.ErrStaticAction)
-	assert.ErrorIs(t, errors.Join(refused...), client.ErrFunctionAction)
+	assert.ErrorIs(t, errors.Join(refused...), dataaction.ErrStatic)
+	assert.ErrorIs(t, errors.Join(refused...), dataaction.ErrFunction)
 	for id, before := range short {
 		assert.Equal(t, 1, raised[id], "%s raised once", id)
 		after, _, _ := srv.ActionConfig(id)

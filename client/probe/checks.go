@@ -17,6 +17,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/diff"
 )
@@ -209,7 +210,11 @@ func (p *prober) publishCustom(ctx context.Context, id string, plain *flow.Docum
 	} else {
 		p.settle(behaviourPublish, Differs, strconv.Itoa(a.Status))
 	}
-	got, err := p.c.ConfigurationBytes(ctx, id, versionID(f.PublishedVersion))
+	var got []byte
+	req, err := p.c.NewRequest(http.MethodGet, "/api/v2/flows/"+url.PathEscape(id)+"/versions/"+url.PathEscape(versionID(f.PublishedVersion))+"/configuration", nil, nil)
+	if err == nil {
+		err = p.c.Do(ctx, req, &got) // the exact bytes, unparsed
+	}
 	p.answer(behaviourCustomTimeout, http.MethodGet, "/configuration", err)
 	if err != nil {
 		p.cannot(behaviourCustomTimeout, "reading the published version back failed: "+err.Error())
@@ -284,7 +289,7 @@ func (p *prober) revert(ctx context.Context, id string, plain *flow.Document) er
 		return err
 	}
 	switch {
-	case f.Locked():
+	case f.LockHolder() != "":
 		p.settle(behaviourRevert, Differs, "the lock stayed ("+f.LockHolder()+")")
 		_, _ = p.c.Unlock(ctx, id) // leave the scratch flow as the other checks expect it
 	case f.SavedVersion != nil:
@@ -317,7 +322,7 @@ func (p *prober) settleErrorCodes() {
 		s := fmt.Sprintf("%d %s", e.Status, e.Code)
 		if !slices.Contains(seen, s) {
 			seen = append(seen, s)
-			if !client.KnownErrorCode(e.Status, e.Code) {
+			if !knownErrorCode(e.Status, e.Code) {
 				unknown = append(unknown, s)
 			}
 		}
@@ -364,7 +369,7 @@ func (p *prober) wrongSecret(ctx context.Context) {
 // actionChecks reads the action with its config and, with WriteAction,
 // PATCHes it with what it holds.
 func (p *prober) actionChecks(ctx context.Context) {
-	raw, err := p.c.DataActionBytes(ctx, p.rep.ActionID)
+	raw, err := dataaction.GetBytes(ctx, p.c, p.rep.ActionID)
 	p.answer(behaviourActionRead, http.MethodGet, actionPath(p.rep.ActionID), err)
 	if err != nil {
 		p.cannot(behaviourActionRead, "reading the action failed: "+err.Error())
@@ -407,13 +412,13 @@ func (p *prober) patchSame(ctx context.Context, a gjson.Result) {
 		return
 	}
 	path := actionPath(p.rep.ActionID)
-	err := p.c.PatchAction(ctx, p.rep.ActionID, []byte(a.Raw), []byte(a.Get("config").Raw))
+	err := dataaction.Patch(ctx, p.c, p.rep.ActionID, []byte(a.Raw), []byte(a.Get("config").Raw))
 	p.answer(behaviourActionPatch, http.MethodPatch, path, err)
 	if err != nil {
 		p.cannot(behaviourActionPatch, "the PATCH failed: "+err.Error())
 		return
 	}
-	after, err := p.c.DataAction(ctx, p.rep.ActionID)
+	after, err := dataaction.Get(ctx, p.c, p.rep.ActionID)
 	if err != nil {
 		p.cannot(behaviourActionPatch, "reading the action back failed: "+err.Error())
 		return

@@ -56,7 +56,7 @@ func TestProbeErrorCodes(t *testing.T) {
 		{409, "flow.locked", false},
 		{400, "", false},
 	} {
-		assert.Equal(t, c.want, client.KnownErrorCode(c.status, c.code), "%d %s", c.status, c.code)
+		assert.Equal(t, c.want, knownErrorCode(c.status, c.code), "%d %s", c.status, c.code)
 	}
 	p := probeRows(t, false)
 	p.settleErrorCodes()

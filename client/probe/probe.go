@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 )
 
 // Verdict is how a probed behaviour compares with the model.
@@ -119,10 +120,7 @@ func (r *Report) Count(v Verdict) int {
 //
 // Requests: about 30, at the client's pace.
 func Run(ctx context.Context, c *client.Client, opts *Options) (*Report, error) {
-	p := newProber(c, opts)
-	if c.IsReadOnly() {
-		return p.rep, fmt.Errorf("%w: the probe creates and deletes a scratch flow", client.ErrReadOnly)
-	}
+	p := newProber(c, opts) // a ReadOnly client refuses the scratch flow's creation, before anything is written
 	if err := p.pickAction(ctx); err != nil {
 		return p.rep, err
 	}
@@ -226,13 +224,13 @@ func (p *prober) answer(behaviour, method, pathPart string, err error) Answer {
 // pickAction finds the data action the scratch flow references.
 func (p *prober) pickAction(ctx context.Context) error {
 	if id := strings.TrimSpace(p.o.ActionID); id != "" {
-		if _, err := p.c.DataAction(ctx, id); err != nil {
+		if _, err := dataaction.Get(ctx, p.c, id); err != nil {
 			return fmt.Errorf("data action %s: %w", id, err)
 		}
 		p.rep.ActionID = id
 		return nil
 	}
-	for a, err := range p.c.DataActions(ctx, nil) { // 25 a page, the documented default: the largest is unconfirmed
+	for a, err := range dataaction.List(ctx, p.c, nil) { // 25 a page, the documented default: the largest is unconfirmed
 		if err != nil {
 			return fmt.Errorf("listing the data actions: %w", err)
 		}
@@ -272,9 +270,9 @@ func (p *prober) deleteScratch(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
 	defer cancel()
 	id := p.rep.ScratchFlowID
-	if f, err := p.c.Flow(ctx, id); err == nil && p.c.LockedBySameClient(f) {
+	if f, err := p.c.Flow(ctx, id); err == nil && f.LockedClient != nil && f.LockedClient.ID == p.c.Config().ClientID {
 		_, _ = p.c.Revert(ctx, id)
-		if f, err = p.c.Flow(ctx, id); err == nil && f.Locked() {
+		if f, err = p.c.Flow(ctx, id); err == nil && f.LockHolder() != "" {
 			_, _ = p.c.Unlock(ctx, id)
 		}
 	}

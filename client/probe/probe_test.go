@@ -52,7 +52,7 @@ func probeDemo(t *testing.T, opts *probe.Options, dev ...clienttest.Deviation) (
 	for f, err := range c.Flows(context.Background(), nil) {
 		require.NoError(t, err)
 		assert.NotEqual(t, rep.ScratchFlowID, f.ID, "the scratch flow is not listed")
-		assert.False(t, f.Locked() && f.ID != "demo-flow-05", "no lock left on %s", f.ID)
+		assert.False(t, f.LockHolder() != "" && f.ID != "demo-flow-05", "no lock left on %s", f.ID)
 	}
 	for _, id := range srv.FlowIDs() {
 		if id != rep.ScratchFlowID {

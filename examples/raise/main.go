@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
@@ -102,7 +103,7 @@ type actionLine struct {
 	Error      string    `json:"error,omitempty"`
 }
 
-func actionLineOf(ch *client.ActionChange, err error) actionLine {
+func actionLineOf(ch *dataaction.Change, err error) actionLine {
 	l := actionLine{Time: time.Now().UTC(), Result: "action-unchanged"}
 	if ch != nil {
 		l.ActionID, l.ActionName, l.FromS, l.ToS = ch.ActionID, ch.Name, int64(ch.From.Seconds()), int64(ch.To.Seconds())
@@ -182,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 	progress := cli.NewProgress(stderr)
 	o.raise.Progress = progress.Update
 	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[org.Reason]int{}}
-	sum.consumers = func(id string) ([]client.Consumer, string, bool, error) { return c.ActionConsumers(ctx, id) }
+	sum.consumers = func(id string) ([]dataaction.Consumer, string, bool, error) { return dataaction.Consumers(ctx, c, id) }
 	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
 	writeLog := func(v any) {
 		if logW == nil {
@@ -193,7 +194,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 			fmt.Fprintln(stderr, "raise: writing the log:", err)
 		}
 	}
-	o.raise.OnAction = func(ch *client.ActionChange, err error) {
+	o.raise.OnAction = func(ch *dataaction.Change, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		progress.Done()
@@ -332,7 +333,7 @@ type summary struct {
 	// users are the flows of this run that rely on each action raised.
 	users map[string][]flowRef
 	// consumers asks dependency tracking which flows use an action.
-	consumers func(actionID string) ([]client.Consumer, string, bool, error)
+	consumers func(actionID string) ([]dataaction.Consumer, string, bool, error)
 	skipped   []string
 	// byReason counts the nodes that still wait less than min (or cannot
 	// be known not to), by reason; skippedFlows the flows skipped whole.
@@ -513,7 +514,7 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 }
 
 // action reports one action raised, planned or refused.
-func (s *summary) action(stdout, stderr io.Writer, ch *client.ActionChange, err error) {
+func (s *summary) action(stdout, stderr io.Writer, ch *dataaction.Change, err error) {
 	if err != nil {
 		s.actionsRefused++
 		fmt.Fprintf(stderr, "raise: action not raised: %s\n", connect.Explain(err, permissions+" and integrations:action:edit"))

@@ -148,7 +148,7 @@ func TestRaiseActionsCommand(t *testing.T) {
 		"only the nodes of the built-in and the function action stay capped")
 	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2, function-action: 2\n",
 		"what is left, by reason: the two skipped flows, the expressions and the actions no raise can change")
-	assert.Contains(t, errOut, "raise: action not raised: timeout of action static_-_0a1b2c3d-0013-4000-8000-000000000013: client: built-in (static) action: it cannot be changed through the API\n")
+	assert.Contains(t, errOut, "raise: action not raised: timeout of action static_-_0a1b2c3d-0013-4000-8000-000000000013: dataaction: built-in (static) action: it cannot be changed through the API\n")
 	assert.Contains(t, errOut, "function data action: it waits as long as its function.timeoutSeconds (3 s now, 1 to 15 s): change the function instead\n")
 	assert.Equal(t, 3, srv.Counters().ActionPatches)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +94,10 @@ func TestRestoreUnknownShape(t *testing.T) {
 	require.NoError(t, err)
 
 	// Back it up as the platform serves it, without parsing it.
-	got, err := c.ConfigurationBytes(context.Background(), id, "1.0")
+	req, err := c.NewRequest(http.MethodGet, "/api/v2/flows/"+id+"/versions/1.0/configuration", nil, nil)
+	require.NoError(t, err)
+	var got []byte
+	err = c.Do(context.Background(), req, &got)
 	require.NoError(t, err)
 	require.Equal(t, original, got)
 	dir := t.TempDir()

@@ -28,7 +28,7 @@ import (
 type ConnectFunc func(demo bool) (*client.Client, func(), error)
 
 // EnvRequestsPerMinute paces the commands' requests (default
-// client.DefaultRequestsPerMinute; negative: no pacing, for a local fake
+// 300, the platform's budget per token; negative: no pacing, for a local fake
 // organisation).
 const EnvRequestsPerMinute = "GENESYS_CLOUD_REQUESTS_PER_MINUTE"
 

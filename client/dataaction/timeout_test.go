@@ -1,4 +1,4 @@
-package client_test
+package dataaction_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 )
 
 func actionOrg(t *testing.T) (*clienttest.Server, *client.Client) {
@@ -24,9 +25,9 @@ func actionOrg(t *testing.T) (*clienttest.Server, *client.Client) {
 func TestSetActionTimeout(t *testing.T) {
 	srv, c := actionOrg(t)
 	before, _, _ := srv.ActionConfig("custom_-_crm")
-	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 5500*time.Millisecond, nil)
+	ch, err := dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 5500*time.Millisecond, nil)
 	require.NoError(t, err)
-	assert.Equal(t, &client.ActionChange{ActionID: "custom_-_crm", Name: "CRM lookup", From: 3 * time.Second, To: 6 * time.Second,
+	assert.Equal(t, &dataaction.Change{ActionID: "custom_-_crm", Name: "CRM lookup", From: 3 * time.Second, To: 6 * time.Second,
 		Version: 1, NewVersion: 2, Changed: true}, ch, "5.5 s rounds up to 6 s")
 	after, version, _ := srv.ActionConfig("custom_-_crm")
 	assert.Equal(t, 2, version)
@@ -35,7 +36,7 @@ func TestSetActionTimeout(t *testing.T) {
 	assert.Equal(t, 1, srv.Counters().ActionPatches)
 
 	// Already there: nothing written.
-	ch, err = c.SetActionTimeout(context.Background(), "custom_-_crm", 6*time.Second, nil)
+	ch, err = dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 6*time.Second, nil)
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, 1, srv.Counters().ActionPatches)
@@ -43,7 +44,7 @@ func TestSetActionTimeout(t *testing.T) {
 
 func TestSetActionTimeoutDryRun(t *testing.T) {
 	srv, c := actionOrg(t)
-	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 8*time.Second, &client.ActionOptions{DryRun: true})
+	ch, err := dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 8*time.Second, &dataaction.SetOptions{DryRun: true})
 	require.NoError(t, err)
 	assert.True(t, ch.DryRun)
 	assert.False(t, ch.Changed)
@@ -66,7 +67,7 @@ func TestSetActionTimeoutStaleVersion(t *testing.T) {
 				srv.FailNext("PATCH", path, 1, 409)
 			}
 			srv.Before("PATCH", path, func(o *clienttest.Org) { require.NoError(t, o.EditAction("custom_-_crm", []byte(theirs))) })
-			ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 10*time.Second, nil)
+			ch, err := dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 10*time.Second, nil)
 			require.NoError(t, err)
 			assert.True(t, ch.Changed)
 			got, version, _ := srv.ActionConfig("custom_-_crm")
@@ -89,7 +90,7 @@ func mustConfig(t *testing.T, srv *clienttest.Server) []byte {
 func TestSetActionTimeoutLostAnswer(t *testing.T) {
 	srv, c := actionOrg(t)
 	srv.LoseNextAnswer("PATCH", "/api/v2/integrations/actions/custom_-_crm", 502)
-	ch, err := c.SetActionTimeout(context.Background(), "custom_-_crm", 7*time.Second, nil)
+	ch, err := dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 7*time.Second, nil)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.Equal(t, 2, ch.NewVersion)
@@ -112,7 +113,7 @@ func TestSetActionTimeoutCancelledAfterPatch(t *testing.T) {
 			if lost {
 				srv.LoseNextAnswer("PATCH", path, 502)
 			}
-			ch, err := c.SetActionTimeout(ctx, "custom_-_crm", 9*time.Second, nil)
+			ch, err := dataaction.SetTimeout(ctx, c, "custom_-_crm", 9*time.Second, nil)
 			require.NoError(t, err)
 			assert.True(t, ch.Changed)
 			assert.Equal(t, 2, ch.NewVersion)
@@ -129,7 +130,7 @@ func TestSetActionTimeoutCancelledBefore(t *testing.T) {
 	srv, c := actionOrg(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	ch, err := c.SetActionTimeout(ctx, "custom_-_crm", 9*time.Second, nil)
+	ch, err := dataaction.SetTimeout(ctx, c, "custom_-_crm", 9*time.Second, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, "timeout of action custom_-_crm stopped: context canceled", err.Error())
 	assert.False(t, ch.Changed)
@@ -148,15 +149,15 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 		is   error
 		says string
 	}{
-		{"static_-_lookup", 5 * time.Second, client.ErrStaticAction, "timeout of action static_-_lookup: client: built-in (static) action: it cannot be changed through the API"},
-		{"custom_-_fn", 5 * time.Second, client.ErrFunctionAction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
-		{"custom_-_auth", 5 * time.Second, client.ErrCustomAuthAction, "has no timeout of its own"},
-		{"custom_-_crm", 61 * time.Second, client.ErrTargetTooLong, "above 1m0s"},
+		{"static_-_lookup", 5 * time.Second, dataaction.ErrStatic, "timeout of action static_-_lookup: dataaction: built-in (static) action: it cannot be changed through the API"},
+		{"custom_-_fn", 5 * time.Second, dataaction.ErrFunction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
+		{"custom_-_auth", 5 * time.Second, dataaction.ErrCustomAuth, "has no timeout of its own"},
+		{"custom_-_crm", 61 * time.Second, dataaction.ErrTargetTooLong, "above 1m0s"},
 		{"custom_-_crm", 0, client.ErrInvalidArgument, "not positive"},
 		{"", 5 * time.Second, client.ErrInvalidArgument, "needs an action id"},
 		{"custom_-_gone", 5 * time.Second, client.ErrNotFound, "Action 'custom_-_gone' not found."},
 	} {
-		_, err := c.SetActionTimeout(ctx, tc.id, tc.d, nil)
+		_, err := dataaction.SetTimeout(ctx, c, tc.id, tc.d, nil)
 		require.ErrorIs(t, err, tc.is, tc.id)
 		assert.ErrorContains(t, err, tc.says)
 	}
@@ -172,7 +173,7 @@ func TestActionConsumers(t *testing.T) {
 	c := srv.Client(t)
 	ctx := context.Background()
 	const action = "custom_-_0a1b2c3d-0001-4000-8000-000000000001"
-	consumers, status, complete, err := c.ActionConsumers(ctx, action)
+	consumers, status, complete, err := dataaction.Consumers(ctx, c, action)
 	require.NoError(t, err)
 	assert.True(t, complete)
 	assert.Equal(t, "OPERATIONAL", status)
@@ -193,24 +194,24 @@ func TestActionConsumers(t *testing.T) {
 	assert.Greater(t, len(got), 10)
 
 	srv.SetDependencyBuild("BUILDINPROGRESS")
-	partial, status, complete, err := c.ActionConsumers(ctx, action)
+	partial, status, complete, err := dataaction.Consumers(ctx, c, action)
 	require.NoError(t, err)
 	assert.False(t, complete, "the list may be partial while the index builds")
 	assert.Equal(t, "BUILDINPROGRESS", status)
 	assert.Less(t, len(partial), len(consumers))
 
-	_, _, _, err = c.ActionConsumers(ctx, "")
+	_, _, _, err = dataaction.Consumers(ctx, c, "")
 	require.ErrorIs(t, err, client.ErrInvalidArgument)
 
 	// A fault is repeated; a missing permission is not, and says so.
 	srv.SetDependencyBuild("OPERATIONAL")
 	srv.FailNext("GET", "/api/v2/architect/dependencytracking/consumingresources", 1, 503)
-	again, _, complete, err := c.ActionConsumers(ctx, action)
+	again, _, complete, err := dataaction.Consumers(ctx, c, action)
 	require.NoError(t, err)
 	assert.True(t, complete)
 	assert.Len(t, again, len(consumers))
 	srv.FailNext("GET", "/api/v2/architect/dependencytracking/build", 1, 403)
-	_, _, complete, err = c.ActionConsumers(ctx, action)
+	_, _, complete, err = dataaction.Consumers(ctx, c, action)
 	require.ErrorIs(t, err, client.ErrForbidden)
 	assert.False(t, complete)
 }

@@ -1,10 +1,13 @@
-package client
+package dataaction
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gcflow/timeouts/client"
 )
 
 // Consumer is an Architect object that uses an action, as dependency
@@ -19,12 +22,7 @@ type Consumer struct {
 	StateUnknown bool `json:"stateUnknown,omitempty"`
 }
 
-// DependencyIndexOperational is the build status of a complete dependency
-// index; any other (BUILDINITIALIZING, BUILDINPROGRESS, BUILDINCOMPLETE,
-// NOTBUILT) means its answers may be partial.
-const DependencyIndexOperational = "OPERATIONAL"
-
-// ActionConsumers lists the objects that use an action, through dependency
+// Consumers lists the objects that use an action, through dependency
 // tracking: as a DATAACTION and as a SECUREACTION, every page. It reads the
 // index's build status first: status is what the platform said, and
 // complete is false when it is not OPERATIONAL, when the list may miss
@@ -32,20 +30,20 @@ const DependencyIndexOperational = "OPERATIONAL"
 //
 // GET /api/v2/architect/dependencytracking/build and
 // GET /api/v2/architect/dependencytracking/consumingresources
-func (c *Client) ActionConsumers(ctx context.Context, actionID string) (consumers []Consumer, status string, complete bool, err error) {
+func Consumers(ctx context.Context, c *client.Client, actionID string) (consumers []Consumer, status string, complete bool, err error) {
 	if strings.TrimSpace(actionID) == "" {
-		return nil, "", false, fmt.Errorf("%w: ActionConsumers needs an action id", ErrInvalidArgument)
+		return nil, "", false, fmt.Errorf("%w: Consumers needs an action id", client.ErrInvalidArgument)
 	}
 	var build struct {
 		Status string `json:"status"`
 	}
-	if err := c.getJSON(ctx, "/api/v2/architect/dependencytracking/build", nil, &build); err != nil {
+	if err := c.Do(ctx, &client.Request{Method: http.MethodGet, Path: "/api/v2/architect/dependencytracking/build"}, &build); err != nil {
 		return nil, "", false, fmt.Errorf("dependency index status: %w", err)
 	}
 	seen := map[string]bool{}
 	for _, objectType := range []string{"DATAACTION", "SECUREACTION"} {
 		q := url.Values{"id": {actionID}, "objectType": {objectType}}
-		for e, err := range pages[Consumer](ctx, c, "/api/v2/architect/dependencytracking/consumingresources", q, 100, nil) {
+		for e, err := range client.Pages[Consumer](ctx, c, "/api/v2/architect/dependencytracking/consumingresources", q, 100) {
 			if err != nil {
 				return nil, build.Status, false, fmt.Errorf("consumers of action %s: %w", actionID, err)
 			}
@@ -55,5 +53,5 @@ func (c *Client) ActionConsumers(ctx context.Context, actionID string) (consumer
 			}
 		}
 	}
-	return consumers, build.Status, build.Status == DependencyIndexOperational, nil
+	return consumers, build.Status, build.Status == dependencyIndexOperational, nil
 }

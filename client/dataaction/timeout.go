@@ -1,4 +1,4 @@
-package client
+package dataaction
 
 import (
 	"bytes"
@@ -13,13 +13,14 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/diff"
 	"github.com/gcflow/timeouts/retry"
 )
 
-// ActionOptions say how SetActionTimeout writes. A nil value writes.
-type ActionOptions struct {
+// SetOptions say how SetTimeout writes. A nil value writes.
+type SetOptions struct {
 	// DryRun reads the action and returns the change and its diff, on a
 	// ReadOnly view of the client: nothing is written.
 	DryRun bool
@@ -30,8 +31,8 @@ type ActionOptions struct {
 	AtLeast bool
 }
 
-// ActionChange reports one action's timeout change.
-type ActionChange struct {
+// Change reports one action's timeout change.
+type Change struct {
 	ActionID, Name string
 	// From and To are the action's timeoutSeconds before and after (From
 	// zero when the config had none).
@@ -47,7 +48,7 @@ type ActionChange struct {
 	Diff   string
 }
 
-// SetActionTimeout sets an integration action's own timeout,
+// SetTimeout sets an integration action's own timeout,
 // config.timeoutSeconds, to d rounded up to whole seconds (5.5 s becomes
 // 6 s), from 1 to 60. It reads the action with its config, changes only
 // timeoutSeconds in the config's raw bytes (sjson: every other byte of the
@@ -57,36 +58,36 @@ type ActionChange struct {
 // meanwhile) starts again from a fresh read, with backoff; a PATCH whose
 // answer was lost is confirmed by reading, never sent again.
 //
-// It refuses, before writing anything, a static action (ErrStaticAction),
-// a function action (ErrFunctionAction) and a custom authentication action
-// (ErrCustomAuthAction). An action that already waits d is left alone.
+// It refuses, before writing anything, a static action (ErrStatic),
+// a function action (ErrFunction) and a custom authentication action
+// (ErrCustomAuth). An action that already waits d is left alone.
 //
 // GET and PATCH /api/v2/integrations/actions/{actionId}
-func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.Duration, opts *ActionOptions) (*ActionChange, error) {
-	var o ActionOptions
+func SetTimeout(ctx context.Context, c *client.Client, actionID string, d time.Duration, opts *SetOptions) (*Change, error) {
+	var o SetOptions
 	if opts != nil {
 		o = *opts
 	}
 	secs := int((d + time.Second - 1) / time.Second)
 	switch {
 	case strings.TrimSpace(actionID) == "":
-		return nil, fmt.Errorf("%w: SetActionTimeout needs an action id", ErrInvalidArgument)
+		return nil, fmt.Errorf("%w: SetTimeout needs an action id", client.ErrInvalidArgument)
 	case d <= 0:
-		return nil, fmt.Errorf("%w: a timeout of %v is not positive", ErrInvalidArgument, d)
+		return nil, fmt.Errorf("%w: a timeout of %v is not positive", client.ErrInvalidArgument, d)
 	case secs > int(flow.MaxDataActionTimeout/time.Second):
 		return nil, fmt.Errorf("%w: %v is above %v, the longest a data action waits", ErrTargetTooLong, d, flow.MaxDataActionTimeout)
 	case strings.HasPrefix(actionID, "static"):
-		return nil, actionError(ctx, actionID, (&DataAction{ID: actionID}).TimeoutChangeable())
+		return nil, actionError(ctx, actionID, (&Action{ID: actionID}).TimeoutChangeable())
 	}
 	if o.DryRun {
 		c = c.ReadOnly()
 	}
-	ch := &ActionChange{ActionID: actionID, To: time.Duration(secs) * time.Second, DryRun: o.DryRun}
+	ch := &Change{ActionID: actionID, To: time.Duration(secs) * time.Second, DryRun: o.DryRun}
 	sent := false // a PATCH whose outcome is unknown was sent
-	err := c.again(ctx, func(ctx context.Context) error {
-		return c.setActionOnce(ctx, actionID, secs, &o, ch, &sent)
+	err := again(ctx, c, func(ctx context.Context) error {
+		return setOnce(ctx, c, actionID, secs, &o, ch, &sent)
 	})
-	if err != nil && sent && ctx.Err() != nil && c.confirmAction(ctx, actionID, secs, ch) {
+	if err != nil && sent && ctx.Err() != nil && confirm(ctx, c, actionID, secs, ch) {
 		return ch, nil // cancelled after a PATCH that, read once more, went through
 	}
 	if err != nil {
@@ -95,19 +96,55 @@ func (c *Client) SetActionTimeout(ctx context.Context, actionID string, d time.D
 	return ch, nil
 }
 
-// actionError names the action once in SetActionTimeout's error (an
-// *ObjectError), and says "stopped" on cancellation.
+// actionError names the action once in SetTimeout's error (a
+// *client.ObjectError), and says "stopped" on cancellation.
 func actionError(ctx context.Context, actionID string, err error) error {
-	return objectError(ctx, "timeout", "action", actionID, "", err)
+	stopped := ctx.Err() != nil && errors.Is(err, ctx.Err())
+	if stopped {
+		err = ctx.Err()
+	}
+	return &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Stopped: stopped, Err: err}
 }
 
-// confirmAction reads the action once, even though ctx was cancelled,
+// again repeats op, which starts over from a fresh read, under the
+// client's retry policy (without its Notify, which tells about requests).
+func again(ctx context.Context, c *client.Client, op func(context.Context) error) error {
+	p := c.Config().Retry
+	p.Notify = nil
+	return retry.Do(ctx, p, op)
+}
+
+// startOver marks a failure that a fresh read may cure.
+type startOver struct{ err error }
+
+func (e *startOver) Error() string { return e.err.Error() }
+func (e *startOver) Unwrap() error { return e.err }
+
+// readFailed classifies a failed read: the request layer has repeated what
+// was worth repeating, so only a conflict starts over.
+func readFailed(err error) error {
+	if errors.Is(err, client.ErrConflict) {
+		return &startOver{err}
+	}
+	return retry.Permanent(err)
+}
+
+// settleTimeout bounds the work that settles a PATCH after the caller's
+// context ended.
+const settleTimeout = 30 * time.Second
+
+// afterCancel is a context for that work.
+func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// confirm reads the action once, even though ctx was cancelled,
 // after a PATCH whose answer was lost: when its timeoutSeconds is secs the
 // PATCH went through, and ch says so.
-func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, ch *ActionChange) bool {
+func confirm(ctx context.Context, c *client.Client, actionID string, secs int, ch *Change) bool {
 	cctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.DataActionBytes(cctx, actionID)
+	raw, err := GetBytes(cctx, c, actionID)
 	if err != nil {
 		return false
 	}
@@ -119,14 +156,14 @@ func (c *Client) confirmAction(ctx context.Context, actionID string, secs int, c
 	return true
 }
 
-// TimeoutChangeable says why SetActionTimeout cannot change a's own
-// timeout, from what was read of it: ErrStaticAction (a built-in action),
-// ErrFunctionAction (it waits its function's timeout) or
-// ErrCustomAuthAction (it has none; how each of the last two is told is
+// TimeoutChangeable says why SetTimeout cannot change a's own
+// timeout, from what was read of it: ErrStatic (a built-in action),
+// ErrFunction (it waits its function's timeout) or
+// ErrCustomAuth (it has none; how each of the last two is told is
 // modelled). It returns nil when the timeout can be changed.
-func (a *DataAction) TimeoutChangeable() error {
+func (a *Action) TimeoutChangeable() error {
 	if strings.HasPrefix(a.ID, "static") {
-		return fmt.Errorf("%w: it cannot be changed through the API", ErrStaticAction)
+		return fmt.Errorf("%w: it cannot be changed through the API", ErrStatic)
 	}
 	fn := int64(0)
 	if a.Function != nil {
@@ -143,17 +180,17 @@ func refusal(function bool, functionTimeout int64, category string) error {
 	switch {
 	case function:
 		return fmt.Errorf("%w: it waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
-			ErrFunctionAction, functionTimeout)
+			ErrFunction, functionTimeout)
 	case category == customAuthCategory:
-		return fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuthAction)
+		return fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuth)
 	}
 	return nil
 }
 
-// setActionOnce is one pass of SetActionTimeout: read, check, edit, write,
-// verify. It returns *retryUpdateError for what a fresh read may cure.
-func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o *ActionOptions, ch *ActionChange, sent *bool) error {
-	raw, err := c.DataActionBytes(ctx, actionID)
+// setOnce is one pass of SetTimeout: read, check, edit, write, verify. It
+// returns *startOver for what a fresh read may cure.
+func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o *SetOptions, ch *Change, sent *bool) error {
+	raw, err := GetBytes(ctx, c, actionID)
 	if err != nil {
 		return readFailed(err)
 	}
@@ -167,7 +204,7 @@ func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o
 	}
 	switch {
 	case !config.IsObject():
-		return retry.Permanent(fmt.Errorf("%w: it has no config object", ErrInvalidResponse))
+		return retry.Permanent(fmt.Errorf("%w: it has no config object", client.ErrInvalidResponse))
 	case current.Type == gjson.Number && int(current.Int()) == secs:
 		if *sent { // a PATCH whose answer was lost went through
 			ch.Changed, ch.NewVersion = true, version
@@ -183,54 +220,54 @@ func (c *Client) setActionOnce(ctx context.Context, actionID string, secs int, o
 		ch.Version, ch.Diff = version, configDiff(actionID, []byte(config.Raw), edited)
 		return nil
 	}
-	return c.patchAction(ctx, actionID, a, secs, ch, sent)
+	return patchTimeout(ctx, c, actionID, a, secs, ch, sent)
 }
 
-// patchAction writes the action with its config's timeoutSeconds changed,
-// and reads it back.
-func (c *Client) patchAction(ctx context.Context, actionID string, a gjson.Result, secs int, ch *ActionChange, sent *bool) error {
+// patchTimeout writes the action with its config's timeoutSeconds
+// changed, and reads it back.
+func patchTimeout(ctx context.Context, c *client.Client, actionID string, a gjson.Result, secs int, ch *Change, sent *bool) error {
 	config := a.Get("config")
 	edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
 	if err != nil {
-		return retry.Permanent(fmt.Errorf("client: editing the config of action %s: %w", actionID, err))
+		return retry.Permanent(fmt.Errorf("dataaction: editing the config of action %s: %w", actionID, err))
 	}
 	ch.Version = int(a.Get("version").Int())
-	err = c.PatchAction(ctx, actionID, []byte(a.Raw), edited)
-	var ae *APIError
+	err = Patch(ctx, c, actionID, []byte(a.Raw), edited)
+	var ae *client.APIError
 	switch {
 	case err == nil:
 	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusRequestTimeout ||
 		(ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "does not match the current version"))):
-		return &retryUpdateError{err} // stale: read again and re-apply
+		return &startOver{err} // stale: read again and re-apply
 	case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
 		return retry.Permanent(err)
-	case errors.Is(err, ErrReadOnly), ctx.Err() != nil && errors.Is(err, ctx.Err()):
+	case errors.Is(err, client.ErrReadOnly), ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return retry.Permanent(err) // not sent
 	case ctx.Err() != nil:
 		*sent = true // sent, its outcome unknown, and no time left to read it here
 		return retry.Permanent(err)
 	default:
 		*sent = true // the outcome is unknown: the next read tells
-		return &retryUpdateError{err}
+		return &startOver{err}
 	}
-	return c.verifyAction(ctx, actionID, edited, secs, ch)
+	return verify(ctx, c, actionID, edited, secs, ch)
 }
 
-// verifyAction reads the action back: its config must be what was written.
+// verify reads the action back: its config must be what was written.
 // The PATCH was answered, so the read is seen through even when ctx is
 // cancelled meanwhile (bounded by settleTimeout): a raised action is
 // never reported as not raised.
-func (c *Client) verifyAction(ctx context.Context, actionID string, want []byte, secs int, ch *ActionChange) error {
+func verify(ctx context.Context, c *client.Client, actionID string, want []byte, secs int, ch *Change) error {
 	ctx, cancel := afterCancel(ctx)
 	defer cancel()
-	raw, err := c.DataActionBytes(ctx, actionID)
+	raw, err := GetBytes(ctx, c, actionID)
 	if err != nil {
-		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", ErrVerify, actionID, err))
+		return retry.Permanent(fmt.Errorf("%w: reading action %s back: %w", client.ErrVerify, actionID, err))
 	}
 	a := gjson.ParseBytes(raw)
 	got := a.Get("config")
 	if int(got.Get("timeoutSeconds").Int()) != secs || (!bytes.Equal([]byte(got.Raw), want) && !diff.SameJSON([]byte(got.Raw), want)) {
-		return retry.Permanent(fmt.Errorf("%w: action %s does not read back as written", ErrVerify, actionID))
+		return retry.Permanent(fmt.Errorf("%w: action %s does not read back as written", client.ErrVerify, actionID))
 	}
 	ch.Changed, ch.NewVersion = true, int(a.Get("version").Int())
 	return nil
