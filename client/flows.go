@@ -146,17 +146,9 @@ func (c *Client) LatestConfiguration(ctx context.Context, flowID string) (*flow.
 	return c.document(ctx, latestConfigurationPath(flowID))
 }
 
-// configurationBytes reads one version's configuration as the exact bytes
-// the platform serves, without parsing them: a flow of a shape package flow
-// does not read can still be backed up byte for byte.
-//
-// GET /api/v2/flows/{flowId}/versions/{versionId}/configuration
-func (c *Client) configurationBytes(ctx context.Context, flowID, versionID string) ([]byte, error) {
-	return c.do(ctx, &Request{Method: http.MethodGet, Path: configurationPath(flowID, versionID)})
-}
-
 // latestConfigurationBytes reads the newest saved configuration as its
-// exact bytes, without parsing them.
+// exact bytes, without parsing them: an update compares a saved draft with
+// what it saved.
 //
 // GET /api/v2/flows/{flowId}/latestconfiguration
 func (c *Client) latestConfigurationBytes(ctx context.Context, flowID string) ([]byte, error) {
