@@ -343,7 +343,7 @@ func (c *Client) readAndEdit(ctx context.Context, f *Flow, cache ConfigCache, ed
 	original := bytes.Clone(doc.Bytes())
 	changes, err := edit(doc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("edit: %w", err)
+		return nil, nil, fmt.Errorf("the edit failed: %w", err)
 	}
 	res.Changes = changes
 	if n := len(doc.Bytes()); n > MaxRequestBytes && !unchanged(changes, doc, original) {
@@ -435,7 +435,7 @@ func (c *Client) editAndCommit(ctx context.Context, f *Flow, edit EditFunc, o *U
 	if o.Backup != nil {
 		orig := &Original{FlowID: f.ID, FlowName: f.Name, FlowType: f.Type, VersionID: res.FromVersion, Config: original}
 		if err := o.Backup(ctx, orig); err != nil {
-			return fmt.Errorf("backup: %w", err)
+			return fmt.Errorf("writing the backup failed: %w", err)
 		}
 	}
 	st.changes = res.Changes
