@@ -3,6 +3,7 @@ package examples_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -121,11 +122,14 @@ var regexpScratch = regexp.MustCompile(`created the scratch flow (\S+) `)
 // flow, and the run says it stopped.
 func TestProbeSIGTERM(t *testing.T) {
 	processTest(t)
-	o := startOrg(t, 150*time.Millisecond)
+	requests := filepath.Join(t.TempDir(), "requests.log")
+	o := startOrg(t, 150*time.Millisecond, "-requests", requests)
 	before := o.state(t)
 	p := o.start(t, nil, "probe", "-sandbox")
 	p.waitStderr(t, "created the scratch flow")
-	time.Sleep(600 * time.Millisecond) // a few requests into the checks
+	// A few requests into the checks: once the organisation has answered
+	// the probe's first check-out (its request log says so).
+	waitFile(t, requests, "POST /api/v2/flows/actions/checkout 200")
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	r := p.wait(t)
 	assert.Equal(t, 1, r.code, r.stderr)

@@ -3,6 +3,7 @@ package examples_test
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +28,15 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	// The process tests mostly wait (on a fake organisation's latency, on a
+	// lock that backs off), not compute: run more of them at once than
+	// the machine has cores, unless -parallel says otherwise.
+	flag.Parse()
+	parallelGiven := false
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		_ = flag.Set("test.parallel", "8")
+	}
 	dir, err := os.MkdirTemp("", "gcflow-commands-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -230,6 +240,20 @@ func (o *org) waitFor(t *testing.T, what string, cond func(map[string]flowState)
 	}
 	t.Fatalf("gave up waiting for %s", what)
 	return nil
+}
+
+// waitFile waits until the file at path holds text: a line another
+// process writes (fakeorg's -requests log), not a guess at a duration.
+func waitFile(t *testing.T, path, text string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), text) {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("%s never said %q", path, text)
 }
 
 // versionsByUs counts the versions our OAuth client committed, per flow.
