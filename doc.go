@@ -7,27 +7,35 @@
 // waits, raises the timeouts that are too short, and proves that nothing else
 // in the flow changed.
 //
-// The packages:
+// The packages, each with one job:
 //
 //   - [github.com/gcflow/timeouts/flow]: a flow's configuration as raw JSON;
 //     finds Data Actions and edits their timeouts byte for byte.
 //   - [github.com/gcflow/timeouts/retry]: exponential backoff that honours
 //     Retry-After and knows what is worth repeating.
-//   - [github.com/gcflow/timeouts/client]: the Genesys Cloud client, with a
-//     safe read-modify-write of one flow (UpdateFlow) and organisation-wide
-//     AuditFlows and RaiseTimeouts. Both judge a node by what a caller
-//     really waits (its integration action's own timeout caps it), say why
-//     whatever is left is short (Reason), and RaiseOptions.Actions raises
-//     the actions themselves (SetActionTimeout, ActionConsumers). A
-//     ConfigCache (DirCache) keyed by version makes a repeat audit cost the
-//     listing and the actions only.
+//   - [github.com/gcflow/timeouts/client]: the Genesys Cloud client (OAuth,
+//     regions, paging, flows, versions, check-out, save, publish) and the
+//     safe read-modify-write of one flow, UpdateFlow.
+//   - [github.com/gcflow/timeouts/client/org]: an organisation at once:
+//     Audit and Raise judge a node by what a caller really waits (its
+//     integration action's own timeout caps it), say why whatever is left
+//     short is left (Reason), and RaiseOptions.Actions raises the actions
+//     themselves.
+//   - [github.com/gcflow/timeouts/client/dataaction]: integration actions:
+//     read, list, raise one's timeoutSeconds (SetTimeout), and the flows
+//     that use it (Consumers).
+//   - [github.com/gcflow/timeouts/client/cache]: configurations on disk by
+//     version (NewDirCache), so that a repeat audit reads the listing and the
+//     actions only.
+//   - [github.com/gcflow/timeouts/client/probe]: settles, on a sandbox
+//     organisation, the behaviours the module models but no public source
+//     confirms.
 //   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
 //     Cloud organisation served over HTTP, for tests and demos.
 //
-// The commands under examples/ (audit, raise, restore, fakeorg, probe) do
-// the whole job from a terminal; each takes -demo to run without
-// credentials. Probe (client.Probe) settles, on a sandbox organisation, the
-// behaviours the module models but no public source confirms.
+// The commands under examples/ (audit, raise, restore, probe, fakeorg,
+// fileaudit) do the whole job from a terminal; audit, raise, restore and probe
+// take -demo to run on an in-process demo organisation without credentials.
 //
 // A short tour:
 //
@@ -39,8 +47,12 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	opts := &client.RaiseOptions{Min: 5 * time.Second, UpdateOptions: client.UpdateOptions{Publish: true}}
-//	for res, err := range c.RaiseTimeouts(ctx, opts) {
+//	opts := &org.RaiseOptions{Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}
+//	results, err := org.Raise(ctx, c, opts)
+//	if err != nil {
+//		log.Fatal(err) // bad options, or the listing failed: nothing done
+//	}
+//	for res, err := range results {
 //		if err != nil {
 //			log.Printf("%s: %v", res.FlowID, err) // locked, draft pending, ...: the run goes on
 //			continue

@@ -50,7 +50,9 @@ const (
 )
 
 // Client talks to one Genesys Cloud organisation. It is safe for concurrent
-// use; create one per set of credentials and reuse it.
+// use; create one per set of credentials, with New, and reuse it. A Client
+// not made by New (the zero value) sends nothing: every call that would
+// send a request returns ErrInvalidArgument.
 type Client struct {
 	ep        endpoints
 	http      *http.Client
@@ -261,6 +263,9 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) error {
 	return nil
 }
 
+// errNotMade: a zero Client, not made by New.
+var errNotMade = fmt.Errorf("%w: a Client is made by client.New", ErrInvalidArgument)
+
 // idempotent reports whether repeating the request cannot do its action twice.
 func (r *Request) idempotent() bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }
 
@@ -268,6 +273,9 @@ func (r *Request) idempotent() bool { return r.Method == http.MethodGet || r.Met
 // is safe to retry and turns non-2xx answers into *APIError. It returns the
 // response body.
 func (c *Client) do(ctx context.Context, r *Request) ([]byte, error) {
+	if c.tokens == nil {
+		return nil, errNotMade
+	}
 	if c.readOnly && !r.idempotent() {
 		return nil, fmt.Errorf("%w: %s %s was not sent", ErrReadOnly, r.Method, r.Path)
 	}

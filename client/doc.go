@@ -1,7 +1,11 @@
 // Package client is a small Genesys Cloud Platform API client for what
 // finding and fixing Data Action timeouts needs: OAuth client credentials,
 // regions, flow listings, versions and configurations, check-out, save,
-// check-in and publish, and data actions.
+// check-in and publish, and the safe read-modify-write of one flow
+// (UpdateFlow). Its sub-packages build on it: org (Audit and Raise across an
+// organisation), dataaction (integration actions), cache (configurations on
+// disk by version), probe (the modelled behaviours, on a sandbox) and
+// clienttest (an in-memory organisation over HTTP).
 //
 //	cfg, err := client.ConfigFromEnv() // GENESYS_CLOUD_* variables
 //	if err != nil {
@@ -27,7 +31,9 @@
 //     and a 401 gets one fresh token and one repeat.
 //   - It retries what is safe to retry: GETs on transport errors, 429 and
 //     5xx; POSTs only on 429 and refused connections, because a publish
-//     repeated is a second version. Retry-After is waited out, never capped.
+//     repeated is a second version. Retry-After is waited out, up to
+//     retry.Policy.MaxRetryAfter; a longer wait asked for ends the request
+//     with an error that says so, never a shorter wait.
 //   - It sees every write it has sent through to its answer, even when ctx
 //     ends meanwhile, so that no outcome is left unknown.
 //   - It turns every non-2xx answer into an *APIError, which errors.Is maps
@@ -37,7 +43,7 @@
 // Bodies are read with a size cap. The client secret and the bearer token
 // never appear in an error or a log line.
 //
-// Writes are safe to run twice. UpdateFlow and RaiseTimeouts run a dry run
+// Writes are safe to run twice. UpdateFlow and org.Raise run a dry run
 // on ReadOnly, a view that refuses every request but GET before it is sent.
 // The platform knows a lock's holder only as a user or an OAuth client, so
 // every process with the same credentials is one holder: a lock of this
@@ -46,12 +52,12 @@
 // (*LockError), or released only with UpdateOptions.ReleaseStaleLocks.
 //
 // Repeat runs are cheap. A flow version's configuration never changes once
-// written, so AuditOptions.Cache and UpdateOptions.Cache (a ConfigCache,
-// such as DirCache) keep configurations by version: a repeat audit of an
+// written, so UpdateOptions.Cache and org.Selection.Cache (a ConfigCache,
+// such as cache.Dir) keep configurations by version: a repeat audit of an
 // unchanged organisation reads the listing and the actions only.
 //
 // The parts of the API that could not be confirmed from a first-party source
-// are in modelled.go, one constant each. Probe settles them on a sandbox
+// are in modelled.go, one constant each. Package probe settles them on a sandbox
 // organisation, with one scratch flow that it deletes, and names the place
 // to change for each that differs.
 //

@@ -93,10 +93,6 @@ func Pages[T any](ctx context.Context, c *Client, path string, query url.Values,
 		}
 		q.Set("pageSize", strconv.Itoa(pageSize))
 		for n := 1; ; n++ {
-			if n > c.maxPages {
-				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, c.maxPages))
-				return
-			}
 			q.Set("pageNumber", strconv.Itoa(n))
 			var p page[T]
 			if err := c.getJSON(ctx, path, q, &p); err != nil {
@@ -109,6 +105,10 @@ func Pages[T any](ctx context.Context, c *Client, path string, query url.Values,
 				}
 			}
 			if p.NextURI == "" || p.PageNumber >= p.PageCount || p.PageCount == 0 {
+				return
+			}
+			if n >= c.maxPages {
+				yield(zero, fmt.Errorf("%w: GET %s: paging did not end after %d pages", ErrInvalidResponse, path, c.maxPages))
 				return
 			}
 		}

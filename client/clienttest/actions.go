@@ -58,7 +58,7 @@ func (o *Org) AddCustomAuthAction(id, name string) {
 const CustomAuthCategory = "Custom Authentication"
 
 func (o *Org) addAction(a *dataAction) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.actions[a.id] = a
 }
@@ -66,7 +66,7 @@ func (o *Org) addAction(a *dataAction) {
 // ActionConfig returns an action's config bytes and version, for
 // inspection; ok is false when there is no such action.
 func (o *Org) ActionConfig(id string) (config []byte, version int, ok bool) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	a, ok := o.actions[id]
 	if !ok {
@@ -78,7 +78,7 @@ func (o *Org) ActionConfig(id string) (config []byte, version int, ok bool) {
 // EditAction makes another user change an action's config (its version
 // goes up by one), as a concurrent edit in the Genesys Cloud UI would.
 func (o *Org) EditAction(id string, config []byte) error {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	a, ok := o.actions[id]
 	if !ok {
@@ -108,7 +108,7 @@ func actionJSON(a *dataAction, withConfig bool) []byte {
 }
 
 func (o *Org) getDataAction(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	a, ok := o.actions[r.PathValue("id")]
 	var body []byte
 	if ok {
@@ -148,7 +148,7 @@ func (o *Org) patchDataAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid.schema", "config.timeoutSeconds must be a whole number from 1 to 60")
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	a, found := o.actions[r.PathValue("id")]
 	switch {
@@ -188,7 +188,7 @@ func (o *Org) listDataActions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	ids := make([]string, 0, len(o.actions))
 	for id := range o.actions {
 		ids = append(ids, id)

@@ -90,8 +90,7 @@ func assertGenesysError(t *testing.T, a answer, status int, code string) map[str
 }
 
 func TestContractToken(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{TokenLifetime: 3600e9})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{TokenLifetime: 3600e9}, false)
 	a := tokenRequest(t, srv.URL, clienttest.DefaultClientID, clienttest.DefaultClientSecret, "client_credentials")
 	require.Equal(t, 200, a.status)
 	m := a.json(t)
@@ -122,8 +121,7 @@ func TestContractToken(t *testing.T) {
 }
 
 func TestContractAuth(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	u := srv.URL + "/api/v2/flows"
 	assertGenesysError(t, send(t, "GET", u, "", nil), 401, "authentication.required")
 	assertGenesysError(t, send(t, "GET", u, "Bearer nope", nil), 401, "bad.credentials")
@@ -146,8 +144,7 @@ func seedFlows(t *testing.T, srv *clienttest.Server) []string {
 }
 
 func TestContractListFlows(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	seedFlows(t, srv)
 	require.NoError(t, srv.LockByUser("f3", "Jane Doe"))
 	tok := bearer(t, srv.URL)
@@ -184,8 +181,7 @@ func TestContractListFlows(t *testing.T) {
 }
 
 func TestContractFlowAndVersions(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	odd := []byte("{ \"flowVersion\" : {\"nodes\":{}} ,\"x\":1.50 }\n")
 	id, err := srv.AddFlow(clienttest.FlowSeed{ID: "d1", Name: "Drafty", Type: "workflow", Config: []byte(archConfig), Draft: odd})
 	require.NoError(t, err)
@@ -209,8 +205,7 @@ func TestContractFlowAndVersions(t *testing.T) {
 }
 
 func TestContractLocksAndWrites(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 1})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{OperationReads: 1}, false)
 	seedFlows(t, srv)
 	srv.AddClient("other", "other-secret", "Other tool")
 	tok := bearer(t, srv.URL)
@@ -309,8 +304,7 @@ func TestContractLocksAndWrites(t *testing.T) {
 }
 
 func TestContractDataActions(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	srv.AddDataAction("custom_-_a", "Lookup", 12)
 	tok := bearer(t, srv.URL)
 	m := send(t, "GET", srv.URL+"/api/v2/integrations/actions/custom_-_a?includeConfig=true", tok, nil).json(t)
@@ -320,8 +314,7 @@ func TestContractDataActions(t *testing.T) {
 }
 
 func TestContractRateLimit(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{RequestsPerMinute: 2, RateLimitHeaders: true})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: 2, RateLimitHeaders: true}, false)
 	tok := bearer(t, srv.URL)
 	first := send(t, "GET", srv.URL+"/api/v2/flows", tok, nil)
 	require.Equal(t, 200, first.status)
@@ -339,8 +332,7 @@ func TestContractRateLimit(t *testing.T) {
 
 func TestContractFaults(t *testing.T) {
 	statuses := func(seed int64) []int {
-		srv := clienttest.NewServer(&clienttest.Options{RequestsPerMinute: -1, Faults: clienttest.Faults{Seed: seed, ServerErrors: 0.3, RateLimited: 0.2, RetryAfter: 3e9}})
-		defer srv.Close()
+		srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1, Faults: clienttest.Faults{Seed: seed, ServerErrors: 0.3, RateLimited: 0.2, RetryAfter: 3e9}}, false)
 		tok := bearer(t, srv.URL)
 		var out []int
 		for range 40 {
@@ -364,15 +356,13 @@ func TestContractFaults(t *testing.T) {
 	assert.Greater(t, count[400], 2)
 	assert.Greater(t, count[200], 10)
 
-	srv := clienttest.NewServer(&clienttest.Options{Faults: clienttest.Faults{Dropped: 1}})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{Faults: clienttest.Faults{Dropped: 1}}, false)
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v2/flows", nil)
 	req.Header.Set("Authorization", bearer(t, srv.URL))
 	_, err := http.DefaultClient.Do(req)
 	assert.Error(t, err, "the connection is dropped without an answer")
 
-	srv2 := clienttest.NewServer(nil)
-	defer srv2.Close()
+	srv2 := clienttest.Start(t, nil, false)
 	seedFlows(t, srv2)
 	tok := bearer(t, srv2.URL)
 	srv2.FailNext("GET", "/api/v2/flows/f1", 2, 503)
@@ -416,8 +406,7 @@ func TestContractFaults(t *testing.T) {
 // second may check out again and save (modelled), and both see the lock as
 // their client's.
 func TestContractOneHolderPerClient(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 1})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{OperationReads: 1}, false)
 	seedFlows(t, srv)
 	first, second := bearer(t, srv.URL), bearer(t, srv.URL)
 	require.NotEqual(t, first, second, "two processes, two tokens")
@@ -439,8 +428,7 @@ func TestContractOneHolderPerClient(t *testing.T) {
 // config is replaced whole, the version goes up by one (modelled); static
 // actions and bad timeouts are refused.
 func TestContractPatchDataAction(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	srv.AddDataAction("custom_-_a", "A", 3)
 	srv.AddDataAction("static_-_b", "B", 3)
 	tok := bearer(t, srv.URL)
@@ -474,9 +462,7 @@ func TestContractPatchDataAction(t *testing.T) {
 // action over pages, the errors for a missing id or another object type,
 // a build in progress, and faults on the route.
 func TestContractDependencyTracking(t *testing.T) {
-	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
 	tok := bearer(t, srv.URL)
 	base := srv.URL + "/api/v2/architect/dependencytracking/"
 	assert.Equal(t, "OPERATIONAL", send(t, "GET", base+"build", tok, nil).json(t)["status"])
@@ -526,8 +512,7 @@ func TestContractDependencyTracking(t *testing.T) {
 // listing), a flow another user holds refused; the actions listed, paged,
 // without their configs.
 func TestContractCreateDeleteAndListActions(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	tok := bearer(t, srv.URL)
 	created := send(t, "POST", srv.URL+"/api/v2/flows", tok, []byte(`{"name":"scratch","type":"workflow"}`))
 	require.Equal(t, 200, created.status, string(created.body))
@@ -564,8 +549,7 @@ func TestContractCreateDeleteAndListActions(t *testing.T) {
 // Inin-Correlation-Id, a new one each time, and an error's is the one in
 // its body.
 func TestContractCorrelationIDs(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	tok := bearer(t, srv.URL)
 	a := send(t, "GET", srv.URL+"/api/v2/flows", tok, nil)
 	b := send(t, "GET", srv.URL+"/api/v2/flows", tok, nil)

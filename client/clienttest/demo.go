@@ -70,7 +70,7 @@ func (o *Org) AddDemo() error {
 // organisation holds n flows: a large organisation for benchmarks and
 // load tests. Call it after AddDemo.
 func (o *Org) GrowDemo(n int) error {
-	o.mu.Lock()
+	o.lock()
 	var plain []*flowState
 	for _, id := range o.sortedIDs() {
 		if f := o.flows[id]; f.lock == nil && f.draft == nil && len(f.versions) == 1 && f.published != nil {

@@ -33,9 +33,7 @@ func TestDemoFilesAreGenerated(t *testing.T) {
 }
 
 func TestDemoOrganisation(t *testing.T) {
-	srv, err := clienttest.NewDemoServer(nil)
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, true)
 	ids := srv.FlowIDs()
 	require.Len(t, ids, 40)
 	shapes := map[flow.Shape]int{}

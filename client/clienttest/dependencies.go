@@ -12,13 +12,13 @@ import (
 // BUILDINCOMPLETE, NOTBUILT). While it is not OPERATIONAL, the consumers it
 // lists are partial: every second one is missing (modelled).
 func (o *Org) SetDependencyBuild(status string) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.depBuild = status
 }
 
 func (o *Org) dependencyBuild(w http.ResponseWriter, _ *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	status := o.depBuild
 	o.mu.Unlock()
 	if status == "" {
@@ -46,7 +46,7 @@ func (o *Org) consumingResources(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad.request", "objectType must be DATAACTION or SECUREACTION here")
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	var all []consumer
 	for _, fid := range o.sortedIDs() {
 		f := o.flows[fid]

@@ -23,8 +23,7 @@ const archConfig = `{"name":"Main","type":"inboundcall","flowSequenceItemList":[
 // TestClientEndToEnd runs the client against the fake organisation: list
 // all, read, check out, save, publish, and check the published bytes.
 func TestClientEndToEnd(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 2})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{OperationReads: 2}, false)
 	var ids []string
 	for i := range 7 {
 		id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Flow " + string(rune('A'+i)), Type: "inboundcall", Config: []byte(archConfig)})
@@ -90,8 +89,7 @@ func TestClientEndToEnd(t *testing.T) {
 // TestConcurrentClients runs eight clients at once, each with its own
 // credentials, through whole cycles on their own flows while listing all.
 func TestConcurrentClients(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{OperationReads: 1})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{OperationReads: 1}, false)
 	const n = 8
 	ids := make([]string, n)
 	for i := range n {
@@ -158,8 +156,7 @@ func TestConcurrentClients(t *testing.T) {
 // TestClientTokenExpiresMidRun: the organisation expires every token; the
 // client's next request is answered 401, and it gets a fresh token and goes on.
 func TestClientTokenExpiresMidRun(t *testing.T) {
-	srv := clienttest.NewServer(nil)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, false)
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main", Type: "inboundcall", Config: []byte(archConfig)})
 	require.NoError(t, err)
 	c, err := client.New(srv.ClientConfig())

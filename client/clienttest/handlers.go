@@ -37,6 +37,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // ServeHTTP serves the organisation's API.
 func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.ready.Do(func() { o.setup(nil) })
 	if r.URL.Path == "/oauth/token" {
 		o.serveToken(w, r)
 		return
@@ -54,14 +55,14 @@ func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Inin-Correlation-Id", newCorrelationID())
 	sw := &statusWriter{ResponseWriter: w}
 	clientID := o.serveAPI(sw, r)
-	o.mu.Lock()
+	o.lock()
 	o.log = append(o.log, Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, ClientID: clientID})
 	o.counters.ByStatus[sw.status]++
 	o.mu.Unlock()
 }
 
 func (o *Org) runHooks(r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	var run []func(*Org)
 	kept := o.hooks[:0]
 	for _, h := range o.hooks {
@@ -84,7 +85,7 @@ func (o *Org) runHooks(r *http.Request) {
 
 // serveAPI answers one API request and returns the caller's client id.
 func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
-	o.mu.Lock()
+	o.lock()
 	o.requests++
 	o.counters.Requests++
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -123,7 +124,7 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 		writeError(w, fault, code, message)
 		return tok.clientID
 	}
-	o.mu.Lock()
+	o.lock()
 	lose := 0
 	for i, f := range o.loseNext {
 		if r.Method == f.method && strings.HasPrefix(r.URL.Path, f.prefix) {
@@ -283,7 +284,7 @@ func (o *Org) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(http.StatusUnauthorized, "invalid_client", "authentication failed")
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	c, known := o.clients[id]
 	switch {

@@ -66,10 +66,13 @@ type Faults struct {
 	Latency time.Duration
 }
 
-// Org is an in-memory Genesys Cloud organisation and its HTTP API.
+// Org is an in-memory Genesys Cloud organisation and its HTTP API (an
+// http.Handler). NewOrg makes one with options; the zero value is
+// NewOrg(nil), ready to use.
 type Org struct {
-	opts Options
-	mux  *http.ServeMux
+	ready sync.Once // setup has run
+	opts  Options
+	mux   *http.ServeMux
 
 	mu        sync.Mutex
 	clients   map[string]oauthClient
@@ -129,12 +132,18 @@ type Counters struct {
 
 // NewOrg returns an empty organisation that accepts DefaultClientID.
 func NewOrg(opts *Options) *Org {
-	o := &Org{
-		clients: map[string]oauthClient{DefaultClientID: {DefaultClientSecret, DefaultClientName}},
-		tokens:  map[string]*token{},
-		flows:   map[string]*flowState{},
-		actions: map[string]*dataAction{},
-	}
+	o := &Org{}
+	o.ready.Do(func() { o.setup(opts) })
+	return o
+}
+
+// setup makes an Org ready: once, from NewOrg, or on the first use of a
+// zero Org (which is NewOrg(nil)).
+func (o *Org) setup(opts *Options) {
+	o.clients = map[string]oauthClient{DefaultClientID: {DefaultClientSecret, DefaultClientName}}
+	o.tokens = map[string]*token{}
+	o.flows = map[string]*flowState{}
+	o.actions = map[string]*dataAction{}
 	if opts != nil {
 		o.opts = *opts
 	}
@@ -154,12 +163,18 @@ func NewOrg(opts *Options) *Org {
 	o.rnd = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	o.counters.ByStatus = map[int]int{}
 	o.routes()
-	return o
+}
+
+// lock makes a zero Org ready, then takes its mutex: every exported method
+// begins here.
+func (o *Org) lock() {
+	o.ready.Do(func() { o.setup(nil) })
+	o.mu.Lock()
 }
 
 // AddClient lets another OAuth client in.
 func (o *Org) AddClient(id, secret, name string) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.clients[id] = oauthClient{secret, name}
 }
@@ -167,14 +182,18 @@ func (o *Org) AddClient(id, secret, name string) {
 // ExpireTokens makes every token issued so far expired, as if its lifetime
 // had passed: the next API request with one gets a 401.
 func (o *Org) ExpireTokens() {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	for _, t := range o.tokens {
 		t.expires = time.Time{}
 	}
 }
 
-// Server is an Org served over HTTP on a loopback address.
+// Server is an Org served over HTTP on a loopback address, made by
+// NewServer, NewDemoServer or Start. The zero value serves nothing: Close
+// does nothing, Client fails the test, and ClientConfig's configuration is
+// refused by client.New (it names no server and no region), so that no
+// request leaves for a real organisation.
 type Server struct {
 	*Org
 	// URL is the server's base URL: the API and /oauth/token are under it.
@@ -201,6 +220,9 @@ func NewServer(opts *Options) *Server {
 // Close shuts the server down: it stops listening and waits up to five
 // seconds for the requests in flight, then closes their connections.
 func (s *Server) Close() {
+	if s.srv == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if s.srv.Shutdown(ctx) != nil {
@@ -240,6 +262,10 @@ func Start(tb TB, opts *Options, demo bool) *Server {
 // the configuration is refused.
 func (s *Server) Client(tb TB, configure ...func(*client.Config)) *client.Client {
 	tb.Helper()
+	if s.srv == nil {
+		tb.Fatalf("clienttest: a Server is made by NewServer, NewDemoServer or Start")
+		return nil
+	}
 	cfg := s.ClientConfig()
 	cfg.Retry = retry.Policy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxAttempts: 4}
 	for _, f := range configure {
@@ -261,14 +287,14 @@ func (s *Server) ClientConfig() client.Config {
 
 // Requests returns the log of API requests so far.
 func (o *Org) Requests() []Request {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.log)
 }
 
 // Counters returns what the Org has done so far.
 func (o *Org) Counters() Counters {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	c := o.counters
 	c.ByStatus = make(map[int]int, len(o.counters.ByStatus))
@@ -281,7 +307,7 @@ func (o *Org) Counters() Counters {
 // FailNext makes the next n API requests whose method is method and whose
 // path starts with pathPrefix fail with status and a Genesys error body.
 func (o *Org) FailNext(method, pathPrefix string, n, status int) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.failNext = append(o.failNext, &failRule{method, pathPrefix, n, status})
 }
@@ -290,7 +316,7 @@ func (o *Org) FailNext(method, pathPrefix string, n, status int) {
 // prefix take effect, and then answers status instead of its real answer:
 // a write whose answer was lost.
 func (o *Org) LoseNextAnswer(method, pathPrefix string, status int) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.loseNext = append(o.loseNext, &failRule{method, pathPrefix, 1, status})
 }
@@ -300,7 +326,7 @@ func (o *Org) LoseNextAnswer(method, pathPrefix string, status int) {
 // between two of a client's requests. A path with a query
 // ("/api/v2/flows/actions/checkout?flow=f1") must match the query too.
 func (o *Org) Before(method, path string, fn func(*Org)) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.hooks = append(o.hooks, &hook{method, path, fn})
 }
@@ -309,14 +335,14 @@ func (o *Org) Before(method, path string, fn func(*Org)) {
 // request count is in [from, to): taken, if free, when the count reaches
 // from, and released (nothing checked in) when it reaches to.
 func (o *Org) LockByUserDuring(flowID, userName string, from, to int) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, user: userName, from: from, to: to})
 }
 
 // LockByClientDuring is LockByUserDuring with another OAuth client as the holder.
 func (o *Org) LockByClientDuring(flowID, clientID string, from, to int) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	o.schedules = append(o.schedules, &lockSchedule{flowID: flowID, client: clientID, from: from, to: to})
 }

@@ -131,7 +131,7 @@ func (o *Org) listFlows(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	ids := q["id"]
 	var all []client.Flow
@@ -173,7 +173,7 @@ func contains(list []string, s string) bool {
 }
 
 func (o *Org) getFlow(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil {
@@ -194,7 +194,7 @@ func (o *Org) listVersions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil {
@@ -211,7 +211,7 @@ func (o *Org) listVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *Org) getVersion(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil {
@@ -228,7 +228,7 @@ func (o *Org) getVersion(w http.ResponseWriter, r *http.Request) {
 // getConfiguration serves a version's configuration, or the latest, as the
 // exact bytes that were saved.
 func (o *Org) getConfiguration(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil {
 		o.mu.Unlock()
@@ -266,7 +266,7 @@ func (o *Org) postFlow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad.request", "The query parameter flow is required")
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, id)
 	if f == nil {
@@ -359,7 +359,7 @@ func (o *Org) saveVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid.schema", "The flow configuration must be a JSON object")
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil {
@@ -461,7 +461,7 @@ func (o *Org) createFlow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid.schema", fmt.Sprintf("Unknown flow type '%s'", in.Type))
 		return
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	for _, f := range o.flows {
 		if !f.deleted && f.typ == typ && strings.EqualFold(f.name, in.Name) {
@@ -479,7 +479,7 @@ func (o *Org) createFlow(w http.ResponseWriter, r *http.Request) {
 //
 // DELETE /api/v2/flows/{flowId}
 func (o *Org) deleteFlow(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f := o.flowFor(w, r.PathValue("id"))
 	if f == nil || o.lockedByOther(w, f, callerOf(r)) {

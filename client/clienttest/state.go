@@ -87,7 +87,7 @@ func (o *Org) AddFlow(s FlowSeed) (string, error) {
 	if !json.Valid(s.Config) || (s.Draft != nil && !json.Valid(s.Draft)) {
 		return "", fmt.Errorf("clienttest: flow %q: the configuration is not JSON", s.Name)
 	}
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	if s.ID == "" {
 		s.ID = o.nextID("flow")
@@ -148,7 +148,7 @@ func (f *flowState) find(id string) *version {
 
 // RemoveDataAction deletes an integration action: reading it is then a 404.
 func (o *Org) RemoveDataAction(id string) error {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	if _, ok := o.actions[id]; !ok {
 		return fmt.Errorf("clienttest: no data action %q", id)
@@ -198,7 +198,7 @@ func (o *Org) FailNextPublish(flowID, code, message string) error {
 }
 
 func (o *Org) withFlow(id string, fn func(*flowState) error) error {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f, ok := o.flows[id]
 	if !ok {
@@ -218,7 +218,7 @@ type Version struct {
 
 // Versions returns a flow's versions, oldest first, and its saved draft last.
 func (o *Org) Versions(flowID string) []Version {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f, ok := o.flows[flowID]
 	if !ok {
@@ -237,7 +237,7 @@ func (o *Org) Versions(flowID string) []Version {
 
 // Published returns the configuration of the flow's published version, or nil.
 func (o *Org) Published(flowID string) []byte {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	if f, ok := o.flows[flowID]; ok && f.published != nil {
 		return slices.Clone(f.published.config)
@@ -247,7 +247,7 @@ func (o *Org) Published(flowID string) []byte {
 
 // Latest returns the flow's newest saved configuration, or nil.
 func (o *Org) Latest(flowID string) []byte {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	if f, ok := o.flows[flowID]; ok && f.latest() != nil {
 		return slices.Clone(f.latest().config)
@@ -258,7 +258,7 @@ func (o *Org) Latest(flowID string) []byte {
 // LockHolder says who holds a flow's lock: "client <id>", "user <name>", or
 // "" when nobody does.
 func (o *Org) LockHolder(flowID string) string {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	f, ok := o.flows[flowID]
 	switch {
@@ -273,7 +273,7 @@ func (o *Org) LockHolder(flowID string) string {
 
 // FlowIDs returns every flow's id, sorted by name then id.
 func (o *Org) FlowIDs() []string {
-	o.mu.Lock()
+	o.lock()
 	defer o.mu.Unlock()
 	return o.sortedIDs()
 }

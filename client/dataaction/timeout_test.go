@@ -16,8 +16,7 @@ import (
 
 func actionOrg(t *testing.T) (*clienttest.Server, *client.Client) {
 	t.Helper()
-	srv := clienttest.NewServer(nil)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, nil, false)
 	srv.AddDataAction("custom_-_crm", "CRM lookup", 3)
 	return srv, srv.Client(t)
 }
@@ -167,9 +166,7 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 // TestActionConsumers lists the flows that use an action through
 // dependency tracking, and says when the index is being built.
 func TestActionConsumers(t *testing.T) {
-	srv, err := clienttest.NewDemoServer(nil)
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := clienttest.Start(t, nil, true)
 	c := srv.Client(t)
 	ctx := context.Background()
 	const action = "custom_-_0a1b2c3d-0001-4000-8000-000000000001"

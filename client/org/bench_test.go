@@ -61,9 +61,7 @@ func BenchmarkConcurrency(b *testing.B) {
 // to 600 requests a minute, with the client paced at the same limit: it
 // reports the rate achieved and the 429s seen.
 func BenchmarkPacing(b *testing.B) {
-	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: 600})
-	require.NoError(b, err)
-	defer srv.Close()
+	srv := clienttest.Start(b, &clienttest.Options{RequestsPerMinute: 600}, true)
 	cfg := srv.ClientConfig()
 	cfg.RequestsPerMinute = 600
 	c, err := client.New(cfg)

@@ -54,8 +54,7 @@ func TestRaiseByEffectiveTimeout(t *testing.T) {
 			`"timeout":{"config":{"lit":{"pos":1,"text":%q,"type":"dur"}},"text":%q,"type":"dur"}}`, i, c.id, c.action, suggested, text, text))
 	}
 	config := `{"name":"Table","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` + strings.Join(nodes, ",") + `]}]}`
-	srv := clienttest.NewServer(nil)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, nil, false)
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Table", Type: "inboundcall", Config: []byte(config)})
 	require.NoError(t, err)
 	srv.AddDataAction("a3", "Three", 3)
@@ -119,8 +118,7 @@ func actionTable(t *testing.T, static bool) (*clienttest.Server, *client.Client,
 	}
 	nodes := []string{node(0, "P0D0H0M2S0F", a3), node(1, "P0D0H0M4S0F", a3), node(2, "P0D0H0M6S0F", a3), node(3, "", a3), node(4, "P0D0H0M2S0F", "a8")}
 	config := `{"name":"Actions","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` + strings.Join(nodes, ",") + `]}]}`
-	srv := clienttest.NewServer(nil)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, nil, false)
 	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "Actions", Type: "inboundcall", Config: []byte(config)})
 	require.NoError(t, err)
 	srv.AddDataAction(a3, "Three", 3)

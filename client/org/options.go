@@ -68,7 +68,7 @@ type RaiseOptions struct {
 	IncludeHTTP bool
 	// Actions raises the integration actions themselves: every action that
 	// a matched node relies on and whose own timeoutSeconds is below Min
-	// is set to Min rounded up to whole seconds (client.SetActionTimeout),
+	// is set to Min rounded up to whole seconds (dataaction.SetTimeout),
 	// once a run, before the first flow that relies on it is changed and
 	// before, not inside, that flow's edit; the nodes are then planned
 	// against the raised action. Changing an action changes every flow
@@ -77,9 +77,9 @@ type RaiseOptions struct {
 	Actions bool
 	// OnAction, when set, is called once for each action that Actions
 	// raised, would raise in a dry run, or could not raise (with the
-	// error: dataaction.ErrStatic, ErrFunctionAction,
-	// ErrCustomAuthAction, ErrForbidden, ...); the ActionChange always
-	// names the action. Calls are never concurrent, though flows are
+	// error: dataaction.ErrStatic, dataaction.ErrFunction,
+	// dataaction.ErrCustomAuth, client.ErrForbidden, ...); the Change
+	// always names the action. Calls are never concurrent, though flows are
 	// worked on in parallel.
 	OnAction func(*dataaction.Change, error)
 	// Update says how each flow is written: Publish, AllowDraft,

@@ -28,8 +28,7 @@ func reasonsOrg(t *testing.T) (srv *clienttest.Server, c *client.Client, ids map
 		return []byte(`{"name":"R","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` + strings.Join(nodes, ",") + `]}]}`)
 	}
 	const s2, s6 = "P0D0H0M2S0F", "P0D0H0M6S0F"
-	srv = clienttest.NewServer(nil)
-	t.Cleanup(srv.Close)
+	srv = clienttest.Start(t, nil, false)
 	srv.AddDataAction("a3", "Three", 3)
 	srv.AddDataAction("a8", "Eight", 8)
 	srv.AddDataAction("static_-_s2", "Built in", 2)

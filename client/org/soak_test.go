@@ -51,8 +51,7 @@ func demoConfigs(t testing.TB) [][]byte {
 // with the demo's data actions.
 func soakOrg(t testing.TB, n int, opts *clienttest.Options) (*clienttest.Server, []string, map[string][]byte) {
 	t.Helper()
-	srv := clienttest.NewServer(opts)
-	t.Cleanup(srv.Close)
+	srv := clienttest.Start(t, opts, false)
 	configs := demoConfigs(t)
 	originals := map[string][]byte{}
 	var ids []string

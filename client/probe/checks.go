@@ -51,11 +51,11 @@ var probeModel = []struct{ behaviour, modelled, fixIn string }{
 	{behaviourWrongSecret, "a wrong secret is 401 invalid_client at the token endpoint",
 		"client/clienttest/handlers.go: serveToken (client/auth.go treats 400 and 401 invalid_client alike)"},
 	{behaviourActionRead, "GET ?includeConfig=true gives version, name, category and config.timeoutSeconds: what an action PATCH sends back",
-		"client/dataactions.go: PatchAction"},
+		"client/dataaction/dataaction.go: Patch"},
 	{behaviourActionPatch, "a PATCH with the current version, name, category and whole config bumps the version by one",
 		"client/clienttest/actions.go: patchDataAction"},
 	{behaviourErrorCodes, "every error code seen is in the spec's table for its status (a 2018 definition)",
-		"client/modelled.go: knownErrorCodes"},
+		"client/probe/modelled.go: knownErrorCodes"},
 }
 
 // actionPath is an action's path, as the answers name it.

@@ -1,6 +1,9 @@
 package probe
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,5 +115,23 @@ func TestProbeRowsAndWriteAction(t *testing.T) {
 	for _, r := range p.rep.Rows {
 		assert.Equal(t, NotChecked, r.Verdict)
 		assert.NotEmpty(t, r.Modelled)
+	}
+}
+
+// TestProbeFixPlacesExist: every row's "one place to change" names a file
+// of this module that exists and holds the name it points at, so that a
+// moved or renamed function cannot leave the probe pointing at nothing.
+func TestProbeFixPlacesExist(t *testing.T) {
+	for _, m := range probeModel {
+		path, rest, ok := strings.Cut(m.fixIn, ": ")
+		if !assert.True(t, ok, "%s: %q has no 'file: name'", m.behaviour, m.fixIn) {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, " ")
+		src, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(path)))
+		if !assert.NoError(t, err, "%s: %s", m.behaviour, m.fixIn) {
+			continue
+		}
+		assert.Contains(t, string(src), name, "%s: %s does not mention %s", m.behaviour, path, name)
 	}
 }

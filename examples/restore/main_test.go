@@ -22,9 +22,7 @@ import (
 // TestRestoreByteIdentical raises flows the way examples/raise does, with
 // backups, then restores the backups and checks the published bytes.
 func TestRestoreByteIdentical(t *testing.T) {
-	srv, err := clienttest.NewDemoServer(&clienttest.Options{RequestsPerMinute: -1})
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
 	c := srv.Client(t)
 	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
 
@@ -85,8 +83,7 @@ func TestRestoreRefusesBadInput(t *testing.T) {
 // byte for byte; the update path parses it as opaque only when asked
 // (UpdateOptions.AnyShape).
 func TestRestoreUnknownShape(t *testing.T) {
-	srv := clienttest.NewServer(&clienttest.Options{RequestsPerMinute: -1})
-	defer srv.Close()
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, false)
 	c := srv.Client(t)
 	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
 	original := []byte(`{"name":"Odd","flowKind":"next-generation","steps":[{"id":"s1","wait":"PT3S"}]}`)

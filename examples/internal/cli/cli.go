@@ -228,7 +228,7 @@ func NewProgress(w io.Writer) *Progress {
 	return &Progress{w: w, on: IsTerminal(w), start: time.Now()}
 }
 
-// Update is a progress callback for client.AuditOptions and RaiseOptions.
+// Update is a progress callback for org.Selection.Progress.
 func (p *Progress) Update(done, total int, current string) {
 	if !p.on || time.Since(p.start) < time.Second {
 		return
