@@ -350,26 +350,6 @@ func (c *Client) authorize(ctx context.Context) (*oauth2.Token, error) {
 	return nil, err // the login host failed or was unreachable: worth repeating
 }
 
-// again repeats op, which starts over from a fresh read, under the
-// client's retry policy: a conflict, a lock that may end, a write whose
-// answer was lost. Its waits are not the request layer's, so
-// Config.Retry.Notify, which tells about requests, is not called.
-func (c *Client) again(ctx context.Context, op func(context.Context) error) error {
-	p := c.policy
-	p.Notify = nil
-	return retry.Do(ctx, p, op)
-}
-
-// settleTimeout bounds the work that settles a write after its caller was
-// cancelled: a read-back, the release of a lock, a scratch flow's deletion.
-const settleTimeout = 30 * time.Second
-
-// afterCancel is a context for that work: it outlives ctx's cancellation,
-// for up to settleTimeout.
-func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-}
-
 // request builds the HTTP request of r.
 func (c *Client) request(ctx context.Context, r *Request, tok *oauth2.Token) (*http.Request, error) {
 	target := c.ep.api.String() + r.Path // r.Path is escaped already

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/diff"
+	"github.com/gcflow/timeouts/internal/settle"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -175,7 +176,7 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 		c = &view
 	}
 	st := updateState{}
-	err := c.again(ctx, func(ctx context.Context) error {
+	err := settle.Again(ctx, c.policy, func(ctx context.Context) error {
 		res.Attempts++
 		err := c.updateOnce(ctx, flowID, edit, &o, res, &st)
 		var again *retryUpdateError
@@ -194,28 +195,22 @@ func (c *Client) UpdateFlow(ctx context.Context, flowID string, edit EditFunc, o
 	}
 	res.Duration = time.Since(start)
 	if err != nil {
-		return res, c.updateError(ctx, flowID, res, err)
+		return res, updateError(ctx, flowID, res, err)
 	}
 	return res, nil
 }
 
-// updateError names the flow once in an update's error (an
-// *ObjectError), and says "stopped" when the caller's context ended it.
-func (c *Client) updateError(ctx context.Context, flowID string, res *UpdateResult, err error) error {
-	return objectError(ctx, "update", "flow", flowID, res.FlowName, err)
-}
-
-// objectError wraps err as an *ObjectError. A cancellation counts as
-// stopped unless releasing a lock failed too: that must be said. (The
-// retry layer's *retry.Error and this package's retryUpdateError read as
-// the error they hold.)
-func objectError(ctx context.Context, op, kind, id, name string, err error) error {
+// updateError names the flow once in an update's error (an *ObjectError).
+// A cancellation reads "stopped" unless releasing the lock failed too:
+// that must be said. (The retry layer's *retry.Error and this package's
+// retryUpdateError read as the error they hold.)
+func updateError(ctx context.Context, flowID string, res *UpdateResult, err error) error {
 	var rel *releaseError
-	stopped := ctx.Err() != nil && errors.Is(err, ctx.Err()) && !errors.As(err, &rel)
-	if stopped {
-		err = ctx.Err()
+	stopped := false
+	if !errors.As(err, &rel) {
+		stopped, err = settle.Stopped(ctx, err)
 	}
-	return &ObjectError{Op: op, Kind: kind, ID: id, Name: name, Stopped: stopped, Err: err}
+	return &ObjectError{Op: "update", Kind: "flow", ID: flowID, Name: res.FlowName, Stopped: stopped, Err: err}
 }
 
 // releaseError is a failure after which releasing this update's lock
@@ -480,7 +475,7 @@ func (c *Client) commit(ctx context.Context, flowID string, doc *flow.Document, 
 // releaseAfter releases this update's lock after err, even when ctx is
 // cancelled, and returns the error to report.
 func (c *Client) releaseAfter(ctx context.Context, flowID string, err error, o *UpdateOptions, res *UpdateResult, st *updateState) error {
-	cctx, cancel := afterCancel(ctx)
+	cctx, cancel := settle.AfterCancel(ctx)
 	defer cancel()
 	if rerr := c.releaseOwn(cctx, flowID, res, st); rerr != nil {
 		return &releaseError{err: err, release: rerr}
@@ -540,7 +535,7 @@ func (c *Client) release(ctx context.Context, flowID string, mine []byte) (last 
 		}
 		return err
 	}
-	err = c.again(ctx, func(ctx context.Context) error {
+	err = settle.Again(ctx, c.policy, func(ctx context.Context) error {
 		if ok, err := held(ctx); err != nil || !ok {
 			return err
 		}

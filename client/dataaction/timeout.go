@@ -16,6 +16,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/diff"
+	"github.com/gcflow/timeouts/internal/settle"
 	"github.com/gcflow/timeouts/retry"
 )
 
@@ -84,7 +85,7 @@ func SetTimeout(ctx context.Context, c *client.Client, actionID string, d time.D
 	}
 	ch := &Change{ActionID: actionID, To: time.Duration(secs) * time.Second, DryRun: o.DryRun}
 	sent := false // a PATCH whose outcome is unknown was sent
-	err := again(ctx, c, func(ctx context.Context) error {
+	err := settle.Again(ctx, c.Config().Retry, func(ctx context.Context) error {
 		return setOnce(ctx, c, actionID, secs, &o, ch, &sent)
 	})
 	if err != nil && sent && ctx.Err() != nil && confirm(ctx, c, actionID, secs, ch) {
@@ -99,19 +100,8 @@ func SetTimeout(ctx context.Context, c *client.Client, actionID string, d time.D
 // actionError names the action once in SetTimeout's error (a
 // *client.ObjectError), and says "stopped" on cancellation.
 func actionError(ctx context.Context, actionID string, err error) error {
-	stopped := ctx.Err() != nil && errors.Is(err, ctx.Err())
-	if stopped {
-		err = ctx.Err()
-	}
+	stopped, err := settle.Stopped(ctx, err)
 	return &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Stopped: stopped, Err: err}
-}
-
-// again repeats op, which starts over from a fresh read, under the
-// client's retry policy (without its Notify, which tells about requests).
-func again(ctx context.Context, c *client.Client, op func(context.Context) error) error {
-	p := c.Config().Retry
-	p.Notify = nil
-	return retry.Do(ctx, p, op)
 }
 
 // startOver marks a failure that a fresh read may cure.
@@ -129,20 +119,11 @@ func readFailed(err error) error {
 	return retry.Permanent(err)
 }
 
-// settleTimeout bounds the work that settles a PATCH after the caller's
-// context ended.
-const settleTimeout = 30 * time.Second
-
-// afterCancel is a context for that work.
-func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-}
-
 // confirm reads the action once, even though ctx was cancelled,
 // after a PATCH whose answer was lost: when its timeoutSeconds is secs the
 // PATCH went through, and ch says so.
 func confirm(ctx context.Context, c *client.Client, actionID string, secs int, ch *Change) bool {
-	cctx, cancel := afterCancel(ctx)
+	cctx, cancel := settle.AfterCancel(ctx)
 	defer cancel()
 	raw, err := GetBytes(cctx, c, actionID)
 	if err != nil {
@@ -255,10 +236,10 @@ func patchTimeout(ctx context.Context, c *client.Client, actionID string, a gjso
 
 // verify reads the action back: its config must be what was written.
 // The PATCH was answered, so the read is seen through even when ctx is
-// cancelled meanwhile (bounded by settleTimeout): a raised action is
+// cancelled meanwhile (bounded by settle.Timeout): a raised action is
 // never reported as not raised.
 func verify(ctx context.Context, c *client.Client, actionID string, want []byte, secs int, ch *Change) error {
-	ctx, cancel := afterCancel(ctx)
+	ctx, cancel := settle.AfterCancel(ctx)
 	defer cancel()
 	raw, err := GetBytes(ctx, c, actionID)
 	if err != nil {

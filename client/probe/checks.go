@@ -63,10 +63,6 @@ func actionPath(actionID string) string {
 	return "/api/v2/integrations/actions/" + url.PathEscape(actionID)
 }
 
-// deleteTimeout bounds the scratch flow's deletion after the caller's
-// context ended.
-const deleteTimeout = 30 * time.Second
-
 // scratchTimeout and probeTimeout are the scratch flow's Data Action
 // timeout as saved first, and as the module raises it.
 const (

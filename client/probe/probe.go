@@ -14,6 +14,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
+	"github.com/gcflow/timeouts/internal/settle"
 )
 
 // Verdict is how a probed behaviour compares with the model.
@@ -267,7 +268,7 @@ func (p *prober) createScratch(ctx context.Context) error {
 // first its lock, if this run holds it, then the flow; then it reads the
 // flow to see it gone.
 func (p *prober) deleteScratch(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	ctx, cancel := settle.AfterCancel(ctx)
 	defer cancel()
 	id := p.rep.ScratchFlowID
 	if f, err := p.c.Flow(ctx, id); err == nil && f.LockedClient != nil && f.LockedClient.ID == p.c.Config().ClientID {

@@ -57,50 +57,13 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "FILE\tNODE\tTYPE\tNAME\tSTORED\tSUGGESTED\tRAISE TO")
 	failed, below, unreadable := false, 0, 0
 	for _, path := range fs.Args() {
-		data, err := safefile.ReadFile(path, flow.MaxDocumentBytes) // /dev/zero stops at the cap
-		if errors.Is(err, safefile.ErrTooLarge) {
-			fmt.Fprintf(stderr, "fileaudit: %s: larger than %d MiB, the most a flow document is read at; not a flow document\n", path, flow.MaxDocumentBytes>>20)
-			failed = true
-			continue
-		}
+		b, u, err := auditFile(tw, path, target)
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true
 			continue
 		}
-		doc, err := flow.Parse(data)
-		if err != nil {
-			fmt.Fprintf(stderr, "fileaudit: %s: %v\n", path, err)
-			failed = true
-			continue
-		}
-		nodes := doc.Nodes()
-		changes, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})
-		if err != nil {
-			fmt.Fprintf(stderr, "fileaudit: %s: %v\n", path, err)
-			failed = true
-			continue
-		}
-		raised := map[string]bool{}
-		for _, c := range changes {
-			raised[c.Node.Pointer] = true
-		}
-		below += len(changes)
-		for _, n := range nodes {
-			stored := n.TimeoutKind.String()
-			if n.TimeoutKind == flow.TimeoutLiteral {
-				stored = n.Timeout.String()
-			}
-			if n.Err != nil {
-				stored = "cannot be read: " + n.Err.Error()
-				unreadable++
-			}
-			to := "-"
-			if raised[n.Pointer] {
-				to = target.String()
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", path, n.ID, n.Type, n.Name, stored, n.UseSuggested, to)
-		}
+		below, unreadable = below+b, unreadable+u
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d below %v, %d cannot be read\n", below, target, unreadable)
@@ -111,4 +74,46 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 3 // a node that cannot be read fails the gate: fail closed
 	}
 	return 0
+}
+
+// auditFile writes a row for each Data Action of the flow document at path,
+// and counts those below target and those that cannot be read. Its error
+// names the file.
+func auditFile(tw io.Writer, path string, target time.Duration) (below, unreadable int, err error) {
+	data, err := safefile.ReadFile(path, flow.MaxDocumentBytes) // /dev/zero stops at the cap
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return 0, 0, fmt.Errorf("%s: larger than %d MiB, the most a flow document is read at; not a flow document", path, flow.MaxDocumentBytes>>20)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	doc, err := flow.Parse(data)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	nodes := doc.Nodes()
+	changes, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	raised := map[string]bool{}
+	for _, c := range changes {
+		raised[c.Node.Pointer] = true
+	}
+	for _, n := range nodes {
+		stored := n.TimeoutKind.String()
+		if n.TimeoutKind == flow.TimeoutLiteral {
+			stored = n.Timeout.String()
+		}
+		if n.Err != nil {
+			stored = "cannot be read: " + n.Err.Error()
+			unreadable++
+		}
+		to := "-"
+		if raised[n.Pointer] {
+			to = target.String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", path, n.ID, n.Type, n.Name, stored, n.UseSuggested, to)
+	}
+	return len(changes), unreadable, nil
 }
