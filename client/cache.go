@@ -77,9 +77,6 @@ func (c *Client) configKey(flowID string, v *FlowVersion) (string, bool) {
 	return strings.Join(parts, "/"), true
 }
 
-// errNoKey: the version cannot be cached; read it the usual way.
-var errNoKey = errors.New("client: version not cacheable")
-
 // cachedConfiguration reads version v of flow flowID through cache: a hit
 // that parses costs no request; a miss is read by version id and stored once
 // it parses. fromCache says which. errNoKey when v cannot be cached.

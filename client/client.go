@@ -263,9 +263,6 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) error {
 	return nil
 }
 
-// errNotMade: a zero Client, not made by New.
-var errNotMade = fmt.Errorf("%w: a Client is made by client.New", ErrInvalidArgument)
-
 // idempotent reports whether repeating the request cannot do its action twice.
 func (r *Request) idempotent() bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }
 

@@ -57,6 +57,18 @@ var (
 	ErrVerify = errors.New("client: verification failed")
 )
 
+// The package's own sentinels, never returned to a caller as they are.
+var (
+	// errNoKey: the version cannot be cached; read it the usual way.
+	errNoKey = errors.New("client: version not cacheable")
+	// errNothingLeft ends an update whose edit found nothing to change
+	// once the flow was checked out; the deferred release runs because it
+	// is an error.
+	errNothingLeft = errors.New("nothing left to change")
+	// errNotMade: a zero Client, not made by New.
+	errNotMade = fmt.Errorf("%w: a Client is made by client.New", ErrInvalidArgument)
+)
+
 // APIError is a non-2xx answer of the Genesys Cloud API.
 type APIError struct {
 	// Status is the HTTP status code.

@@ -573,10 +573,6 @@ func hasSavedDraft(f *Flow) bool {
 	return s != nil && s.newerThan(f.CheckedInVersion) && s.newerThan(f.PublishedVersion)
 }
 
-// errNothingLeft ends an update whose edit found nothing to change once the
-// flow was checked out; the deferred release runs because it is an error.
-var errNothingLeft = errors.New("nothing left to change")
-
 // readFailed classifies a failed read. The request layer has already
 // repeated what was worth repeating, so only a conflict starts again.
 func readFailed(err error) error {

@@ -104,9 +104,6 @@ func NewDirCache(dir string, opts *DirOptions) (*Dir, error) {
 // Path is the cache's folder.
 func (d *Dir) Path() string { return d.dir }
 
-// errNotMade: a zero Dir, not made by NewDirCache.
-var errNotMade = errors.New("cache: a Dir is made by NewDirCache")
-
 // Get returns the intact entry under key, or a miss.
 func (d *Dir) Get(_ context.Context, key string) ([]byte, bool, error) {
 	if d.scopes == nil {
@@ -224,9 +221,6 @@ func (d *Dir) checkScope(scope string, create bool) error {
 	d.mu.Unlock()
 	return err
 }
-
-// errForeignFolder: a folder the cache will not trust.
-var errForeignFolder = errors.New("not used: entries there could be forged")
 
 // ownedFolder reports why dir cannot hold trusted entries: a symlink, not a
 // folder, another user's, or writable by others (a sticky folder, whose

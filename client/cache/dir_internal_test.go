@@ -283,7 +283,7 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 		d.onError = func(err error) { calls = append(calls, err) }
 		_, ok, err := d.Get(ctx, key)
 		assert.False(t, ok)
-		require.Error(t, err)
+		require.ErrorIs(t, err, errForeignFolder)
 		assert.Contains(t, err.Error(), "can be written by other users")
 		require.Len(t, calls, 1)
 		assert.Error(t, d.Put(ctx, key, []byte(`{"real":1}`)))
@@ -293,7 +293,7 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 		require.NoError(t, os.Symlink(elsewhere, filepath.Join(dir, scopeA)))
 		d := newDir(t, dir)
 		err := d.Put(ctx, key, []byte(`{}`))
-		require.Error(t, err)
+		require.ErrorIs(t, err, errForeignFolder)
 		assert.Contains(t, err.Error(), "symbolic link")
 		entries, _ := os.ReadDir(elsewhere)
 		assert.Empty(t, entries, "nothing written through the link")
@@ -302,7 +302,7 @@ func TestDirCacheRefusesForeignFolders(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Chmod(dir, 0o777))
 		err := newDir(t, dir).Put(ctx, key, []byte(`{}`))
-		require.Error(t, err)
+		require.ErrorIs(t, err, errForeignFolder)
 		assert.Contains(t, err.Error(), "can be written by other users")
 	})
 	t.Run("sticky folder such as /tmp", func(t *testing.T) {

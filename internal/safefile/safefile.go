@@ -1,5 +1,5 @@
 // Package safefile writes and reads the files this module keeps on disk
-// (configuration cache entries, backups and their manifests, logs, plans)
+// (configuration cache entries, backups and their manifests, logs)
 // so that a shared machine or a hostile server cannot turn them against
 // their owner.
 //
