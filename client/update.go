@@ -110,6 +110,12 @@ type UpdateResult struct {
 	Duration time.Duration
 	// Warnings are things the caller should know (a lock broken).
 	Warnings []string
+	// Staged is set when the flow's unpublished draft was exactly this
+	// edit's own work on the published version (an earlier check-in of the
+	// same change, as `raise -apply` leaves it): with Publish it was
+	// published as it is (Changed, Published; Changes are the edits it
+	// holds), without Publish it was left as it is (no Changes).
+	Staged bool
 }
 
 // retryUpdateError marks a failure after which the whole update starts again
@@ -126,8 +132,13 @@ func (e *retryUpdateError) Unwrap() error { return e.err }
 //     OAuth client's, or this OAuth client's held by another run) is waited
 //     for with backoff and then reported as a *LockError (ErrLocked), unless
 //     ForceUnlock (another holder) or ReleaseStaleLocks (this client id)
-//     says to break it. An unpublished draft is ErrDraftPending unless
-//     AllowDraft.
+//     says to break it. An unpublished draft that is exactly edit's work on
+//     the published version (edit applied to the published configuration
+//     gives the draft's bytes: an earlier check-in of the same change) is
+//     staged: with Publish it is published as it is, after a check-out, a
+//     check that the draft is still those bytes and the backup, and
+//     verified; without Publish it is left as it is (UpdateResult.Staged).
+//     Any other draft is ErrDraftPending unless AllowDraft.
 //  2. It reads the latest configuration and runs edit without a lock. No
 //     change (no Change reported and the bytes as they were): it returns,
 //     having taken no lock and written nothing. A dry run returns here too,
@@ -263,8 +274,18 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if f, err = c.clearLock(ctx, f, o, res, st); err != nil {
 		return err
 	}
-	if f.HasDraft() && !o.AllowDraft {
-		return fmt.Errorf("%w: a saved or checked-in version is newer than the published one; publish or revert it first, or allow drafts", ErrDraftPending)
+	if f.HasDraft() {
+		staged, published, err := c.stagedDraft(ctx, f, o.Cache, edit, res)
+		if err != nil {
+			return err
+		}
+		if staged != nil {
+			return c.publishStaged(ctx, f, staged, published, o, res, st)
+		}
+		res.Changes = nil
+		if !o.AllowDraft {
+			return fmt.Errorf("%w: a saved or checked-in version is newer than the published one; publish or revert it first, or allow drafts", ErrDraftPending)
+		}
 	}
 	doc, original, err := c.readAndEdit(ctx, f, o.Cache, edit, res)
 	if err != nil {
@@ -282,6 +303,83 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 		st.before = committedVersionID(f, o.Publish)
 	}
 	return c.writeLocked(ctx, f, edit, o, res, st)
+}
+
+// stagedDraft reads f's published configuration and its draft, and
+// returns the draft when it is exactly this edit's own work on the
+// published version: edit changes the published configuration and gives
+// the draft's bytes, as a check-in of an earlier run of the same edit
+// left it. It returns the draft's document and the published bytes, or a
+// nil document when the draft is anything else (somebody's other work).
+func (c *Client) stagedDraft(ctx context.Context, f *Flow, cache ConfigCache, edit EditFunc, res *UpdateResult) (*flow.Document, []byte, error) {
+	if f.PublishedVersion == nil || hasSavedDraft(f) {
+		return nil, nil, nil // never published, or a save under somebody's lock
+	}
+	pub, _, err := c.configurationOf(ctx, cache, f, f.PublishedVersion, false)
+	if err != nil {
+		return nil, nil, readFailed(err)
+	}
+	published := bytes.Clone(pub.Bytes())
+	changes, err := edit(pub) // pub now holds the edit's bytes
+	if err != nil || unchanged(changes, pub, published) {
+		return nil, nil, nil // the edit has nothing to say of the published version: not its draft
+	}
+	draft, _, err := c.configurationOf(ctx, cache, f, f.LatestVersion(), true)
+	if err != nil {
+		return nil, nil, readFailed(err)
+	}
+	if !bytes.Equal(draft.Bytes(), pub.Bytes()) {
+		return nil, nil, nil
+	}
+	res.Changes = changes
+	return draft, published, nil
+}
+
+// publishStaged publishes a staged draft as it is (see stagedDraft), or in
+// a dry run says it would; without Publish it leaves the draft staged. It
+// checks the flow out, so that nobody changes the draft between the check
+// and the publish, confirms the draft under the lock, hands the published
+// configuration to the backup, publishes and verifies.
+func (c *Client) publishStaged(ctx context.Context, f *Flow, staged *flow.Document, published []byte, o *UpdateOptions, res *UpdateResult, st *updateState) error {
+	res.Staged = true
+	res.FromVersion = f.PublishedVersion.ID
+	if !o.Publish {
+		res.Changes = nil // already staged: nothing to write
+		return nil
+	}
+	if o.DryRun {
+		res.Diff = documentDiff(f.ID, o.DiffLabel, published, staged.Bytes())
+		return nil
+	}
+	if st.before == "" {
+		st.before = committedVersionID(f, true)
+	}
+	st.held, st.saved = true, nil
+	return c.holding(ctx, f.ID, o, res, st, func() error {
+		if _, err := c.Checkout(ctx, f.ID); err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Status < 500 {
+				st.held = false
+			}
+			return c.writeFailed(err, st)
+		}
+		cur, err := c.latestConfigurationBytes(ctx, f.ID)
+		if err != nil {
+			return readFailed(err)
+		}
+		if !bytes.Equal(cur, staged.Bytes()) {
+			return &retryUpdateError{fmt.Errorf("%w: the draft changed while this update checked it", ErrConflict)}
+		}
+		if o.Backup != nil {
+			orig := &Original{FlowID: f.ID, FlowName: f.Name, FlowType: f.Type, VersionID: f.PublishedVersion.ID, Config: published}
+			if err := o.Backup(ctx, orig); err != nil {
+				return fmt.Errorf("writing the backup failed: %w", err)
+			}
+		}
+		st.changes = res.Changes
+		st.saved = bytes.Clone(cur) // the draft is this update's change: resume publishes it
+		return c.commit(ctx, f.ID, staged, o, res, st)
+	})
 }
 
 // clearLock decides what f's lock means for this update, and returns the
@@ -384,7 +482,7 @@ func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *Upd
 // lock is no longer this update's.
 func (c *Client) resume(ctx context.Context, f *Flow, edit EditFunc, o *UpdateOptions, res *UpdateResult, st *updateState) error {
 	return c.holding(ctx, f.ID, o, res, st, func() error {
-		if !hasSavedDraft(f) {
+		if !hasSavedDraft(f) && !res.Staged {
 			st.saved = nil // an earlier save of ours did not land
 			return c.editAndCommit(ctx, f, edit, o, res, st)
 		}
@@ -574,9 +672,12 @@ func hasSavedDraft(f *Flow) bool {
 }
 
 // readFailed classifies a failed read. The request layer has already
-// repeated what was worth repeating, so only a conflict starts again.
+// repeated what was worth repeating, so only a conflict starts again, and
+// a rate limit that outlasted the request layer's retries: under a limit
+// shared with other work, the update waits its turn rather than give up
+// with a write half seen through.
 func readFailed(err error) error {
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrRateLimited) {
 		return &retryUpdateError{err}
 	}
 	return err
@@ -685,7 +786,18 @@ func latestVersionID(f *Flow) string {
 
 // verify reads back the version written and compares it with doc.
 func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow.Document, changes []flow.Change) error {
-	got, err := c.Configuration(ctx, flowID, versionID)
+	var got *flow.Document
+	// The write is done; reading it back is worth a wait of its own when
+	// the platform is busy (429, 5xx after the request layer's retries).
+	err := settle.Again(ctx, c.policy, func(ctx context.Context) error {
+		var err error
+		got, err = c.Configuration(ctx, flowID, versionID)
+		var ae *APIError
+		if err != nil && !(errors.As(err, &ae) && (ae.Status == http.StatusTooManyRequests || ae.Status >= 500)) {
+			return retry.Permanent(err)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%w: reading version %s back: %w", ErrVerify, versionID, err)
 	}

@@ -84,7 +84,13 @@ func TestBadInputCommands(t *testing.T) {
 	}{
 		{"an empty -flows", nil, "raise", []string{"-apply", "-flows", ","}, 2, `raise: -flows ",": no flow id in the list`},
 		{"an empty TARGET_FLOW_IDS", []string{"TARGET_FLOW_IDS= , "}, "raise", []string{"-apply"}, 2, `raise: TARGET_FLOW_IDS " , ": no flow id in the list`},
-		{"a flow that does not exist", nil, "raise", []string{"-apply", "-flows", "does-not-exist"}, 1, "raise: client: not found: flow does-not-exist does not exist, or this OAuth client cannot see it\n"},
+		{"a flow that does not exist", nil, "raise", []string{"-apply", "-flows", "does-not-exist"}, 1, "raise: client: not found: flow does-not-exist does not exist, or this OAuth client cannot see it; nothing was written\n"},
+		{"flows that exist beside one that does not", nil, "raise", []string{"-apply", "-flows", "demo-flow-07,demo-flow-12,no-such-flow", "-backup-dir", noBackups}, 1,
+			"raise: client: not found: flow no-such-flow does not exist, or this OAuth client cannot see it; nothing was written\n"},
+		{"an audit gate that selects no flow by name", nil, "audit", []string{"-check", "-name", "nomatch"}, 3, "audit: org: no flow matched the selection (name \"nomatch\")\n"},
+		{"an audit gate that selects no flow by type", nil, "audit", []string{"-check", "-type", "voicemail"}, 3, "audit: org: no flow matched the selection (types voicemail)\n"},
+		{"a raise that selects no flow", nil, "raise", []string{"-publish", "-name", "nomatch", "-backup-dir", noBackups}, 1, "raise: org: no flow matched the selection (name \"nomatch\")\n"},
+		{"-cache with -demo", nil, "audit", []string{"-demo", "-cache", noBackups}, 2, "audit: -cache " + noBackups + " and -demo: the demo organisation lives only for the run, and uses no cache folder"},
 		{"an unknown -type", nil, "raise", []string{"-type", "nosuchtype"}, 2, "raise: -type nosuchtype: unknown flow type; known types: bot, commonmodule,"},
 		{"-min below a millisecond's step", nil, "raise", []string{"-min", "1500us"}, 2, "raise: -min 1500us: not a whole number of milliseconds"},
 		{"-min zero", nil, "raise", []string{"-min", "0s"}, 2, "raise: -min 0s: must be above zero"},
@@ -140,12 +146,14 @@ func TestBadInputCommands(t *testing.T) {
 	assert.Equal(t, "precious", string(b), "nothing written through the planted link")
 	assert.Equal(t, actionsBefore, actionVersions(t, o, raisable...), "no action changed by the bad runs")
 
-	// Named flows that exist still run beside one that does not.
-	r = o.run(t, nil, "raise", "-publish", "-flows", "does-not-exist,demo-flow-02", "-backup-dir", t.TempDir())
+	// Every id is resolved before the first write: a flow that does not
+	// exist stops the run before the ones that do are touched.
+	r = o.run(t, nil, "raise", "-publish", "-flows", "does-not-exist,demo-flow-02", "-backup-dir", noBackups)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "flow does-not-exist does not exist")
-	assert.Contains(t, r.stdout, "Billing Inbound 1 (demo-flow-02): raised 1 Data Action(s) to 5s, published as version 2.0")
-	assert.Contains(t, r.stdout, "2 flows: raised 1 Data Action(s) in 1, 0 unchanged, 0 skipped (locked or draft pending), 1 failed")
+	assert.Empty(t, r.stdout)
+	assert.Equal(t, before, o.state(t), "nothing written")
+	assert.NoDirExists(t, noBackups, "no backup")
 	// And -force restores what the checks refuse.
 	r = o.run(t, nil, "restore", "-dir", renamed, "-publish", "-force")
 	assert.Equal(t, 0, r.code, r.stderr)

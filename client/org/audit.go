@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/settle"
 )
 
 // Flag names something an audit found wrong with a node.
@@ -116,7 +116,7 @@ func auditFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOpt
 	doc, version, fromCache, err := c.ConfigurationOf(ctx, &f, o.Latest, o.Cache)
 	a.Version, a.FromCache = version, fromCache
 	if err != nil {
-		return a, &client.ObjectError{Op: "audit", Kind: "flow", ID: f.ID, Name: f.Name, Stopped: stopped(ctx, err), Err: unstopped(ctx, err)}
+		return a, objectError(ctx, "audit", &f, err)
 	}
 	flowReason := FlowReason(&f, false)
 	for _, n := range doc.DataActions() {
@@ -171,16 +171,9 @@ func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below tim
 	return na
 }
 
-// stopped reports whether err is the caller's context ending the work.
-func stopped(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && errors.Is(err, ctx.Err())
-}
-
-// unstopped is err, or the context's error alone when the context ended
-// the work: "audit of flow X stopped: context canceled", said once.
-func unstopped(ctx context.Context, err error) error {
-	if stopped(ctx, err) {
-		return ctx.Err()
-	}
-	return err
+// objectError names the flow once in the error of its audit or raise, and
+// says "stopped" once when the caller's context ended the work.
+func objectError(ctx context.Context, op string, f *client.Flow, err error) error {
+	stopped, err := settle.Stopped(ctx, err)
+	return &client.ObjectError{Op: op, Kind: "flow", ID: f.ID, Name: f.Name, Stopped: stopped, Err: err}
 }

@@ -28,7 +28,10 @@
 // how many flows at once; a progress callback; a configuration cache.
 // Audit and Raise return an error before they yield anything when the
 // options cannot work or the listing fails: an empty list of ids is an
-// error, never every flow.
+// error, never every flow; a selection that matches nothing is
+// ErrEmptySelection; and Raise resolves every id it is given before it
+// writes anything, so that an unknown id fails the run with nothing
+// written.
 //
 // Audit and Raise are safe to call from several goroutines; each run reads
 // every action once.

@@ -1,10 +1,15 @@
 package org
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gcflow/timeouts/client"
 )
+
+// ErrEmptySelection: the selection matched no flow. It is an error, never
+// a pass: an audit gate that judged nothing has not passed.
+var ErrEmptySelection = errors.New("org: no flow matched the selection")
 
 // errNotPlanned: a node under the lock names an action the plan did not
 // read (the flow changed between the two reads); it is treated as an

@@ -10,9 +10,10 @@ import (
 	"github.com/gcflow/timeouts/client/org"
 )
 
-// Raise every Data Action below 5 s across an organisation: a flow that
-// fails (here, one that does not exist) is yielded with its error and the
-// run goes on.
+// Raise every Data Action below 5 s across an organisation. An id that does
+// not exist fails the whole raise before anything is written; once the
+// selection is right, each flow is yielded with its result, and one flow's
+// failure (a lock, a pending draft) never stops another.
 func ExampleRaise() {
 	srv := clienttest.NewServer(nil)
 	defer srv.Close()
@@ -21,7 +22,11 @@ func ExampleRaise() {
 	c, _ := client.New(srv.ClientConfig())
 	opts := &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id, "no-such-flow"}}, Min: 5 * time.Second,
 		Update: client.UpdateOptions{Publish: true}}
-	results, err := org.Raise(context.Background(), c, opts) // an error here: nothing was listed, nothing done
+	_, err := org.Raise(context.Background(), c, opts)
+	fmt.Println(err)
+
+	opts.FlowIDs = []string{id}
+	results, err := org.Raise(context.Background(), c, opts)
 	if err != nil {
 		panic(err)
 	}
@@ -33,6 +38,6 @@ func ExampleRaise() {
 		fmt.Println(res.FlowName, len(res.Changes), "raised; published version", res.NewVersion)
 	}
 	// Output:
-	// no-such-flow failed: client: not found: flow no-such-flow does not exist, or this OAuth client cannot see it
+	// client: not found: flow no-such-flow does not exist, or this OAuth client cannot see it; nothing was written
 	// Main IVR 1 raised; published version 2.0
 }

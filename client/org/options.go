@@ -14,8 +14,11 @@ type Selection struct {
 	// FlowIDs names the flows; when nil, Types and Name filter every flow.
 	// An empty id, or a list that is not nil but empty, is
 	// client.ErrInvalidArgument: an empty selection never means every
-	// flow. A named flow that does not exist is yielded with
-	// client.ErrNotFound, and the others go on.
+	// flow. A named flow that does not exist is, for Raise, an error
+	// (client.ErrNotFound, naming every such id) before anything is
+	// written; for Audit, an item with client.ErrNotFound beside the
+	// others. A selection that matches no flow at all is
+	// ErrEmptySelection, for both.
 	FlowIDs []string
 	// Types keeps flows of these types (inboundcall, workflow, ...; any
 	// letter case).

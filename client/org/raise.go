@@ -94,13 +94,11 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 	if err != nil {
 		return nil, err
 	}
+	if len(missing) > 0 {
+		return nil, missingFlows(missing) // every id resolved before the first write
+	}
 	r := &raiser{c: c, o: &o, actions: newActionCache(c), raises: newActionRaiser(c, &o), wrap: wrap}
 	return func(yield func(Result, error) bool) {
-		for _, id := range missing {
-			if !yield(Result{UpdateResult: client.UpdateResult{FlowID: id, DryRun: o.Update.DryRun}}, missingFlow(id)) {
-				return
-			}
-		}
 		for res, err := range parallel(ctx, flows, o.Concurrency, o.Progress, r.flow) {
 			if !yield(res, err) {
 				return
@@ -125,7 +123,7 @@ func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
 	doc, _, fromCache, err := r.c.ConfigurationOf(ctx, &f, true, held)
 	if err != nil {
 		res := Result{UpdateResult: client.UpdateResult{FlowID: f.ID, FlowName: f.Name, DryRun: r.o.Update.DryRun}}
-		return res, &client.ObjectError{Op: "update", Kind: "flow", ID: f.ID, Name: f.Name, Stopped: stopped(ctx, err), Err: unstopped(ctx, err)}
+		return res, objectError(ctx, "update", &f, err)
 	}
 	p := r.plan(ctx, doc)
 	edit := p.edit()
@@ -136,6 +134,11 @@ func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
 	uo.Cache = held // the first read of the update is the one just made
 	up, err := r.c.UpdateFlow(ctx, f.ID, edit, &uo)
 	res := Result{UpdateResult: *up, Effects: p.effects}
+	if up.Changed && len(up.Changes) > 0 {
+		// What the version written holds, also when the last pass found it
+		// already there (an answer lost, the write confirmed by reading).
+		res.Effects = p.written
+	}
 	res.FlowName = f.Name
 	res.FromCache = fromCache && res.FromCache
 	return res, err
@@ -158,6 +161,10 @@ type plan struct {
 	o       *RaiseOptions
 	actions map[string]*action
 	effects []Effect
+	// written are the effects of the last edit that changed something:
+	// what the version written holds, when a later pass of the update
+	// (after a lost answer) found nothing left to change.
+	written []Effect
 }
 
 // plan reads the actions of doc's nodes and, with Actions, raises those
@@ -226,6 +233,9 @@ func (p *plan) edit() client.EditFunc {
 				e.Raised, e.After = false, e.Before
 				e.Reason = raiseReason(e, nil, nil, p.o.Min)
 			}
+		}
+		if len(changes) > 0 {
+			p.written = append(p.written[:0], p.effects...)
 		}
 		return changes, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // selectFlows lists the flows that ids (when not nil), or else types and
-// name, select, and the named ids that do not exist.
+// name, select, and the named ids that do not exist. A selection of nothing
+// at all is ErrEmptySelection.
 func selectFlows(ctx context.Context, c *client.Client, s *Selection) (flows []client.Flow, missing []string, err error) {
 	ids := s.FlowIDs
 	asked := map[string]bool{}
@@ -49,11 +51,38 @@ func selectFlows(ctx context.Context, c *client.Client, s *Selection) (flows []c
 			missing = append(missing, id)
 		}
 	}
+	if len(flows) == 0 && len(missing) == 0 {
+		return nil, nil, emptySelection(s)
+	}
 	return flows, missing, nil
 }
 
 func missingFlow(id string) error {
 	return fmt.Errorf("%w: flow %s does not exist, or this OAuth client cannot see it", client.ErrNotFound, id)
+}
+
+// missingFlows is Raise's error when named flows do not exist: all of them,
+// before anything is written.
+func missingFlows(ids []string) error {
+	if len(ids) == 1 {
+		return fmt.Errorf("%w; nothing was written", missingFlow(ids[0]))
+	}
+	return fmt.Errorf("%w: flows %s do not exist, or this OAuth client cannot see them; nothing was written", client.ErrNotFound, strings.Join(ids, ", "))
+}
+
+// emptySelection says what selected nothing.
+func emptySelection(s *Selection) error {
+	var what []string
+	if len(s.Types) > 0 {
+		what = append(what, "types "+strings.Join(s.Types, ","))
+	}
+	if s.Name != "" {
+		what = append(what, "name "+strconv.Quote(s.Name))
+	}
+	if len(what) == 0 {
+		return fmt.Errorf("%w: the organisation lists no flow", ErrEmptySelection)
+	}
+	return fmt.Errorf("%w (%s)", ErrEmptySelection, strings.Join(what, ", "))
 }
 
 // listAll reads a whole listing, 500 flows a page.

@@ -16,20 +16,30 @@ import (
 	"github.com/gcflow/timeouts/retry"
 )
 
-// TestSelectionFailsClosed: a named flow that does not exist is an item
-// with ErrNotFound; an empty list or an empty id is an error before
-// anything is listed, never "every flow"; nothing is written.
+// TestSelectionFailsClosed: a raise that names a flow that does not exist
+// is an error before anything is written, naming it; an audit yields it
+// with ErrNotFound beside the others; an empty list or an empty id is an
+// error before anything is listed, never "every flow"; a selection that
+// matches nothing is ErrEmptySelection for both; nothing is written.
 func TestSelectionFailsClosed(t *testing.T) {
 	srv, c, id := setup(t)
 	ctx := context.Background()
-	results := map[string]error{}
-	for res, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"nope", id, id}}, Min: 5 * time.Second, Update: client.UpdateOptions{DryRun: true}}) {
-		results[res.FlowID] = err
+	seq, err := org.Raise(ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"nope", id, id, "gone"}}, Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+	require.ErrorIs(t, err, client.ErrNotFound)
+	assert.Nil(t, seq)
+	assert.Equal(t, "client: not found: flows nope, gone do not exist, or this OAuth client cannot see them; nothing was written", err.Error())
+	_, err = org.Raise(ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"nope"}}, Min: 5 * time.Second})
+	assert.EqualError(t, err, "client: not found: flow nope does not exist, or this OAuth client cannot see it; nothing was written")
+	assert.Zero(t, srv.Counters().Writes)
+
+	for _, sel := range []org.Selection{{Name: "no such name"}, {Types: []string{"voicemail"}}} {
+		_, err = org.Raise(ctx, c, &org.RaiseOptions{Selection: sel, Min: 5 * time.Second})
+		assert.ErrorIs(t, err, org.ErrEmptySelection, "%+v", sel)
+		_, err = org.Audit(ctx, c, &org.AuditOptions{Selection: sel})
+		assert.ErrorIs(t, err, org.ErrEmptySelection, "%+v", sel)
 	}
-	require.Len(t, results, 2, "each named flow once")
-	require.ErrorIs(t, results["nope"], client.ErrNotFound)
-	assert.Equal(t, "client: not found: flow nope does not exist, or this OAuth client cannot see it", results["nope"].Error())
-	assert.NoError(t, results[id])
+	_, err = org.Audit(ctx, c, &org.AuditOptions{Selection: org.Selection{Name: "no such name"}})
+	assert.EqualError(t, err, `org: no flow matched the selection (name "no such name")`)
 
 	before := srv.Counters().Requests
 	for _, ids := range [][]string{{}, {" "}, {id, ""}} {

@@ -29,15 +29,18 @@
 // Configurations are cached by version (cache.NewDirCache) under the user's
 // cache folder, or -cache DIR: a repeat audit reads only the versions it has
 // not seen, and says on stderr how many came from the cache. -no-cache
-// turns it off; -demo uses none unless -cache is given.
+// turns it off; -demo uses none (-cache with -demo is a usage error).
 //
-// Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check).
+// Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check; a
+// selection that matches no flow is one: a gate that judged nothing has not
+// passed).
 package main
 
 import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,6 +127,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	audit, err := org.Audit(ctx, c, &o.audit)
 	if err != nil { // nothing listed
 		fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
+		if o.check && errors.Is(err, org.ErrEmptySelection) {
+			return cli.ExitFindings // a gate that judged nothing has not passed
+		}
 		return cli.ExitFailure
 	}
 	for a, err := range audit {
@@ -202,7 +208,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case *concurrency < 1:
 		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}
-	if err := cache.Check(fs); err != nil {
+	if err := cache.Check(fs, *demo); err != nil {
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
 	}
 	flagName := "min"

@@ -28,7 +28,7 @@
 // cache kept by version (cache.NewDirCache) under the user's cache folder, or
 // -cache DIR, so a repeat run with nothing to change reads none; the read
 // under the lock is always fresh. -no-cache turns it off; -demo uses none
-// unless -cache is given.
+// (-cache with -demo is a usage error).
 //
 // A dry run connects read-only: no request but a GET can leave it. SIGINT,
 // SIGTERM and SIGHUP stop the run: flows in hand are finished or released,
@@ -82,9 +82,10 @@ type logLine struct {
 	NewVersion   string       `json:"newVersion,omitempty"`
 	DuplicateOf  string       `json:"duplicateOf,omitempty"`
 	Published    bool         `json:"published"`
+	Staged       bool         `json:"staged,omitempty"`
 	Changes      []changeLine `json:"changes"`
 	Capped       []cappedLine `json:"capped,omitempty"`
-	Result       string       `json:"result"` // changed, changed-unverified, unchanged, dry-run, skipped, failed
+	Result       string       `json:"result"` // changed, published-staged, staged, not-verified, stopped, unchanged, dry-run, dry-run-staged, skipped, failed
 	Error        string       `json:"error,omitempty"`
 	Warnings     []string     `json:"warnings,omitempty"`
 }
@@ -221,7 +222,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 	progress.Done()
 	connect.CacheReport(stderr, "raise", cache, hits, reads)
 	sum.print(stdout, ctx.Err() != nil, o.backup)
-	if sum.failed > 0 || ctx.Err() != nil {
+	if sum.failed > 0 || sum.unverified > 0 || sum.stopped > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}
 	return cli.ExitOK
@@ -258,7 +259,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		return nil, code
 	}
 	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile, cache: cache}
-	if err := cache.Check(fs); err != nil {
+	if err := cache.Check(fs, *demo); err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
 	if d, ok, err := cli.TimeoutFromEnv("TARGET_TIMEOUT_MS"); err != nil && !minimum.Given {
@@ -322,11 +323,37 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// otherOutcomes are the summary line's counts that are rare, each said only
+// when it is not zero: staged drafts published or left, flows written but
+// not verified, flows stopped.
+func (s *summary) otherOutcomes() string {
+	var b strings.Builder
+	verb := "published"
+	if !s.apply {
+		verb = "would publish"
+	}
+	if s.staged > 0 {
+		fmt.Fprintf(&b, ", %s %d staged draft(s) raising %d Data Action(s)", verb, s.staged, s.stagedNodes)
+	}
+	if s.alreadyStaged > 0 {
+		fmt.Fprintf(&b, ", %d already staged (not published: -publish)", s.alreadyStaged)
+	}
+	if s.unverified > 0 {
+		fmt.Fprintf(&b, ", %d written but not verified", s.unverified)
+	}
+	if s.stopped > 0 {
+		fmt.Fprintf(&b, ", %d stopped", s.stopped)
+	}
+	return b.String()
+}
+
 // summary counts a run's outcomes.
 type summary struct {
 	apply                                                 bool
 	min                                                   time.Duration
 	total, raised, nodes, unchanged, failed, duplicates   int
+	unverified, stopped                                   int // written but not read back; stopped before writing
+	staged, stagedNodes, alreadyStaged                    int // staged drafts published (and their nodes); left staged
 	capped, cappedRaisable, actionsRaised, actionsRefused int
 	viaAction                                             int // nodes raised by their action alone, in flows left unchanged (not in nodes)
 	raisedIDs                                             []string
@@ -411,14 +438,28 @@ func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logL
 	s.total++
 	line := logLine{Time: time.Now().UTC(), FlowID: res.FlowID, FlowName: res.FlowName, FromVersion: res.FromVersion,
 		SavedVersion: res.SavedVersion, NewVersion: res.NewVersion, DuplicateOf: res.DuplicateOf, Published: res.Published,
-		Warnings: res.Warnings, Changes: changeLines(res), Capped: cappedLines(res)}
+		Staged: res.Staged, Warnings: res.Warnings, Changes: changeLines(res), Capped: cappedLines(res)}
 	if err != nil {
 		line.Error = err.Error()
+		line.Result = s.failure(stdout, stderr, res, err)
+	} else {
+		line.Result = s.success(stdout, res, line.Changes)
 	}
+	s.effects(stdout, res, line.Capped)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
+	}
+	return line
+}
+
+// failure counts and reports a flow that did not end well, once: skipped
+// (locked, somebody's draft), written but not verified, stopped, or failed.
+// It returns the log's result.
+func (s *summary) failure(stdout, stderr io.Writer, res *org.Result, err error) string {
+	var oe *client.ObjectError
 	switch {
 	case errors.Is(err, client.ErrLocked) || errors.Is(err, client.ErrDraftPending):
 		// Refused as asked: not a failure of the run.
-		line.Result = "skipped"
 		s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", res.FlowName, res.FlowID, connect.SkipReason(err)))
 		if errors.Is(err, client.ErrLocked) {
 			s.skippedFlows[org.ReasonLocked]++
@@ -426,33 +467,53 @@ func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logL
 			s.skippedFlows[org.ReasonDraftPending]++
 		}
 		fmt.Fprintf(stderr, "raise: skipped: %s\n", connect.Explain(err, permissions))
-	case err != nil && res.Changed:
-		// Written, but the update did not finish (cancelled before its
-		// verification, say): count it as both.
-		line.Result = "changed-unverified"
-		s.raised++
-		s.failed++
-		s.nodes += raisedNodes(res)
-		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v as version %s, not verified\n", res.FlowName, res.FlowID, raisedNodes(res), s.min, res.NewVersion)
+		return "skipped"
+	case res.Changed:
+		// Written, but not read back and verified (stopped, or an answer
+		// lost): neither raised nor failed, and said so.
+		s.unverified++
+		fmt.Fprintf(stdout, "%s (%s): written as version %s, not verified: read it back with audit\n", res.FlowName, res.FlowID, res.NewVersion)
 		fmt.Fprintf(stderr, "raise: %s\n", connect.Explain(err, permissions))
-	case err != nil:
-		line.Result = "failed"
-		s.failed++
+		return "not-verified"
+	case errors.As(err, &oe) && oe.Stopped:
+		s.stopped++
 		fmt.Fprintf(stderr, "raise: %s\n", connect.Explain(err, permissions))
+		return "stopped"
+	}
+	s.failed++
+	fmt.Fprintf(stderr, "raise: %s\n", connect.Explain(err, permissions))
+	return "failed"
+}
+
+// success counts and reports a flow whose update ended well, and returns
+// the log's result.
+func (s *summary) success(stdout io.Writer, res *org.Result, changes []changeLine) string {
+	n := raisedNodes(res)
+	switch {
+	case res.Staged && res.DryRun && len(res.Changes) > 0:
+		s.staged, s.stagedNodes = s.staged+1, s.stagedNodes+n
+		fmt.Fprintf(stdout, "== %s (%s): would publish its staged draft, which raises %d Data Action(s) to %v\n", res.FlowName, res.FlowID, n, s.min)
+		fmt.Fprint(stdout, res.Diff)
+		return "dry-run-staged"
+	case res.Staged && res.Changed:
+		s.staged, s.stagedNodes = s.staged+1, s.stagedNodes+n
+		fmt.Fprintf(stdout, "%s (%s): published its staged draft as version %s: %d Data Action(s) now wait %v\n", res.FlowName, res.FlowID, res.NewVersion, n, s.min)
+		return "published-staged"
+	case res.Staged:
+		s.alreadyStaged++
+		fmt.Fprintf(stdout, "%s (%s): already raised in a checked-in draft; -publish publishes it\n", res.FlowName, res.FlowID)
+		return "staged"
 	case res.DryRun && len(res.Changes) > 0:
-		line.Result = "dry-run"
-		s.raised++
-		s.nodes += raisedNodes(res)
+		s.raised, s.nodes = s.raised+1, s.nodes+n
 		fmt.Fprintf(stdout, "== %s (%s): %d Data Action(s) below %v\n", res.FlowName, res.FlowID, len(res.Changes), s.min)
-		for _, c := range line.Changes {
+		for _, c := range changes {
 			fmt.Fprintf(stdout, "   %s %q: %s %v -> %v (callers wait %s -> %s)\n", c.NodeID, c.NodeName, c.Was,
 				time.Duration(c.FromMS)*time.Millisecond, time.Duration(c.ToMS)*time.Millisecond, waits(c.EffectiveBeforeMS), waits(c.EffectiveAfterMS))
 		}
 		fmt.Fprint(stdout, res.Diff)
+		return "dry-run"
 	case res.Changed:
-		line.Result = "changed"
-		s.raised++
-		s.nodes += raisedNodes(res)
+		s.raised, s.nodes = s.raised+1, s.nodes+n
 		if res.DuplicateOf != "" {
 			s.duplicates++
 		}
@@ -460,25 +521,20 @@ func (s *summary) add(stdout, stderr io.Writer, res *org.Result, err error) logL
 		if res.Published {
 			verb = "published"
 		}
-		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, raisedNodes(res), s.min, verb, res.NewVersion)
-	default:
-		line.Result = "unchanged"
-		s.unchanged++
-		if n := raisedNodes(res); n > 0 {
-			// Its action was raised: callers wait longer, the flow as it was.
-			s.viaAction += n
-			wait := "wait"
-			if res.DryRun {
-				wait = "would wait"
-			}
-			fmt.Fprintf(stdout, "%s (%s): %d Data Action(s) %s %v or more through their raised action; the flow needs no change\n", res.FlowName, res.FlowID, n, wait, s.min)
+		fmt.Fprintf(stdout, "%s (%s): raised %d Data Action(s) to %v, %s as version %s\n", res.FlowName, res.FlowID, n, s.min, verb, res.NewVersion)
+		return "changed"
+	}
+	s.unchanged++
+	if n > 0 {
+		// Its action was raised: callers wait longer, the flow as it was.
+		s.viaAction += n
+		wait := "wait"
+		if res.DryRun {
+			wait = "would wait"
 		}
+		fmt.Fprintf(stdout, "%s (%s): %d Data Action(s) %s %v or more through their raised action; the flow needs no change\n", res.FlowName, res.FlowID, n, wait, s.min)
 	}
-	s.effects(stdout, res, line.Capped)
-	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "raise: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
-	}
-	return line
+	return "unchanged"
 }
 
 // printConsumers says which flows use an action: all of them, through
@@ -598,8 +654,8 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 	if s.viaAction > 0 {
 		via = fmt.Sprintf(" (and %d through their action alone, in flows that needed no change)", s.viaAction)
 	}
-	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d%s, %d unchanged, %d skipped (locked or draft pending), %d failed\n",
-		mode, s.total, verb, s.nodes, s.raised, via, s.unchanged, len(s.skipped), s.failed)
+	fmt.Fprintf(stdout, "%s%d flows: %s %d Data Action(s) in %d%s, %d unchanged, %d skipped (locked or draft pending), %d failed%s\n",
+		mode, s.total, verb, s.nodes, s.raised, via, s.unchanged, len(s.skipped), s.failed, s.otherOutcomes())
 	for _, f := range s.skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", f)
 	}

@@ -49,12 +49,15 @@ func DemoBackupDir(stamp string) string {
 	return filepath.Join(base, "gcflow-timeouts", "demo-backups", stamp)
 }
 
-// Check reports a usage error: -cache and -no-cache together, or an empty
-// -cache.
-func (f *CacheFlags) Check(fs *flag.FlagSet) error {
+// Check reports a usage error: -cache and -no-cache together, an empty
+// -cache, or -cache with -demo (the demo organisation lives only for the
+// run: its configurations have no place in a cache folder).
+func (f *CacheFlags) Check(fs *flag.FlagSet, demo bool) error {
 	given := false
 	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "cache" })
 	switch {
+	case given && demo:
+		return fmt.Errorf("-cache %s and -demo: the demo organisation lives only for the run, and uses no cache folder", cli.Cut(f.dir))
 	case given && f.off:
 		return fmt.Errorf("-cache %s and -no-cache: choose one", cli.Cut(f.dir))
 	case given && strings.TrimSpace(f.dir) == "":
@@ -64,13 +67,13 @@ func (f *CacheFlags) Check(fs *flag.FlagSet) error {
 }
 
 // Open returns the cache the flags choose, or nil for none: -no-cache;
-// -demo without -cache (the demo organisation lives only for the run); or
-// no user cache folder (one warning). A folder that turns out not to be
+// -demo (the demo organisation lives only for the run: Check refuses
+// -cache with it); or no user cache folder (one warning). A folder that turns out not to be
 // writable warns once, and the run goes on without it.
 func (f *CacheFlags) Open(name string, demo bool, stderr io.Writer) *cache.Dir {
 	dir := f.dir
 	switch {
-	case f.off || (demo && dir == ""):
+	case f.off || demo:
 		return nil
 	case dir == "":
 		if dir = DefaultCacheDir(); dir == "" {
