@@ -35,6 +35,13 @@ func TestBadInputCommands(t *testing.T) {
 	}
 	// demo-flow-01's backup under demo-flow-02's name, manifest and all.
 	renamed := folder(map[string]string{"demo-flow-02.json": "demo-flow-01.json", "demo-flow-02.manifest.json": "demo-flow-01.manifest.json"})
+	// demo-flow-01's backup under demo-flow-02's name, its manifest edited
+	// to claim demo-flow-02 by id and name: the bytes still name their flow.
+	disguised := folder(map[string]string{"demo-flow-02.json": "demo-flow-01.json"})
+	m01, err := os.ReadFile(filepath.Join(backups, "demo-flow-01.manifest.json"))
+	require.NoError(t, err)
+	m02 := strings.Replace(strings.Replace(string(m01), "demo-flow-01", "demo-flow-02", 1), "Main IVR Inbound 1", "Billing Inbound 1", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(disguised, "demo-flow-02.manifest.json"), []byte(m02), 0o644))
 	// demo-flow-01's backup with one byte changed.
 	altered := folder(map[string]string{"demo-flow-01.json": "demo-flow-01.json", "demo-flow-01.manifest.json": "demo-flow-01.manifest.json"})
 	b, err := os.ReadFile(filepath.Join(altered, "demo-flow-01.json"))
@@ -111,6 +118,12 @@ func TestBadInputCommands(t *testing.T) {
 			"(check GENESYS_CLOUD_CLIENT_ID, GENESYS_CLOUD_CLIENT_SECRET and GENESYS_CLOUD_API_URL (set, so it replaces GENESYS_CLOUD_REGION))"},
 		{"a backup under another flow's name", nil, "restore", []string{"-dir", renamed, "-publish"}, 1,
 			"restore: refused: " + filepath.Join(renamed, "demo-flow-02.json") + " holds flow demo-flow-01 (Main IVR Inbound 1), not flow demo-flow-02 (Billing Inbound 1) (-force restores it anyway)"},
+		{"a backup whose manifest was edited to name another flow", nil, "restore", []string{"-dir", disguised, "-publish"}, 1,
+			"restore: refused: " + filepath.Join(disguised, "demo-flow-02.json") + `: the configuration names itself "Main IVR Inbound 1", but flow demo-flow-02 is named "Billing Inbound 1" (-force restores it anyway)`},
+		{"restore -flows naming a flow the folder has no backup of", nil, "restore", []string{"-dir", backups, "-flows", "demo-flow-01,demo-flow-02", "-publish"}, 2,
+			`restore: -flows demo-flow-01,demo-flow-02: no backup of flow "demo-flow-02" in the folder`},
+		{"restore -flows without -dir", nil, "restore", []string{"-file", filepath.Join(backups, "demo-flow-01.json"), "-flows", "demo-flow-01"}, 2,
+			"restore: -flows chooses among the backups of a folder: give -dir"},
 		{"a backup whose bytes changed", nil, "restore", []string{"-dir", altered, "-publish"}, 1, "demo-flow-01.json: its bytes are not the ones backed up"},
 		{"a backup without a manifest", nil, "restore", []string{"-dir", bare, "-publish"}, 1, "demo-flow-01.json has no manifest (demo-flow-01.manifest.json)"},
 		{"a backup of another type", nil, "restore", []string{"-dir", retyped, "-publish"}, 1, "holds a workflow flow, but flow demo-flow-01 (Main IVR Inbound 1) is a inboundcall flow"},

@@ -71,6 +71,7 @@ type Row struct {
 	NodeID          string   `json:"nodeId"`
 	NodeName        string   `json:"nodeName"`
 	ActionID        string   `json:"actionId"`
+	ActionName      string   `json:"actionName"`
 	StoredMS        *int64   `json:"storedMs"`
 	TimeoutKind     string   `json:"timeoutKind"`
 	UseSuggested    bool     `json:"useSuggested"`
@@ -177,6 +178,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // returns nil.
 func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	flows := fs.String("flows", "", "flow ids to audit, comma-separated; default: every flow matching -type and -name")
 	types := fs.String("type", "", "flow types to audit, comma-separated (inboundcall,workflow,...)")
 	name := fs.String("name", "", "audit flows whose name matches (substring, * wildcards)")
 	below := cli.NewDuration(0)
@@ -196,6 +198,13 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
 		return nil, code
+	}
+	var ids []string
+	if cli.Given(fs)["flows"] {
+		var err error
+		if ids, err = cli.FlowIDs("-flows", *flows); err != nil {
+			return nil, cli.Usagef(stderr, "audit", "%v", err)
+		}
 	}
 	typeList, err := connect.FlowTypes(*types)
 	switch {
@@ -225,7 +234,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: org.AuditOptions{Selection: org.Selection{Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
 }
 
 // finding reports whether a node fails a -min gate: it waits less, or
@@ -238,7 +247,7 @@ func finding(n org.NodeAudit) bool {
 func rowOf(a org.FlowAudit, n org.NodeAudit) Row {
 	r := Row{
 		FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Version: a.Version,
-		NodeID: n.ID, NodeName: n.Name, ActionID: n.ActionID,
+		NodeID: n.ID, NodeName: n.Name, ActionID: n.ActionID, ActionName: n.ActionName,
 		StoredMS:        ms(n.Timeout, n.TimeoutKind == flow.TimeoutLiteral),
 		TimeoutKind:     n.TimeoutKind.String(),
 		UseSuggested:    n.UseSuggested,
@@ -270,10 +279,10 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		return enc.Encode(rows)
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id",
+		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id", "action_name",
 			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason", "detail"})
 		for _, r := range rows {
-			_ = cw.Write(cli.CSVRow(r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID,
+			_ = cw.Write(cli.CSVRow(r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID, r.ActionName,
 				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail))
 		}
 		cw.Flush()
@@ -286,8 +295,8 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		if r.StoredMS != nil {
 			stored = dur(r.StoredMS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", r.FlowName, r.FlowType, r.Version, r.NodeName+" ("+r.NodeID+")",
-			r.ActionID, stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","), r.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", named(r.FlowName, r.FlowID), r.FlowType, r.Version, named(r.NodeName, r.NodeID),
+			named(r.ActionName, r.ActionID), stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","), r.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -311,6 +320,14 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		fmt.Fprintf(w, "%d Data Actions\n", len(rows))
 	}
 	return nil
+}
+
+// named is "name (id)", or the id alone when there is no name.
+func named(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return name + " (" + id + ")"
 }
 
 func num(p *int64) string {

@@ -45,8 +45,13 @@ func TestAuditFormatsAgree(t *testing.T) {
 		assert.Equal(t, r.FlowID, rec[0])
 		assert.Equal(t, r.NodeID, rec[4])
 		assert.Equal(t, r.NodeID, textRows[i][1], "the table lists the same nodes in the same order")
-		assert.Equal(t, num(r.EffectiveMS), rec[11])
-		assert.Equal(t, r.Reason, rec[13], "the reason is a field in both")
+		assert.Equal(t, r.ActionName, rec[7])
+		assert.Equal(t, num(r.EffectiveMS), rec[12])
+		assert.Equal(t, r.Reason, rec[14], "the reason is a field in both")
+		assert.Contains(t, text, r.FlowName+" ("+r.FlowID+")", "the text names the flow by name and id")
+		if r.ActionName != "" {
+			assert.Contains(t, text, r.ActionName+" ("+r.ActionID+")", "and the action by name and id")
+		}
 		reasons[r.Reason]++
 		if r.Reason == "expression" {
 			assert.Equal(t, []string{"expression"}, r.Flags, "unknown until the flow runs: a finding, not below")
@@ -158,4 +163,24 @@ func TestAuditWithoutCredentials(t *testing.T) {
 	assert.Contains(t, errOut, "no client id")
 	assert.Contains(t, errOut, "or try -demo")
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(errOut), "\n")+1, "one line")
+}
+
+// TestAuditFlows: -flows audits the flows named and no other; an empty
+// list is a usage error, an id that does not exist a failure that names it.
+func TestAuditFlows(t *testing.T) {
+	code, js, _ := audit(t, "-demo", "-min", "5s", "-format", "json", "-flows", "demo-flow-07,demo-flow-13")
+	require.Equal(t, 0, code)
+	var rows []Row
+	require.NoError(t, json.Unmarshal([]byte(js), &rows))
+	flows := map[string]bool{}
+	for _, r := range rows {
+		flows[r.FlowID] = true
+	}
+	assert.Equal(t, map[string]bool{"demo-flow-07": true, "demo-flow-13": true}, flows)
+	code, _, stderr := audit(t, "-demo", "-flows", " , ")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `audit: -flows " , ": no flow id in the list`)
+	code, _, stderr = audit(t, "-demo", "-flows", "demo-flow-07,nope")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "flow nope does not exist")
 }

@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/examples/internal/backup"
@@ -45,6 +46,7 @@ func main() {
 
 type options struct {
 	files              []string
+	flows              []string // -flows: only these of the folder
 	update             client.UpdateOptions
 	apply, force, demo bool
 }
@@ -72,6 +74,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		backups = append(backups, b)
 		docs = append(docs, doc)
 	}
+	if o.flows != nil {
+		var err error
+		if backups, docs, err = only(backups, docs, o.flows); err != nil {
+			return cli.Usagef(stderr, "restore", "%v", err)
+		}
+	}
 	c, closeFn := connect.Open(dial, o.demo, o.apply, "restore", permissions, stderr)
 	if c == nil {
 		return cli.ExitFailure
@@ -87,6 +95,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	dir := fs.String("dir", "", "a backup folder written by examples/raise")
 	file := fs.String("file", "", "one backup file (<flow id>.json, with its <flow id>.manifest.json beside it)")
+	flows := fs.String("flows", "", "with -dir: restore only these flows of the folder, comma-separated ids")
 	apply := fs.Bool("apply", false, "write (check in); without it, a dry run")
 	publish := fs.Bool("publish", false, "publish (implies -apply)")
 	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft")
@@ -106,6 +115,16 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		return nil, cli.Usagef(stderr, "restore", "give exactly one of -dir and -file")
 	}
 	o := &options{apply: *apply || *publish, force: *force, demo: *demo, files: []string{*file}}
+	if cli.Given(fs)["flows"] {
+		if *dir == "" {
+			return nil, cli.Usagef(stderr, "restore", "-flows chooses among the backups of a folder: give -dir")
+		}
+		ids, err := cli.FlowIDs("-flows", *flows)
+		if err != nil {
+			return nil, cli.Usagef(stderr, "restore", "%v", err)
+		}
+		o.flows = ids
+	}
 	o.update = client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
 		ReleaseStaleLocks: *releaseStale, DryRun: !o.apply, DiffLabel: "backup", AnyShape: true}
 	if *dir != "" {
@@ -117,6 +136,30 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		o.files = files
 	}
 	return o, cli.ExitOK
+}
+
+// only keeps the backups of the flows named, in the folder's order. An id
+// with no backup in the folder is an error: a restore of less than asked
+// would look like success.
+func only(backups []*backup.Backup, docs []*flow.Document, ids []string) ([]*backup.Backup, []*flow.Document, error) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var keptB []*backup.Backup
+	var keptD []*flow.Document
+	for i, b := range backups {
+		if want[b.FlowID] {
+			keptB, keptD = append(keptB, b), append(keptD, docs[i])
+			delete(want, b.FlowID)
+		}
+	}
+	for _, id := range ids {
+		if want[id] {
+			return nil, nil, fmt.Errorf("-flows %s: no backup of flow %s in the folder", cli.Cut(strings.Join(ids, ",")), cli.Quote(id))
+		}
+	}
+	return keptB, keptD, nil
 }
 
 // checkIdentities reads each backup's flow and checks the backup belongs to

@@ -22,9 +22,12 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
@@ -167,7 +170,11 @@ func Read(path string) (*Backup, error) {
 }
 
 // Check says why b must not be restored over f, or nil when it may: its
-// manifest must exist, name f's id and type, and match the file's bytes.
+// manifest must exist, match the file's bytes, and name f's id, type and
+// name; and the configuration's own name, where it has one, must be f's.
+// A manifest edited to name another flow is caught by the last: the bytes
+// still say whose they are. A flow renamed since the backup is the one
+// honest use of -force.
 func (b *Backup) Check(f *client.Flow) error {
 	m := b.Manifest
 	if m == nil {
@@ -182,6 +189,12 @@ func (b *Backup) Check(f *client.Flow) error {
 	}
 	if !strings.EqualFold(m.FlowType, f.Type) {
 		return fmt.Errorf("%s holds a %s flow, but flow %s (%s) is a %s flow", b.Path, m.FlowType, f.ID, f.Name, strings.ToLower(f.Type))
+	}
+	if m.FlowName != f.Name {
+		return fmt.Errorf("%s holds flow %s named %s, but flow %s is named %s now", b.Path, m.FlowID, strconv.Quote(m.FlowName), f.ID, strconv.Quote(f.Name))
+	}
+	if own := gjson.GetBytes(b.Config, "name"); own.Type == gjson.String && own.String() != f.Name {
+		return fmt.Errorf("%s: the configuration names itself %s, but flow %s is named %s", b.Path, strconv.Quote(own.String()), f.ID, strconv.Quote(f.Name))
 	}
 	return nil
 }
