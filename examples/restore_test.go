@@ -1,11 +1,19 @@
 package examples_test
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/client/dataaction"
+	"github.com/gcflow/timeouts/flow"
 )
 
 // TestRestoreSubset: restore -flows puts back only the flows named, from a
@@ -34,4 +42,81 @@ func TestRestoreSubset(t *testing.T) {
 	for _, id := range []string{"demo-flow-02", "demo-flow-03"} {
 		assert.Equal(t, string(original[id].Bytes()), string(now[id].Bytes()), "%s back as it was, byte for byte", id)
 	}
+}
+
+// actionTimeouts reads every action's own timeoutSeconds through the API.
+func (o *org) actionTimeouts(t *testing.T) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for listed, err := range dataaction.List(context.Background(), o.c, nil) {
+		require.NoError(t, err)
+		a, err := dataaction.Get(context.Background(), o.c, listed.ID)
+		require.NoError(t, err)
+		if a.Config != nil {
+			out[a.ID] = a.Config.TimeoutSeconds
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// TestUndoActions: raise -actions -publish changes shared actions and flows;
+// its backup folder holds every action it changed, and restore puts every
+// action and every node back as it was. An action somebody changed after
+// the raise is left as they made it, and said so (exit 1).
+func TestUndoActions(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 0)
+	originalFlows, originalActions := o.published(t), o.actionTimeouts(t)
+	dir := filepath.Join(t.TempDir(), "backups")
+	r := o.run(t, nil, "raise", "-actions", "-publish", "-no-cache", "-backup-dir", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	raised := o.actionTimeouts(t)
+	changed := 0
+	for id, secs := range raised {
+		if secs != originalActions[id] {
+			changed++
+			assert.FileExists(t, filepath.Join(dir, "actions", id+".json"))
+			assert.FileExists(t, filepath.Join(dir, "actions", id+".manifest.json"))
+		}
+	}
+	require.Positive(t, changed, "the run raised actions")
+	entries, err := os.ReadDir(filepath.Join(dir, "actions"))
+	require.NoError(t, err)
+	assert.Len(t, entries, 2*changed, "a backup and a manifest for each action changed, and nothing else")
+
+	dry := o.run(t, nil, "restore", "-dir", dir)
+	require.Equal(t, 0, dry.code, dry.stderr)
+	assert.Contains(t, dry.stdout, fmt.Sprintf("%d action backups: would restore %d,", changed, changed))
+	assert.Equal(t, raised, o.actionTimeouts(t), "a dry run writes nothing")
+
+	r = o.run(t, nil, "restore", "-dir", dir, "-publish", "-allow-draft")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Equal(t, originalActions, o.actionTimeouts(t), "every action back as it was")
+	for id, doc := range o.published(t) {
+		assert.Empty(t, flow.TimeoutChanges(originalFlows[id], doc), "%s: every node back as it was", id)
+	}
+}
+
+// TestUndoActionsChangedSince: an action that somebody raised further after
+// the run is left as they made it; the restore says so and exits 1.
+func TestUndoActionsChangedSince(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 0)
+	dir := filepath.Join(t.TempDir(), "backups")
+	r := o.run(t, nil, "raise", "-actions", "-publish", "-no-cache", "-backup-dir", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	files, err := filepath.Glob(filepath.Join(dir, "actions", "*.manifest.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	id := strings.TrimSuffix(filepath.Base(files[0]), ".manifest.json")
+	_, err = dataaction.SetTimeout(context.Background(), o.c, id, 30*time.Second, nil)
+	require.NoError(t, err)
+	r = o.run(t, nil, "restore", "-dir", dir, "-actions", id, "-publish")
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, "restore: action "+id)
+	assert.Contains(t, r.stderr, "left as it is: somebody changed it after the raise")
+	assert.Equal(t, 30, o.actionTimeouts(t)[id], "their change wins")
+	assert.Contains(t, r.stdout, "1 action backups: restored 0, 0 already as backed up, 1 left as somebody changed them, 0 failed")
+	assert.NotRegexp(t, `(?m)^\d+ backups:`, r.stdout, "-actions alone restores no flow")
 }

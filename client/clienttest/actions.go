@@ -188,15 +188,32 @@ func (o *Org) listDataActions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
+	// ids filters (repeated keys, or comma-joined in one as the SDK sends
+	// them); includeConfig=true adds each action's config.
+	var want map[string]bool
+	for _, v := range q["ids"] {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				if want == nil {
+					want = map[string]bool{}
+				}
+				want[id] = true
+			}
+		}
+	}
+	withConfig := q.Get("includeConfig") == "true"
 	o.lock()
 	ids := make([]string, 0, len(o.actions))
 	for id := range o.actions {
-		ids = append(ids, id)
+		if want == nil || want[id] {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
 	all := make([]json.RawMessage, 0, len(ids))
 	for _, id := range ids {
-		all = append(all, actionJSON(o.actions[id], false))
+		all = append(all, actionJSON(o.actions[id], withConfig))
 	}
 	o.mu.Unlock()
 	writeJSON(w, paged(r, all, number, size))

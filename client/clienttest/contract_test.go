@@ -2,6 +2,7 @@ package clienttest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,7 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 )
 
 // The contract tests drive the server with plain net/http, not the client
@@ -557,4 +560,33 @@ func TestContractCorrelationIDs(t *testing.T) {
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, a.header.Get("Inin-Correlation-Id"))
 	assert.NotEqual(t, a.header.Get("Inin-Correlation-Id"), b.header.Get("Inin-Correlation-Id"))
 	assertGenesysError(t, send(t, "GET", srv.URL+"/api/v2/flows/nope", tok, nil), 404, "not.found") // checks header == contextId
+}
+
+// TestContractListActionsByIDsWithConfig: the action listing takes ids
+// (comma-joined, as the SDK sends them, or repeated) and includeConfig,
+// as GetIntegrationsActions does: a batch of actions with their timeouts
+// in one request.
+func TestContractListActionsByIDsWithConfig(t *testing.T) {
+	srv := clienttest.Start(t, nil, false)
+	srv.AddDataAction("custom_-_a", "A", 3)
+	srv.AddDataAction("custom_-_b", "B", 8)
+	srv.AddDataAction("custom_-_c", "C", 12)
+	c := srv.Client(t)
+	got := map[string]int{}
+	for a, err := range dataaction.List(context.Background(), c, &dataaction.ListOptions{IDs: []string{"custom_-_a", "custom_-_c"}}) {
+		require.NoError(t, err)
+		require.NotNil(t, a.Config, a.ID)
+		got[a.ID] = a.Config.TimeoutSeconds
+	}
+	assert.Equal(t, map[string]int{"custom_-_a": 3, "custom_-_c": 12}, got)
+	var body struct {
+		Entities []struct {
+			ID     string          `json:"id"`
+			Config json.RawMessage `json:"config"`
+		} `json:"entities"`
+	}
+	require.NoError(t, c.Do(context.Background(), &client.Request{Method: "GET", Path: "/api/v2/integrations/actions",
+		Query: url.Values{"ids": {"custom_-_b", "custom_-_a"}}}, &body))
+	require.Len(t, body.Entities, 2, "repeated ids keys")
+	assert.Nil(t, body.Entities[0].Config, "no config without includeConfig")
 }

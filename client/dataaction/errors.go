@@ -16,4 +16,8 @@ var (
 	// ErrTargetTooLong: a timeout above flow.MaxDataActionTimeout: no data
 	// action waits that long, so raising to it cannot help.
 	ErrTargetTooLong = errors.New("dataaction: target above what any data action waits")
+	// ErrMoved: SetOptions.Expect named the timeout the action should
+	// have, and it has another: somebody changed it since. Nothing was
+	// written.
+	ErrMoved = errors.New("dataaction: the action's timeout changed since")
 )

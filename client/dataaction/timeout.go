@@ -30,6 +30,15 @@ type SetOptions struct {
 	// false, From its timeout). org.Raise sets it, so that another
 	// user's longer timeout is never cut back to Min.
 	AtLeast bool
+	// Expect, when not zero, is the timeoutSeconds the action must have,
+	// as read just before the write: any other is ErrMoved and nothing
+	// is written. A restore sets it to the timeout its run wrote, so that
+	// a later change by somebody else wins.
+	Expect time.Duration
+	// Backup, when set, receives the action as read (its exact bytes,
+	// with its config) just before the PATCH that changes it; an error
+	// from it stops the change, with nothing written.
+	Backup func(ctx context.Context, read []byte) error
 }
 
 // Change reports one action's timeout change.
@@ -193,6 +202,12 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 		return nil
 	case o.AtLeast && current.Type == gjson.Number && int(current.Int()) > secs:
 		return nil // longer already: left as it is
+	case o.Expect > 0 && !*sent && (current.Type != gjson.Number || time.Duration(current.Int())*time.Second != o.Expect):
+		have := "not set"
+		if current.Exists() {
+			have = current.Raw + " s"
+		}
+		return retry.Permanent(fmt.Errorf("%w: its timeoutSeconds is %s, not the %v expected", ErrMoved, have, o.Expect))
 	case o.DryRun:
 		edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
 		if err != nil {
@@ -200,6 +215,11 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 		}
 		ch.Version, ch.Diff = version, configDiff(actionID, []byte(config.Raw), edited)
 		return nil
+	}
+	if o.Backup != nil {
+		if err := o.Backup(ctx, raw); err != nil {
+			return retry.Permanent(fmt.Errorf("writing the backup failed: %w", err))
+		}
 	}
 	return patchTimeout(ctx, c, actionID, a, secs, ch, sent)
 }

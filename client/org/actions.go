@@ -141,7 +141,11 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dat
 		err = &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Err: err}
 		ch = &dataaction.Change{ActionID: actionID, Name: read.Name, DryRun: dry}
 	} else {
-		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, &dataaction.SetOptions{DryRun: dry, AtLeast: true})
+		so := &dataaction.SetOptions{DryRun: dry, AtLeast: true}
+		if backup := r.o.ActionBackup; backup != nil {
+			so.Backup = func(ctx context.Context, read []byte) error { return backup(ctx, actionID, read) }
+		}
+		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, so)
 	}
 	if ch == nil { // refused before any request
 		ch = &dataaction.Change{ActionID: actionID, DryRun: dry}

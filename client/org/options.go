@@ -1,6 +1,7 @@
 package org
 
 import (
+	"context"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -85,6 +86,11 @@ type RaiseOptions struct {
 	// always names the action. Calls are never concurrent, though flows are
 	// worked on in parallel.
 	OnAction func(*dataaction.Change, error)
+	// ActionBackup, when set, receives each action that Actions is about
+	// to change, as read just before its PATCH (dataaction.SetOptions.
+	// Backup); an error from it stops that action's raise, with nothing
+	// written. Not called in a dry run.
+	ActionBackup func(ctx context.Context, actionID string, read []byte) error
 	// Update says how each flow is written: Publish, AllowDraft,
 	// ForceUnlock, ReleaseStaleLocks, DryRun (the whole raise then runs on
 	// a ReadOnly view of the client), Backup, DiffLabel ("raised" when

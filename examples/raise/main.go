@@ -199,6 +199,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		mu.Lock()
 		defer mu.Unlock()
 		progress.Done()
+		if err == nil && ch.Changed && o.backup != nil {
+			if berr := o.backup.ActionWritten(ch.ActionID, ch.NewVersion); berr != nil {
+				fmt.Fprintf(stderr, "raise: warning: action %s: recording its new version in the backup: %v\n", ch.ActionID, berr)
+			}
+		}
 		sum.action(stdout, stderr, ch, err)
 		writeLog(actionLineOf(ch, err))
 	}
@@ -301,6 +306,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		}
 		o.backup = &backup.Dir{Path: dir}
 		o.raise.Update.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
+		toSeconds := int((o.raise.Min + time.Second - 1) / time.Second) // what dataaction.SetTimeout writes
+		o.raise.ActionBackup = func(_ context.Context, id string, read []byte) error {
+			return o.backup.WriteAction(id, read, toSeconds)
+		}
 	}
 	return o, cli.ExitOK
 }

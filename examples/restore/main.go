@@ -28,15 +28,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
 )
 
-const permissions = "architect:flow:view, architect:flow:edit and architect:flow:publish"
+const permissions = "architect:flow:view, architect:flow:edit and architect:flow:publish (and integrations:action:edit for actions)"
 
 func main() {
 	cli.Main("restore", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -45,8 +47,10 @@ func main() {
 }
 
 type options struct {
+	dir                string
 	files              []string
-	flows              []string // -flows: only these of the folder
+	flows, actions     []string // -flows, -actions: only these of the folder
+	subset             bool     // -flows or -actions was given
 	update             client.UpdateOptions
 	apply, force, demo bool
 }
@@ -74,11 +78,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		backups = append(backups, b)
 		docs = append(docs, doc)
 	}
-	if o.flows != nil {
+	actions, code := readActions(o, stderr)
+	if code != cli.ExitOK {
+		return code
+	}
+	if o.subset {
 		var err error
 		if backups, docs, err = only(backups, docs, o.flows); err != nil {
 			return cli.Usagef(stderr, "restore", "%v", err)
 		}
+	}
+	if len(backups) == 0 && len(actions) == 0 {
+		fmt.Fprintf(stderr, "restore: no backup files (*.json, or actions/*.json) in %s\n", o.dir)
+		return cli.ExitFailure
 	}
 	c, closeFn := connect.Open(dial, o.demo, o.apply, "restore", permissions, stderr)
 	if c == nil {
@@ -88,14 +100,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 	if !checkIdentities(ctx, c, backups, o.force, stderr) {
 		return cli.ExitFailure
 	}
-	return restoreAll(ctx, c, backups, docs, o, stdout, stderr)
+	code = cli.ExitOK
+	if len(backups) > 0 {
+		code = restoreAll(ctx, c, backups, docs, o, stdout, stderr)
+	}
+	if acode := restoreActions(ctx, c, actions, o, stdout, stderr); acode != cli.ExitOK {
+		return acode
+	}
+	return code
 }
 
 func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	dir := fs.String("dir", "", "a backup folder written by examples/raise")
 	file := fs.String("file", "", "one backup file (<flow id>.json, with its <flow id>.manifest.json beside it)")
-	flows := fs.String("flows", "", "with -dir: restore only these flows of the folder, comma-separated ids")
+	flows := fs.String("flows", "", "with -dir: restore only these flows of the folder, comma-separated ids (and no action unless -actions names it)")
+	actions := fs.String("actions", "", "with -dir: restore only these actions of the folder's actions/, comma-separated ids (and no flow unless -flows names it)")
 	apply := fs.Bool("apply", false, "write (check in); without it, a dry run")
 	publish := fs.Bool("publish", false, "publish (implies -apply)")
 	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft")
@@ -114,23 +134,31 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if (*dir == "") == (*file == "") {
 		return nil, cli.Usagef(stderr, "restore", "give exactly one of -dir and -file")
 	}
-	o := &options{apply: *apply || *publish, force: *force, demo: *demo, files: []string{*file}}
-	if cli.Given(fs)["flows"] {
+	o := &options{dir: *dir, apply: *apply || *publish, force: *force, demo: *demo, files: []string{*file}}
+	given := cli.Given(fs)
+	for _, sub := range []struct {
+		flag  string
+		value string
+		ids   *[]string
+	}{{"flows", *flows, &o.flows}, {"actions", *actions, &o.actions}} {
+		if !given[sub.flag] {
+			continue
+		}
 		if *dir == "" {
-			return nil, cli.Usagef(stderr, "restore", "-flows chooses among the backups of a folder: give -dir")
+			return nil, cli.Usagef(stderr, "restore", "-%s chooses among the backups of a folder: give -dir", sub.flag)
 		}
-		ids, err := cli.FlowIDs("-flows", *flows)
-		if err != nil {
-			return nil, cli.Usagef(stderr, "restore", "%v", err)
+		ids := cli.SplitList(sub.value)
+		if len(ids) == 0 {
+			return nil, cli.Usagef(stderr, "restore", "-%s %s: no id in the list; name at least one, or leave it out to restore the whole folder", sub.flag, cli.Quote(sub.value))
 		}
-		o.flows = ids
+		*sub.ids, o.subset = ids, true
 	}
 	o.update = client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
 		ReleaseStaleLocks: *releaseStale, DryRun: !o.apply, DiffLabel: "backup", AnyShape: true}
 	if *dir != "" {
 		files, err := backup.Files(*dir)
-		if err != nil || len(files) == 0 {
-			fmt.Fprintf(stderr, "restore: no backup files (*.json) in %s\n", *dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "restore: %s: %v\n", *dir, err)
 			return nil, cli.ExitFailure
 		}
 		o.files = files
@@ -226,6 +254,87 @@ func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup,
 	fmt.Fprintf(stdout, "%s%d backups: %s %d, %d already as backed up, %d skipped (locked or draft pending), %d failed\n",
 		mode, len(backups), verb, restored, same, skipped, failed)
 	if failed > 0 || ctx.Err() != nil {
+		return cli.ExitFailure
+	}
+	return cli.ExitOK
+}
+
+// readActions reads the action backups of the folder (none for -file), the
+// ones -actions names when a subset was asked for. An id -actions names
+// that has no backup there is a usage error.
+func readActions(o *options, stderr io.Writer) ([]*backup.ActionBackup, int) {
+	if o.dir == "" {
+		return nil, cli.ExitOK
+	}
+	all, err := backup.ReadActions(o.dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "restore:", err)
+		return nil, cli.ExitFailure
+	}
+	if !o.subset {
+		return all, cli.ExitOK
+	}
+	byID := map[string]*backup.ActionBackup{}
+	for _, a := range all {
+		byID[a.ActionID] = a
+	}
+	var out []*backup.ActionBackup
+	for _, id := range o.actions {
+		a := byID[id]
+		if a == nil {
+			return nil, cli.Usagef(stderr, "restore", "-actions %s: no backup of action %s in the folder", cli.Cut(strings.Join(o.actions, ",")), cli.Quote(id))
+		}
+		out = append(out, a)
+	}
+	return out, cli.ExitOK
+}
+
+// restoreActions puts each backed-up action's own timeout back, only while
+// the action still has the timeout its run wrote (dataaction.SetOptions.
+// Expect): a later change by somebody else wins, and is reported. It
+// changes nothing but timeoutSeconds, with the version read.
+func restoreActions(ctx context.Context, c *client.Client, actions []*backup.ActionBackup, o *options, stdout, stderr io.Writer) int {
+	if len(actions) == 0 {
+		return cli.ExitOK
+	}
+	restored, same, left, failed := 0, 0, 0, 0
+	for _, a := range actions {
+		if ctx.Err() != nil {
+			break
+		}
+		from, ok := a.FromSeconds()
+		if !ok || a.Manifest.ToSeconds <= 0 {
+			failed++
+			fmt.Fprintf(stderr, "restore: action %s: its backup holds no timeoutSeconds to put back, or its manifest no timeout written; change it by hand\n", a.ActionID)
+			continue
+		}
+		ch, err := dataaction.SetTimeout(ctx, c, a.ActionID, time.Duration(from)*time.Second,
+			&dataaction.SetOptions{Expect: time.Duration(a.Manifest.ToSeconds) * time.Second, DryRun: !o.apply})
+		switch {
+		case errors.Is(err, dataaction.ErrMoved):
+			left++
+			fmt.Fprintf(stderr, "restore: action %s (%s) left as it is: somebody changed it after the raise: %v\n", a.ActionID, a.Manifest.Name, err)
+		case err != nil:
+			failed++
+			fmt.Fprintf(stderr, "restore: %s\n", connect.Explain(err, permissions))
+		case ch.DryRun && ch.Diff != "":
+			restored++
+			fmt.Fprintf(stdout, "== action %s (%s): would restore its timeout %v -> %v\n%s", a.ActionID, ch.Name, ch.From, ch.To, ch.Diff)
+		case ch.Changed:
+			restored++
+			fmt.Fprintf(stdout, "action %s (%s): timeout restored to %v as version %d\n", a.ActionID, ch.Name, ch.To, ch.NewVersion)
+		default:
+			same++
+			fmt.Fprintf(stdout, "action %s (%s): already as backed up\n", a.ActionID, ch.Name)
+		}
+	}
+	verb := "restored"
+	if !o.apply {
+		verb = "would restore"
+	}
+	fmt.Fprintf(stdout, "%d action backups: %s %d, %d already as backed up, %d left as somebody changed them, %d failed\n",
+		len(actions), verb, restored, same, left, failed)
+	if left > 0 || failed > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}
 	return cli.ExitOK

@@ -205,3 +205,148 @@ func short(s string) string {
 	}
 	return s
 }
+
+// ActionsDir is the subfolder of a backup folder that holds the actions a
+// run changed: <action id>.json, the action as read (with its config),
+// and <action id>.manifest.json.
+const ActionsDir = "actions"
+
+// ActionManifest says whose action a backup file holds and what the run
+// that wrote it changed: restore puts FromSeconds back only while the
+// action still has ToSeconds.
+type ActionManifest struct {
+	ActionID string `json:"actionId"`
+	Name     string `json:"name"`
+	// Version is the version read; NewVersion the one the change made
+	// (0 until the change is confirmed).
+	Version    int       `json:"version"`
+	NewVersion int       `json:"newVersion"`
+	ToSeconds  int       `json:"toSeconds"`
+	SHA256     string    `json:"sha256"`
+	Bytes      int       `json:"bytes"`
+	Time       time.Time `json:"time"`
+}
+
+// WriteAction writes the action as read, and its manifest, before the run
+// changes its timeout to toSeconds. It has org.RaiseOptions.ActionBackup's
+// shape, with toSeconds bound by the caller.
+func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
+	name, err := FileName(actionID)
+	if err != nil {
+		return err
+	}
+	a := gjson.ParseBytes(read)
+	sum := sha256.Sum256(read)
+	m := ActionManifest{ActionID: actionID, Name: a.Get("name").Str, Version: int(a.Get("version").Int()), ToSeconds: toSeconds,
+		SHA256: hex.EncodeToString(sum[:]), Bytes: len(read), Time: time.Now().UTC()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	base := filepath.Join(d.Path, ActionsDir, strings.TrimSuffix(name, ".json"))
+	if err := safefile.Write(base+".json", read); err != nil {
+		return err
+	}
+	if err := writeJSON(base+manifestSuffix, m); err != nil {
+		return err
+	}
+	d.n++
+	return nil
+}
+
+// ActionWritten records in an action's manifest the version its change
+// made. A manifest that is missing (the change was not this run's) is left
+// so.
+func (d *Dir) ActionWritten(actionID string, newVersion int) error {
+	name, err := FileName(actionID)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	path := filepath.Join(d.Path, ActionsDir, strings.TrimSuffix(name, ".json")+manifestSuffix)
+	m, err := readActionManifest(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.NewVersion = newVersion
+	return writeJSON(path, m)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, append(b, '\n'))
+}
+
+func readActionManifest(path string) (*ActionManifest, error) {
+	mb, err := safefile.ReadRegular(path, maxManifestBytes)
+	if err != nil {
+		return nil, err
+	}
+	var m ActionManifest
+	dec := json.NewDecoder(bytes.NewReader(mb))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: not an action backup manifest: %v", path, err)
+	}
+	return &m, nil
+}
+
+// ActionBackup is one action backup read from disk.
+type ActionBackup struct {
+	Path     string
+	ActionID string
+	// Read is the action as it was read before the change.
+	Read     []byte
+	Manifest *ActionManifest
+}
+
+// ReadActions reads the action backups of a backup folder, sorted by file
+// name; none when it has no actions subfolder. A backup without its
+// manifest, or whose bytes or id do not match it, is an error: an action
+// is put back only with what its run recorded.
+func ReadActions(dir string) ([]*ActionBackup, error) {
+	all, err := filepath.Glob(filepath.Join(dir, ActionsDir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(all)
+	var out []*ActionBackup
+	for _, path := range all {
+		if strings.HasSuffix(path, manifestSuffix) {
+			continue
+		}
+		id, err := url.PathUnescape(strings.TrimSuffix(filepath.Base(path), ".json"))
+		if err != nil || strings.TrimSpace(id) == "" {
+			return nil, fmt.Errorf("%s is not named <action id>.json", path)
+		}
+		read, err := safefile.ReadRegular(path, flow.MaxDocumentBytes)
+		if err != nil {
+			return nil, err
+		}
+		m, err := readActionManifest(strings.TrimSuffix(path, ".json") + manifestSuffix)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(read)
+		switch {
+		case m.ActionID != id:
+			return nil, fmt.Errorf("%s: its manifest names action %s, not %s", path, m.ActionID, id)
+		case hex.EncodeToString(sum[:]) != m.SHA256:
+			return nil, fmt.Errorf("%s: its bytes are not the ones backed up", path)
+		}
+		out = append(out, &ActionBackup{Path: path, ActionID: id, Read: read, Manifest: m})
+	}
+	return out, nil
+}
+
+// FromSeconds is the action's own timeoutSeconds as backed up, and whether
+// it had one.
+func (a *ActionBackup) FromSeconds() (int, bool) {
+	t := gjson.GetBytes(a.Read, "config.timeoutSeconds")
+	return int(t.Int()), t.Type == gjson.Number
+}
