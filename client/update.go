@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -83,6 +85,8 @@ type UpdateOptions struct {
 // UpdateResult reports one flow's update.
 type UpdateResult struct {
 	FlowID, FlowName string
+	// FlowType is the flow's type as the platform gives it (INBOUNDCALL).
+	FlowType string
 	// Changes are the edits made (or, in a dry run, that would be made).
 	Changes []flow.Change
 	// Changed is true when a new version was written.
@@ -91,11 +95,16 @@ type UpdateResult struct {
 	// document, indented so that each value has a line.
 	DryRun bool
 	Diff   string
-	// FromVersion is the version the edit was made on; SavedVersion the
-	// version the save created; NewVersion the version published or
-	// checked in; Published whether it was published.
+	// FromVersion is the version the edit was made on (in a dry run, the
+	// version read); SavedVersion the version the save created; NewVersion
+	// the version published or checked in; Published whether it was
+	// published.
 	FromVersion, SavedVersion, NewVersion string
-	Published                             bool
+	// FromSHA256 is the sha256 (hex) of the configuration the edit was made
+	// on, as read: with FromVersion, what a plan records to tell later
+	// whether the flow moved.
+	FromSHA256 string
+	Published  bool
 	// DuplicateOf is set when another run with the same OAuth client
 	// committed the same configuration as this update while it ran (both
 	// had checked the flow out before either saved, which the platform
@@ -264,7 +273,7 @@ func (c *Client) updateOnce(ctx context.Context, flowID string, edit EditFunc, o
 	if err != nil {
 		return readFailed(err)
 	}
-	res.FlowName = f.Name
+	res.FlowName, res.FlowType = f.Name, f.Type
 	if st.held && !c.lockedBySameClient(f) {
 		st.held = false // the lock ended meanwhile (the commit went through, say)
 	}
@@ -320,6 +329,7 @@ func (c *Client) stagedDraft(ctx context.Context, f *Flow, cache ConfigCache, ed
 		return nil, nil, readFailed(err)
 	}
 	published := bytes.Clone(pub.Bytes())
+	res.FromSHA256 = sha256Hex(published)
 	changes, err := edit(pub) // pub now holds the edit's bytes
 	if err != nil || unchanged(changes, pub, published) {
 		return nil, nil, nil // the edit has nothing to say of the published version: not its draft
@@ -434,6 +444,10 @@ func (c *Client) readAndEdit(ctx context.Context, f *Flow, cache ConfigCache, ed
 		return nil, nil, readFailed(err)
 	}
 	original := bytes.Clone(doc.Bytes())
+	res.FromSHA256 = sha256Hex(original)
+	if v := f.LatestVersion(); v != nil && res.FromVersion == "" {
+		res.FromVersion = v.ID // under the lock, the check-out's answer says it again
+	}
 	changes, err := edit(doc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the edit failed: %w", err)
@@ -443,6 +457,11 @@ func (c *Client) readAndEdit(ctx context.Context, f *Flow, cache ConfigCache, ed
 		return nil, nil, tooLarge(n)
 	}
 	return doc, original, nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func unchanged(changes []flow.Change, doc *flow.Document, original []byte) bool {

@@ -47,6 +47,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +62,7 @@ import (
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/examples/internal/connect"
+	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/safefile"
 )
 
@@ -148,6 +150,8 @@ type cappedLine struct {
 // options are the command's flags, checked.
 type options struct {
 	raise  org.RaiseOptions
+	out    string    // -out: write the dry run's plan here
+	plan   *org.Plan // -plan: apply this plan, exactly
 	apply  bool
 	demo   bool
 	backup *backup.Dir // nil in a dry run
@@ -195,10 +199,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 			fmt.Fprintln(stderr, "raise: writing the log:", err)
 		}
 	}
+	var plan *org.Plan
+	if o.out != "" {
+		plan = org.NewPlan(c, o.raise.Min)
+	}
+	sum.planUsers(o.plan)
 	o.raise.OnAction = func(ch *dataaction.Change, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		progress.Done()
+		if plan != nil {
+			plan.AddAction(ch, err)
+		}
 		if err == nil && ch.Changed && o.backup != nil {
 			if berr := o.backup.ActionWritten(ch.ActionID, ch.NewVersion); berr != nil {
 				fmt.Fprintf(stderr, "raise: warning: action %s: recording its new version in the backup: %v\n", ch.ActionID, berr)
@@ -207,15 +219,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		sum.action(stdout, stderr, ch, err)
 		writeLog(actionLineOf(ch, err))
 	}
-	results, err := org.Raise(ctx, c, &o.raise)
+	results, err := o.results(ctx, c)
 	if err != nil { // nothing listed, nothing done
-		fmt.Fprintln(stderr, "raise:", connect.Explain(err, permissions))
+		printRefusal(stderr, err)
 		return cli.ExitFailure
 	}
 	for res, err := range results {
 		mu.Lock()
 		progress.Done()
 		writeLog(sum.add(stdout, stderr, &res, err))
+		if plan != nil && err == nil {
+			plan.AddFlow(&res)
+		}
 		mu.Unlock()
 		if err == nil {
 			reads++
@@ -227,6 +242,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 	progress.Done()
 	connect.CacheReport(stderr, "raise", cache, hits, reads)
 	sum.print(stdout, ctx.Err() != nil, o.backup)
+	if plan != nil && ctx.Err() == nil {
+		if err := writePlan(o.out, plan); err != nil {
+			fmt.Fprintln(stderr, "raise:", err)
+			return cli.ExitFailure
+		}
+		fmt.Fprintf(stdout, "plan written to %s: %d flow(s), %d action(s); apply it with -plan %s -apply (or -publish)\n", o.out, len(plan.Flows), len(plan.Actions), o.out)
+	}
 	if sum.failed > 0 || sum.unverified > 0 || sum.stopped > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}
@@ -254,6 +276,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
 	logFile := fs.String("log", "", "append one JSON line per flow to this file")
 	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
+	out := fs.String("out", "", "a dry run that also writes its plan to this file, for review; apply it with -plan FILE -apply")
+	planFile := fs.String("plan", "", "apply exactly this plan (written by -out), or nothing when a flow or action moved since; a dry run unless -apply or -publish")
 	cache := connect.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
@@ -263,9 +287,12 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if code, ok := cli.Parse(fs, args, false, stderr); !ok {
 		return nil, code
 	}
-	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile, cache: cache}
+	o := &options{apply: *apply || *publish, demo: *demo, log: *logFile, cache: cache, out: *out}
 	if err := cache.Check(fs, *demo); err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
+	}
+	if code, ok := planFlags(fs, o, *planFile, stderr); !ok {
+		return nil, code
 	}
 	if d, ok, err := cli.TimeoutFromEnv("TARGET_TIMEOUT_MS"); err != nil && !minimum.Given {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
@@ -285,6 +312,12 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	if *concurrency < 1 {
 		return nil, cli.Usagef(stderr, "raise", "-concurrency %d: must be 1 or more", *concurrency)
+	}
+	if o.plan != nil {
+		ids, typeList, *name = nil, nil, "" // the plan's own
+		if d, err := time.ParseDuration(o.plan.Target); err == nil {
+			minimum.D = d
+		}
 	}
 	o.raise = org.RaiseOptions{
 		Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency},
@@ -312,6 +345,40 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		}
 	}
 	return o, cli.ExitOK
+}
+
+// planFlags checks -out and -plan against the other flags and reads the
+// plan file. A plan carries its own selection and target: the flags that
+// would choose others are usage errors beside it, as -out is beside -apply
+// (a plan is made by a dry run). A plan file that cannot be read is a
+// failure (exit 1).
+func planFlags(fs *flag.FlagSet, o *options, planFile string, stderr io.Writer) (int, bool) {
+	given := cli.Given(fs)
+	switch {
+	case given["out"] && given["plan"]:
+		return cli.Usagef(stderr, "raise", "-out and -plan: -out writes a plan, -plan applies one; choose one"), false
+	case given["out"] && strings.TrimSpace(o.out) == "":
+		return cli.Usagef(stderr, "raise", "-out: needs a file name"), false
+	case given["out"] && o.apply:
+		return cli.Usagef(stderr, "raise", "-out %s: a plan is made by a dry run, not with -apply or -publish; apply it with -plan %s -apply", cli.Cut(o.out), cli.Cut(o.out)), false
+	case !given["plan"]:
+		return cli.ExitOK, true
+	}
+	for _, f := range []string{"flows", "type", "name", "min", "actions", "override-suggested", "include-http"} {
+		if given[f] {
+			return cli.Usagef(stderr, "raise", "-plan %s and -%s: the plan holds its own flows, actions and target", cli.Cut(planFile), f), false
+		}
+	}
+	data, err := safefile.ReadRegular(planFile, flow.MaxDocumentBytes)
+	if err != nil {
+		fmt.Fprintf(stderr, "raise: -plan: %v\n", err)
+		return cli.ExitFailure, false
+	}
+	if o.plan, err = org.ParsePlan(data); err != nil {
+		fmt.Fprintf(stderr, "raise: -plan %s: %v\n", cli.Cut(planFile), err)
+		return cli.ExitFailure, false
+	}
+	return cli.ExitOK, true
 }
 
 // flowIDs are the ids -flows gives, else TARGET_FLOW_IDS; nil when
@@ -401,6 +468,28 @@ func (s *summary) reasons() string {
 
 // flowRef names a flow.
 type flowRef struct{ id, name string }
+
+// planUsers records, for a plan applied, the flows that rely on each of
+// its actions, as a raise learns them from its effects.
+func (s *summary) planUsers(p *org.Plan) {
+	if p == nil {
+		return
+	}
+	names := map[string]string{}
+	for _, f := range p.Flows {
+		names[f.ID] = f.Name
+	}
+	s.users = map[string][]flowRef{}
+	for _, a := range p.Actions {
+		for _, id := range a.Flows {
+			name := names[id]
+			if name == "" {
+				name = id // a flow that needed no change of its own
+			}
+			s.users[a.ID] = append(s.users[a.ID], flowRef{id, name})
+		}
+	}
+}
 
 // effects counts what a flow's effects say: the flows that rely on each
 // action raised, what is left short by reason, and each capped node.
@@ -707,4 +796,37 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 	if dir != nil && dir.Count() > 0 {
 		fmt.Fprintf(stdout, "backups of the originals: %s (examples/restore puts them back)\n", dir.Path)
 	}
+}
+
+// results raises by the flags, or applies the plan -plan read.
+func (o *options) results(ctx context.Context, c *client.Client) (iter.Seq2[org.Result, error], error) {
+	if o.plan == nil {
+		return org.Raise(ctx, c, &o.raise)
+	}
+	return org.ApplyPlan(ctx, c, o.plan, &org.ApplyOptions{Update: o.raise.Update, Concurrency: o.raise.Concurrency,
+		Progress: o.raise.Progress, OnAction: o.raise.OnAction, ActionBackup: o.raise.ActionBackup})
+}
+
+// printRefusal says why a run wrote nothing: a line for each flow or
+// action that moved since its plan, then what was refused.
+func printRefusal(stderr io.Writer, err error) {
+	var moved *org.PlanMovedError
+	if errors.As(err, &moved) {
+		for _, item := range moved.Items {
+			fmt.Fprintf(stderr, "raise: %s\n", item)
+		}
+		fmt.Fprintln(stderr, "raise: the plan was refused whole, nothing written: make a new one with -out")
+		return
+	}
+	fmt.Fprintln(stderr, "raise:", connect.Explain(err, permissions))
+}
+
+// writePlan writes the plan file, 0600, atomically.
+func writePlan(path string, p *org.Plan) error {
+	p.Sort()
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, append(b, '\n'))
 }
