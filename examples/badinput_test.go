@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	orgpkg "github.com/gcflow/timeouts/client/org"
 )
 
 // TestBadInputCommands runs each command with bad input, as a user would,
@@ -75,6 +77,18 @@ func TestBadInputCommands(t *testing.T) {
 		}
 	}
 
+	// Plan files: a good one, then one of another organisation, of another
+	// format, one that is not JSON, and one that is not there.
+	goodPlan := filepath.Join(t.TempDir(), "plan.json")
+	r = o.run(t, nil, "raise", "-out", goodPlan, "-no-cache")
+	require.Equal(t, 0, r.code, r.stderr)
+	plan := readPlan(t, goodPlan)
+	otherOrg := writePlanFile(t, plan, func(p *orgpkg.Plan) { p.Organization = "ffffffffffffffff" })
+	otherFormat := writePlanFile(t, plan, func(p *orgpkg.Plan) { p.Format = "gcflow-timeouts/plan/v2" })
+	notJSON := filepath.Join(t.TempDir(), "plan.json")
+	require.NoError(t, os.WriteFile(notJSON, []byte("flows: all\n"), 0o600))
+	missingPlan := filepath.Join(t.TempDir(), "nope.json")
+
 	before := o.state(t)
 	versions := o.versionsByUs(t)
 	// The three demo actions that -actions raises.
@@ -130,6 +144,13 @@ func TestBadInputCommands(t *testing.T) {
 		{"-actions with -min above 60 s", nil, "raise", []string{"-actions", "-publish", "-min", "61s"}, 2, "raise: -min 61s: above 1m0s"},
 		{"-actions with a flow that does not exist", nil, "raise", []string{"-actions", "-publish", "-flows", "does-not-exist", "-backup-dir", noBackups}, 1, "flow does-not-exist does not exist"},
 		{"-actions with a wrong secret", []string{"GENESYS_CLOUD_CLIENT_SECRET=wrong"}, "raise", []string{"-actions", "-publish", "-backup-dir", noBackups}, 1, "(check GENESYS_CLOUD_CLIENT_ID"},
+		{"a plan file that is not there", nil, "raise", []string{"-plan", missingPlan, "-publish", "-backup-dir", noBackups}, 1, "raise: -plan: "},
+		{"a plan file that is not JSON", nil, "raise", []string{"-plan", notJSON, "-publish", "-backup-dir", noBackups}, 1, "org: invalid plan: not a plan: invalid character"},
+		{"a plan of another format", nil, "raise", []string{"-plan", otherFormat, "-publish", "-backup-dir", noBackups}, 1, `org: invalid plan: format "gcflow-timeouts/plan/v2", not "gcflow-timeouts/plan/v1"`},
+		{"a plan of another organisation", nil, "raise", []string{"-plan", otherOrg, "-publish", "-backup-dir", noBackups}, 1, "raise: org: the plan belongs to another organisation: it was made for organization ffffffffffffffff"},
+		{"-out with -apply", nil, "raise", []string{"-out", goodPlan, "-apply"}, 2, "raise: -out " + goodPlan + ": a plan is made by a dry run, not with -apply or -publish"},
+		{"-plan with -min", nil, "raise", []string{"-plan", goodPlan, "-min", "6s", "-publish"}, 2, "raise: -plan " + goodPlan + " and -min: the plan holds its own flows, actions and target"},
+		{"-plan with -out", nil, "raise", []string{"-plan", goodPlan, "-out", goodPlan}, 2, "raise: -out and -plan: -out writes a plan, -plan applies one; choose one"},
 		{"an unknown audit -by", nil, "audit", []string{"-by", "flow"}, 2, "audit: -by flow: not node or action"},
 		{"nothing to raise makes no backup folder", nil, "raise", []string{"-publish", "-flows", "demo-flow-01", "-backup-dir", noBackups}, 0, ""},
 		{"-cache and -no-cache", nil, "audit", []string{"-cache", noBackups, "-no-cache"}, 2, "audit: -cache " + noBackups + " and -no-cache: choose one"},

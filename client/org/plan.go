@@ -11,7 +11,6 @@ import (
 	"iter"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -46,7 +45,6 @@ type Plan struct {
 	Flows        []PlannedFlow   `json:"flows"`
 	Actions      []PlannedAction `json:"actions"`
 
-	mu    sync.Mutex
 	users map[string][]string // action id -> flows that rely on its raise
 }
 
@@ -94,11 +92,11 @@ func organization(c *client.Client) string {
 }
 
 // AddFlow records a dry run's result: the flow's changes, if it has any,
-// and the flows that rely on an action the run would raise. Safe for
-// concurrent use.
+// and the flows that rely on an action the run would raise. A Plan is not
+// safe for concurrent use: Raise yields its results one at a time, and
+// never calls OnAction concurrently, but the two may run at once, so a
+// caller that records both guards them with one mutex.
 func (p *Plan) AddFlow(res *Result) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, e := range res.Effects {
 		if e.ByAction && !slices.Contains(p.users[e.Node.ActionID], res.FlowID) {
 			if p.users == nil {
@@ -129,8 +127,6 @@ func (p *Plan) AddAction(ch *dataaction.Change, err error) {
 	if err != nil || ch == nil || !ch.DryRun || ch.Diff == "" {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	flows := append([]string{}, p.users[ch.ActionID]...)
 	p.Actions = append(p.Actions, PlannedAction{ID: ch.ActionID, Name: ch.Name, Version: ch.Version,
 		FromSeconds: int(ch.From / time.Second), ToSeconds: int(ch.To / time.Second), Flows: flows})
@@ -139,8 +135,6 @@ func (p *Plan) AddAction(ch *dataaction.Change, err error) {
 // Sort puts the flows and actions in id order, for a plan file that reads
 // the same whatever order the run finished in.
 func (p *Plan) Sort() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	slices.SortFunc(p.Flows, func(a, b PlannedFlow) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(p.Actions, func(a, b PlannedAction) int { return strings.Compare(a.ID, b.ID) })
 	for i := range p.Actions {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +25,19 @@ import (
 func makePlan(t *testing.T, c *client.Client) *org.Plan {
 	t.Helper()
 	plan := org.NewPlan(c, 5*time.Second)
+	var mu sync.Mutex // OnAction runs on a worker while results arrive
+	onAction := func(ch *dataaction.Change, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		plan.AddAction(ch, err)
+	}
 	results := mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Actions: true,
-		OnAction: plan.AddAction, Update: client.UpdateOptions{DryRun: true}})
+		OnAction: onAction, Update: client.UpdateOptions{DryRun: true}})
 	for res, err := range results {
 		require.NoError(t, err)
+		mu.Lock()
 		plan.AddFlow(&res)
+		mu.Unlock()
 	}
 	plan.Sort()
 	return plan
