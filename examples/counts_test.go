@@ -55,6 +55,7 @@ func TestCountsUnder429s(t *testing.T) {
 	assert.Positive(t, moved)
 	assert.Equal(t, moved, count(raisedTotal, r.stdout), "the summary counts what was published:\n%s\n%s", r.stdout, r.stderr)
 	assert.NotRegexp(t, `raised 0 Data Action\(s\) to \S+, published`, r.stdout)
+	assertEachFlowCountedOnce(t, r.stdout)
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.Contains(line, "published as version") {
 			assert.NotContains(t, line, "not verified", line)
@@ -95,6 +96,8 @@ func TestApplyThenPublish(t *testing.T) {
 	pub := o.run(t, nil, "raise", "-publish", "-no-cache")
 	require.Equal(t, 0, pub.code, pub.stderr)
 	assert.Contains(t, pub.stdout, fmt.Sprintf("published %d staged draft(s) raising %d Data Action(s)", staged, nodes))
+	assertEachFlowCountedOnce(t, pub.stdout)
+	assertEachFlowCountedOnce(t, again.stdout)
 	after := o.state(t)
 	assertDemoKept(t, before, after)
 	for id, f := range after {
@@ -124,4 +127,26 @@ func (o *org) draftPending(t *testing.T) []string {
 		}
 	}
 	return rows
+}
+
+var summaryLine = regexp.MustCompile(`(\d+) flows: (?:would raise|raised) \d+ Data Action\(s\) in (\d+)(?: \(and \d+ [^)]*\))?, (\d+) unchanged, (\d+) skipped \(locked or draft pending\), (\d+) failed(.*)`)
+var otherCounts = regexp.MustCompile(`, (?:(?:would publish|published) (\d+) staged draft\(s\)[^,]*|(\d+) already staged \([^)]*\)|(\d+) written but not verified|(\d+) stopped)`)
+
+// assertEachFlowCountedOnce checks that a raise's summary counts every flow
+// it reports exactly once: raised, unchanged, skipped, failed, staged,
+// written but not verified, or stopped add up to the flows it names.
+func assertEachFlowCountedOnce(t *testing.T, stdout string) {
+	t.Helper()
+	m := summaryLine.FindStringSubmatch(stdout)
+	require.NotNil(t, m, "no summary line in:\n%s", stdout)
+	n := func(s string) int {
+		v := 0
+		_, _ = fmt.Sscan(s, &v)
+		return v
+	}
+	sum := n(m[2]) + n(m[3]) + n(m[4]) + n(m[5])
+	for _, o := range otherCounts.FindAllStringSubmatch(m[6], -1) {
+		sum += n(o[1]) + n(o[2]) + n(o[3]) + n(o[4])
+	}
+	assert.Equal(t, n(m[1]), sum, "each flow counted once: %s", m[0])
 }

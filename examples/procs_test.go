@@ -458,6 +458,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 			assert.Equal(t, 1, r.code)
 			assert.Contains(t, r.stderr, "raise: "+sig.String()+": stopping; finishing or releasing the flows in hand")
 			assert.Contains(t, r.stdout, "stopped before the end (flows not started are not counted); no lock of this run left;")
+			assertEachFlowCountedOnce(t, r.stdout)
 			after := o.state(t)
 			assert.Empty(t, ourLocks(after), "no lock left")
 			for id, f := range after {
