@@ -98,6 +98,11 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 		return nil, missingFlows(missing) // every id resolved before the first write
 	}
 	r := &raiser{c: c, o: &o, actions: newActionCache(c), raises: newActionRaiser(c, &o), wrap: wrap}
+	if o.FlowIDs != nil {
+		if r.held, err = readNamed(ctx, c, flows, &o); err != nil {
+			return nil, err
+		}
+	}
 	return func(yield func(Result, error) bool) {
 		for res, err := range parallel(ctx, flows, o.Concurrency, o.Progress, r.flow) {
 			if !yield(res, err) {
@@ -114,12 +119,52 @@ type raiser struct {
 	actions *actionCache
 	raises  *actionRaiser
 	wrap    func(client.EditFunc) client.EditFunc // see raise
+	// held are the configurations of flows named by id, read before
+	// anything was written (readNamed); nil for a selection by filter.
+	held map[string]*heldConfig
+}
+
+// readNamed reads the configuration of every flow named by id before
+// anything is written: one that cannot be read fails the whole raise, as
+// an id that does not exist does. What it read serves each flow's plan.
+func readNamed(ctx context.Context, c *client.Client, flows []client.Flow, o *RaiseOptions) (map[string]*heldConfig, error) {
+	held := make(map[string]*heldConfig, len(flows))
+	for _, f := range flows {
+		held[f.ID] = &heldConfig{under: o.Cache}
+	}
+	var first error
+	others := 0
+	read := func(ctx context.Context, f client.Flow) (struct{}, error) {
+		_, _, _, err := c.ConfigurationOf(ctx, &f, true, held[f.ID])
+		if err != nil {
+			return struct{}{}, objectError(ctx, "update", &f, err)
+		}
+		return struct{}{}, nil
+	}
+	for _, err := range parallel(ctx, flows, o.Concurrency, nil, read) {
+		switch {
+		case err != nil && first == nil:
+			first = err
+		case err != nil:
+			others++
+		}
+	}
+	if first == nil {
+		return held, nil
+	}
+	if others > 0 {
+		return nil, fmt.Errorf("%w (and %d other named flow(s) cannot be read either); nothing was written", first, others)
+	}
+	return nil, fmt.Errorf("%w; nothing was written", first)
 }
 
 // flow raises one flow: read, plan (the requests: actions read and
 // raised), then update with a pure edit.
 func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
-	held := &heldConfig{under: r.o.Cache}
+	held := r.held[f.ID]
+	if held == nil {
+		held = &heldConfig{under: r.o.Cache}
+	}
 	doc, _, fromCache, err := r.c.ConfigurationOf(ctx, &f, true, held)
 	if err != nil {
 		res := Result{UpdateResult: client.UpdateResult{FlowID: f.ID, FlowName: f.Name, DryRun: r.o.Update.DryRun}}

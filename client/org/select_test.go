@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/retry"
 )
@@ -79,13 +81,42 @@ func TestListingKeepsOnlyFlowsAskedFor(t *testing.T) {
 	defer srv.Close()
 	c, err := client.New(client.Config{BaseURL: srv.URL, ClientID: "id", ClientSecret: "secret", RequestsPerMinute: -1, Retry: retry.Policy{MaxAttempts: 1}})
 	require.NoError(t, err)
-	var audited, raised []string
+	var audited []string
 	for a := range mustAudit(t, context.Background(), c, &org.AuditOptions{Selection: org.Selection{FlowIDs: []string{"f1"}}}) {
 		audited = append(audited, a.Flow.ID)
 	}
-	for r := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"f1"}}, Min: 5 * time.Second}) {
-		raised = append(raised, r.FlowID)
-	}
 	assert.Equal(t, []string{"f1"}, audited)
-	assert.Equal(t, []string{"f1"}, raised)
+	// This server has no configuration for f1 (404), so the raise fails
+	// whole before writing; what it read was f1 alone, never "..".
+	_, err = org.Raise(context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{"f1"}}, Min: 5 * time.Second})
+	require.ErrorIs(t, err, client.ErrNotFound)
+	assert.Contains(t, err.Error(), "/api/v2/flows/f1/latestconfiguration")
+	assert.NotContains(t, err.Error(), "evil")
+}
+
+// TestRaiseReadsNamedFlowsFirst: a raise of named flows reads each one's
+// configuration before anything is written; one that cannot be read (403)
+// fails the whole raise, naming it, and nothing is written.
+func TestRaiseReadsNamedFlowsFirst(t *testing.T) {
+	srv, c, id := setup(t)
+	config, err := os.ReadFile("../testdata/crm-and-pay.json")
+	require.NoError(t, err)
+	other, err := srv.AddFlow(clienttest.FlowSeed{Name: "Other", Type: "inboundcall", Config: config})
+	require.NoError(t, err)
+	srv.FailNext("GET", "/api/v2/flows/"+other+"/versions", 1, http.StatusForbidden)
+	_, err = org.Raise(context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id, other}},
+		Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}})
+	require.ErrorIs(t, err, client.ErrForbidden)
+	assert.ErrorContains(t, err, "update of flow Other: client: GET /api/v2/flows/"+other+"/versions/1.0/configuration: 403")
+	assert.ErrorContains(t, err, "; nothing was written")
+	assert.Zero(t, srv.Counters().Writes)
+	// The same flows, readable: raised, each configuration read once before
+	// the lock (the plan's read serves the update's first read).
+	reads := srv.Counters().ConfigReads
+	for res, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id, other}},
+		Min: 5 * time.Second, Update: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		assert.True(t, res.Changed)
+	}
+	assert.Equal(t, reads+2+2+2, srv.Counters().ConfigReads, "per flow: the first read, the read under the lock, the read-back")
 }
