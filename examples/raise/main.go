@@ -184,75 +184,96 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 	if cache != nil {
 		o.raise.Cache = cache
 	}
-	hits, reads := 0, 0
-	progress := cli.NewProgress(stderr)
-	o.raise.Progress = progress.Update
-	sum := summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[org.Reason]int{}}
-	sum.consumers = func(id string) ([]dataaction.Consumer, string, bool, error) { return dataaction.Consumers(ctx, c, id) }
-	var mu sync.Mutex // OnAction runs on the workers, while this loop reports flows
-	writeLog := func(v any) {
-		if logW == nil {
-			return
-		}
-		b, _ := json.Marshal(v)
-		if _, err := logW.Write(append(b, '\n')); err != nil {
-			fmt.Fprintln(stderr, "raise: writing the log:", err)
-		}
-	}
-	var plan *org.Plan
+	rep := &reporter{stdout: stdout, stderr: stderr, log: logW, backup: o.backup, progress: cli.NewProgress(stderr),
+		sum: summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[org.Reason]int{}}}
+	rep.sum.consumers = func(id string) ([]dataaction.Consumer, string, bool, error) { return dataaction.Consumers(ctx, c, id) }
+	rep.sum.planUsers(o.plan)
 	if o.out != "" {
-		plan = org.NewPlan(c, o.raise.Min)
+		rep.plan = org.NewPlan(c, o.raise.Min)
 	}
-	sum.planUsers(o.plan)
-	o.raise.OnAction = func(ch *dataaction.Change, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		progress.Done()
-		if plan != nil {
-			plan.AddAction(ch, err)
-		}
-		if err == nil && ch.Changed && o.backup != nil {
-			if berr := o.backup.ActionWritten(ch.ActionID, ch.NewVersion); berr != nil {
-				fmt.Fprintf(stderr, "raise: warning: action %s: recording its new version in the backup: %v\n", ch.ActionID, berr)
-			}
-		}
-		sum.action(stdout, stderr, ch, err)
-		writeLog(actionLineOf(ch, err))
-	}
+	o.raise.Progress, o.raise.OnAction = rep.progress.Update, rep.action
 	results, err := o.results(ctx, c)
 	if err != nil { // nothing listed, nothing done
 		printRefusal(stderr, err)
 		return cli.ExitFailure
 	}
 	for res, err := range results {
-		mu.Lock()
-		progress.Done()
-		writeLog(sum.add(stdout, stderr, &res, err))
-		if plan != nil && err == nil {
-			plan.AddFlow(&res)
-		}
-		mu.Unlock()
-		if err == nil {
-			reads++
-			if res.FromCache {
-				hits++
-			}
-		}
+		rep.flow(&res, err)
 	}
-	progress.Done()
-	connect.CacheReport(stderr, "raise", cache, hits, reads)
-	sum.print(stdout, ctx.Err() != nil, o.backup)
-	if plan != nil && ctx.Err() == nil {
-		if err := writePlan(o.out, plan); err != nil {
+	rep.progress.Done()
+	connect.CacheReport(stderr, "raise", cache, rep.hits, rep.reads)
+	rep.sum.print(stdout, ctx.Err() != nil, o.backup)
+	if rep.plan != nil && ctx.Err() == nil {
+		if err := writePlan(o.out, rep.plan); err != nil {
 			fmt.Fprintln(stderr, "raise:", err)
 			return cli.ExitFailure
 		}
-		fmt.Fprintf(stdout, "plan written to %s: %d flow(s), %d action(s); apply it with -plan %s -apply (or -publish)\n", o.out, len(plan.Flows), len(plan.Actions), o.out)
+		fmt.Fprintf(stdout, "plan written to %s: %d flow(s), %d action(s); apply it with -plan %s -apply (or -publish)\n", o.out, len(rep.plan.Flows), len(rep.plan.Actions), o.out)
 	}
-	if sum.failed > 0 || sum.unverified > 0 || sum.stopped > 0 || ctx.Err() != nil {
+	if s := &rep.sum; s.failed > 0 || s.unverified > 0 || s.stopped > 0 || ctx.Err() != nil {
 		return cli.ExitFailure
 	}
 	return cli.ExitOK
+}
+
+// reporter reports a run as it goes: a line for each flow and action, the
+// -log file, the progress line, the plan being written (-out) and the
+// backup manifests of actions. OnAction runs on the workers while the
+// results arrive, so one mutex guards it all.
+type reporter struct {
+	stdout, stderr io.Writer
+	log            io.Writer // nil without -log
+	backup         *backup.Dir
+	progress       *cli.Progress
+	plan           *org.Plan // -out
+	mu             sync.Mutex
+	sum            summary
+	hits, reads    int // configurations from the cache, and read
+}
+
+func (r *reporter) writeLog(v any) {
+	if r.log == nil {
+		return
+	}
+	b, _ := json.Marshal(v)
+	if _, err := r.log.Write(append(b, '\n')); err != nil {
+		fmt.Fprintln(r.stderr, "raise: writing the log:", err)
+	}
+}
+
+// action is RaiseOptions.OnAction.
+func (r *reporter) action(ch *dataaction.Change, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.progress.Done()
+	if r.plan != nil {
+		r.plan.AddAction(ch, err)
+	}
+	if err == nil && ch.Changed && r.backup != nil {
+		if berr := r.backup.ActionWritten(ch.ActionID, ch.NewVersion); berr != nil {
+			fmt.Fprintf(r.stderr, "raise: warning: action %s: recording its new version in the backup: %v\n", ch.ActionID, berr)
+		}
+	}
+	r.sum.action(r.stdout, r.stderr, ch, err)
+	r.writeLog(actionLineOf(ch, err))
+}
+
+// flow reports one flow's result.
+func (r *reporter) flow(res *org.Result, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.progress.Done()
+	r.writeLog(r.sum.add(r.stdout, r.stderr, res, err))
+	if err != nil {
+		return
+	}
+	if r.plan != nil {
+		r.plan.AddFlow(res)
+	}
+	r.reads++
+	if res.FromCache {
+		r.hits++
+	}
 }
 
 // parseArgs reads the flags and the tutorial's variables. On a usage error
@@ -326,25 +347,35 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 			ReleaseStaleLocks: *releaseStale, DryRun: !o.apply},
 	}
 	if o.apply {
-		dir := *backupDir
-		if dir == "" {
-			stamp := time.Now().UTC().Format("20060102T150405Z")
-			dir = filepath.Join("backups", stamp)
-			if *demo {
-				// The user's own cache folder, not a shared /tmp.
-				if dir = connect.DemoBackupDir(stamp); dir == "" {
-					return nil, cli.Usagef(stderr, "raise", "-demo: no user cache folder ($HOME or $XDG_CACHE_HOME unset) for the backups; name one with -backup-dir")
-				}
-			}
-		}
-		o.backup = &backup.Dir{Path: dir}
-		o.raise.Update.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
-		toSeconds := int((o.raise.Min + time.Second - 1) / time.Second) // what dataaction.SetTimeout writes
-		o.raise.ActionBackup = func(_ context.Context, id string, read []byte) error {
-			return o.backup.WriteAction(id, read, toSeconds)
+		if code, ok := o.backups(*backupDir, stderr); !ok {
+			return nil, code
 		}
 	}
 	return o, cli.ExitOK
+}
+
+// backups sets up the backup folder of an apply run (dir, or
+// ./backups/<timestamp>/; with -demo, under the user's cache folder) and
+// the hooks that write each flow's and each action's original to it
+// before it changes.
+func (o *options) backups(dir string, stderr io.Writer) (int, bool) {
+	if dir == "" {
+		stamp := time.Now().UTC().Format("20060102T150405Z")
+		dir = filepath.Join("backups", stamp)
+		if o.demo {
+			// The user's own cache folder, not a shared /tmp.
+			if dir = connect.DemoBackupDir(stamp); dir == "" {
+				return cli.Usagef(stderr, "raise", "-demo: no user cache folder ($HOME or $XDG_CACHE_HOME unset) for the backups; name one with -backup-dir"), false
+			}
+		}
+	}
+	o.backup = &backup.Dir{Path: dir}
+	o.raise.Update.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
+	toSeconds := int((o.raise.Min + time.Second - 1) / time.Second) // what dataaction.SetTimeout writes
+	o.raise.ActionBackup = func(_ context.Context, id string, read []byte) error {
+		return o.backup.WriteAction(id, read, toSeconds)
+	}
+	return cli.ExitOK, true
 }
 
 // planFlags checks -out and -plan against the other flags and reads the
