@@ -87,15 +87,11 @@ func (d *Dir) Write(o *client.Original) error {
 	sum := sha256.Sum256(o.Config)
 	m := Manifest{FlowID: o.FlowID, FlowName: o.FlowName, FlowType: strings.ToLower(o.FlowType), Version: o.VersionID,
 		SHA256: hex.EncodeToString(sum[:]), Bytes: len(o.Config), Time: time.Now().UTC()}
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
 	base := filepath.Join(d.Path, strings.TrimSuffix(name, ".json"))
 	if err := safefile.Write(base+".json", o.Config); err != nil {
 		return err
 	}
-	if err := safefile.Write(base+manifestSuffix, append(mb, '\n')); err != nil {
+	if err := writeJSON(base+manifestSuffix, m); err != nil {
 		return err
 	}
 	d.n++
@@ -152,21 +148,31 @@ func Read(path string) (*Backup, error) {
 	}
 	out := &Backup{Path: path, FlowID: id, Config: b}
 	mpath := strings.TrimSuffix(path, ".json") + manifestSuffix
-	mb, err := safefile.ReadRegular(mpath, maxManifestBytes)
+	var m Manifest
+	err = readManifest(mpath, "a backup manifest", &m)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return out, nil
 	case err != nil:
 		return nil, err
 	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(mb))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: not a backup manifest: %v", mpath, err)
-	}
 	out.Manifest = &m
 	return out, nil
+}
+
+// readManifest reads a manifest file into m, strictly: a field it does not
+// know means it is not what it claims to be (what names it).
+func readManifest(path, what string, m any) error {
+	mb, err := safefile.ReadRegular(path, maxManifestBytes)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(mb))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(m); err != nil {
+		return fmt.Errorf("%s: not %s: %v", path, what, err)
+	}
+	return nil
 }
 
 // Check says why b must not be restored over f, or nil when it may: its
@@ -283,15 +289,9 @@ func writeJSON(path string, v any) error {
 }
 
 func readActionManifest(path string) (*ActionManifest, error) {
-	mb, err := safefile.ReadRegular(path, maxManifestBytes)
-	if err != nil {
-		return nil, err
-	}
 	var m ActionManifest
-	dec := json.NewDecoder(bytes.NewReader(mb))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: not an action backup manifest: %v", path, err)
+	if err := readManifest(path, "an action backup manifest", &m); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }
