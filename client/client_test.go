@@ -127,7 +127,7 @@ func TestFlowsPaging(t *testing.T) {
 	f := newFixture(t)
 	f.handle(t, "GET /api/v2/flows", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		assert.Equal(t, []string{"inboundcall", "workflow"}, q["type"], "types are sent lower case, repeated")
+		assert.Equal(t, []string{"inboundcall,workflow"}, q["type"], "types are sent lower case, comma-joined in one key, as the SDK does")
 		assert.Equal(t, "Main*", q.Get("name"))
 		assert.Equal(t, "2", q.Get("pageSize"))
 		n := q.Get("pageNumber")

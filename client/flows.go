@@ -14,6 +14,11 @@ import (
 
 // ListFlowsOptions filters and pages a flow listing. A nil value lists every
 // flow, a page of 100 at a time.
+//
+// Several types or ids are sent joined by commas in one query parameter
+// (type=inboundcall,workflow), as Genesys' own Go SDK sends every list
+// parameter of this route (its "multi" format), and so as the platform is
+// known to take them; clienttest takes repeated keys too.
 type ListFlowsOptions struct {
 	// Types keeps flows of these types (inboundcall, workflow, ...; any
 	// letter case).
@@ -42,8 +47,12 @@ func (o *ListFlowsOptions) query() (url.Values, int, error) {
 		}
 		size = o.PageSize
 	}
-	for _, t := range o.Types {
-		q.Add("type", strings.ToLower(t))
+	if len(o.Types) > 0 {
+		types := make([]string, len(o.Types))
+		for i, t := range o.Types {
+			types[i] = strings.ToLower(t)
+		}
+		q.Set("type", strings.Join(types, ","))
 	}
 	if o.Name != "" {
 		q.Set("name", o.Name)
@@ -51,8 +60,8 @@ func (o *ListFlowsOptions) query() (url.Values, int, error) {
 	if o.LockedBy != "" {
 		q.Set("lockedBy", o.LockedBy)
 	}
-	for _, id := range o.FlowIDs {
-		q.Add("id", id)
+	if len(o.FlowIDs) > 0 {
+		q.Set("id", strings.Join(o.FlowIDs, ","))
 	}
 	return q, size, nil
 }

@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -203,14 +204,31 @@ func (o *Org) listDataActions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	withConfig := q.Get("includeConfig") == "true"
+	name, category := strings.ToLower(q.Get("name")), q.Get("category")
+	desc := strings.EqualFold(q.Get("sortOrder"), "desc") || strings.EqualFold(q.Get("sortOrder"), "descending")
+	if by := q.Get("sortBy"); by != "" && by != "name" && by != "id" {
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("clienttest sorts actions by name or id, not %s", by))
+		return
+	}
 	o.lock()
 	ids := make([]string, 0, len(o.actions))
-	for id := range o.actions {
-		if want == nil || want[id] {
+	for id, a := range o.actions {
+		// (modelled) name matches a part of the action's name, any case;
+		// category matches whole.
+		if (want == nil || want[id]) && (name == "" || strings.Contains(strings.ToLower(a.name), name)) && (category == "" || a.category == category) {
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids)
+	slices.SortFunc(ids, func(a, b string) int {
+		c := strings.Compare(a, b)
+		if q.Get("sortBy") == "name" {
+			c = cmp.Or(strings.Compare(strings.ToLower(o.actions[a].name), strings.ToLower(o.actions[b].name)), c)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
 	all := make([]json.RawMessage, 0, len(ids))
 	for _, id := range ids {
 		all = append(all, actionJSON(o.actions[id], withConfig))

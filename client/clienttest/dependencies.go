@@ -8,8 +8,9 @@ import (
 )
 
 // SetDependencyBuild sets the status the dependency index reports
-// (OPERATIONAL by default; BUILDINPROGRESS, BUILDINITIALIZING,
-// BUILDINCOMPLETE, NOTBUILT). While it is not OPERATIONAL, the consumers it
+// (OPERATIONAL by default; OPERATIONALNEEDSREBUILD, BUILDINITIALIZING,
+// BUILDINPROGRESS, NOTBUILT: the SDK's enum). While it is not OPERATIONAL,
+// the consumers it
 // lists are partial: every second one is missing (modelled).
 func (o *Org) SetDependencyBuild(status string) {
 	o.lock()
@@ -51,6 +52,9 @@ func (o *Org) consumingResources(w http.ResponseWriter, r *http.Request) {
 	for _, fid := range o.sortedIDs() {
 		f := o.flows[fid]
 		if objectType != "DATAACTION" || f.deleted {
+			continue
+		}
+		if types := listParam(q, "resourceType"); len(types) > 0 && !contains(types, dependencyType(f.typ)) {
 			continue
 		}
 		if usesAction(f, id) {

@@ -140,6 +140,9 @@ func (o *Org) serveAPI(w *statusWriter, r *http.Request) string {
 		writeError(w, lose, "internal.server.error", "The answer was lost")
 		return tok.clientID
 	}
+	if _, pattern := o.mux.Handler(r); !checkParams(w, pattern, r.URL.Query()) {
+		return tok.clientID
+	}
 	o.mux.ServeHTTP(w, r)
 	return tok.clientID
 }

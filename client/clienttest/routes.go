@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,12 +51,18 @@ func (o *Org) routes() {
 
 // flowFor looks a flow up, writing a 404 (or 410) when there is none.
 func (o *Org) flowFor(w http.ResponseWriter, id string) *flowState {
+	return o.flowOrDeleted(w, id, false)
+}
+
+// flowOrDeleted is flowFor that also answers a deleted flow when deleted
+// is set (the reads' deleted=true).
+func (o *Org) flowOrDeleted(w http.ResponseWriter, id string, deleted bool) *flowState {
 	f, ok := o.flows[id]
 	switch {
 	case !ok:
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Flow '%s' not found.", id))
 		return nil
-	case f.deleted:
+	case f.deleted && !deleted:
 		writeError(w, http.StatusGone, "architect.flow.deleted", fmt.Sprintf("Flow '%s' has been deleted.", id))
 		return nil
 	}
@@ -65,13 +72,15 @@ func (o *Org) flowFor(w http.ResponseWriter, id string) *flowState {
 func pageParams(w http.ResponseWriter, q url.Values) (number, size int, ok bool) {
 	number, size = 1, 25
 	var err error
-	if v := q.Get("pageNumber"); v != "" {
+	// (modelled) The SDK sends pageNumber=0 and pageSize=0 when its caller
+	// leaves them unset: 0 means the default.
+	if v := q.Get("pageNumber"); v != "" && v != "0" {
 		if number, err = strconv.Atoi(v); err != nil || number < 1 {
 			writeError(w, http.StatusBadRequest, "bad.request", "pageNumber must be a positive integer")
 			return 0, 0, false
 		}
 	}
-	if v := q.Get("pageSize"); v != "" {
+	if v := q.Get("pageSize"); v != "" && v != "0" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > client.MaxPageSize {
 			writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("pageSize must be from 1 to %d", client.MaxPageSize))
 			return 0, 0, false
@@ -131,9 +140,13 @@ func (o *Org) listFlows(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	less, ok := flowOrder(w, q)
+	if !ok {
+		return
+	}
 	o.lock()
 	defer o.mu.Unlock()
-	ids := q["id"]
+	ids, types := listParam(q, "id"), listParam(q, "type")
 	var all []client.Flow
 	for _, id := range o.sortedIDs() {
 		f := o.flows[id]
@@ -141,26 +154,64 @@ func (o *Org) listFlows(w http.ResponseWriter, r *http.Request) {
 			if !contains(ids, id) {
 				continue
 			}
-		} else {
-			if f.deleted && q.Get("deleted") != "true" {
-				continue
-			}
-			if types := q["type"]; len(types) > 0 && !contains(types, f.typ) {
-				continue
-			}
-			if n := q.Get("name"); n != "" && !matchName(n, f.name) {
-				continue
-			}
-			if by := q.Get("lockedBy"); by != "" && (f.lock == nil || (f.lock.userID != by && f.lock.clientID != by)) {
-				continue
-			}
+		} else if !o.flowMatches(f, q, types) {
+			continue
 		}
 		all = append(all, o.flowJSON(f))
 	}
 	if all == nil {
 		all = []client.Flow{}
 	}
+	slices.SortStableFunc(all, less)
 	writeJSON(w, paged(r, all, number, size))
+}
+
+// flowMatches applies the listing's filters but id: deleted, type, name,
+// lockedBy (a user or a client id) and lockedByClientId.
+func (o *Org) flowMatches(f *flowState, q url.Values, types []string) bool {
+	switch {
+	case f.deleted && q.Get("deleted") != "true":
+		return false
+	case len(types) > 0 && !contains(types, f.typ):
+		return false
+	case q.Get("name") != "" && !matchName(q.Get("name"), f.name):
+		return false
+	}
+	if by := q.Get("lockedBy"); by != "" && (f.lock == nil || (f.lock.userID != by && f.lock.clientID != by)) {
+		return false
+	}
+	if by := q.Get("lockedByClientId"); by != "" && (f.lock == nil || f.lock.clientID != by) {
+		return false
+	}
+	return true
+}
+
+// flowOrder is the listing's order: sortBy name (the default: the fake's
+// order, by name then id), id or type; sortOrder asc (the default) or desc.
+// (modelled: the platform's default order and the fields it sorts by
+// beyond these are not known here; another field is a 400 naming it.)
+func flowOrder(w http.ResponseWriter, q url.Values) (func(a, b client.Flow) int, bool) {
+	key := func(f client.Flow) string { return strings.ToLower(f.Name) }
+	switch by := q.Get("sortBy"); by {
+	case "", "name":
+	case "id":
+		key = func(f client.Flow) string { return f.ID }
+	case "type":
+		key = func(f client.Flow) string { return f.Type }
+	default:
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("clienttest sorts flows by id, name or type, not %s", by))
+		return nil, false
+	}
+	sign := 1
+	switch order := strings.ToLower(q.Get("sortOrder")); order {
+	case "", "asc", "ascending":
+	case "desc", "descending":
+		sign = -1
+	default:
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("sortOrder must be asc or desc, not %s", order))
+		return nil, false
+	}
+	return func(a, b client.Flow) int { return sign * strings.Compare(key(a), key(b)) }, true
 }
 
 func contains(list []string, s string) bool {
@@ -175,7 +226,7 @@ func contains(list []string, s string) bool {
 func (o *Org) getFlow(w http.ResponseWriter, r *http.Request) {
 	o.lock()
 	defer o.mu.Unlock()
-	f := o.flowFor(w, r.PathValue("id"))
+	f := o.flowOrDeleted(w, r.PathValue("id"), deletedParam(r))
 	if f == nil {
 		return
 	}
@@ -196,7 +247,7 @@ func (o *Org) listVersions(w http.ResponseWriter, r *http.Request) {
 	}
 	o.lock()
 	defer o.mu.Unlock()
-	f := o.flowFor(w, r.PathValue("id"))
+	f := o.flowOrDeleted(w, r.PathValue("id"), deletedParam(r))
 	if f == nil {
 		return
 	}
@@ -213,7 +264,7 @@ func (o *Org) listVersions(w http.ResponseWriter, r *http.Request) {
 func (o *Org) getVersion(w http.ResponseWriter, r *http.Request) {
 	o.lock()
 	defer o.mu.Unlock()
-	f := o.flowFor(w, r.PathValue("id"))
+	f := o.flowOrDeleted(w, r.PathValue("id"), deletedParam(r))
 	if f == nil {
 		return
 	}
@@ -229,7 +280,7 @@ func (o *Org) getVersion(w http.ResponseWriter, r *http.Request) {
 // exact bytes that were saved.
 func (o *Org) getConfiguration(w http.ResponseWriter, r *http.Request) {
 	o.lock()
-	f := o.flowFor(w, r.PathValue("id"))
+	f := o.flowOrDeleted(w, r.PathValue("id"), deletedParam(r))
 	if f == nil {
 		o.mu.Unlock()
 		return

@@ -18,7 +18,8 @@ const (
 	maxPageSize = 100
 
 	// dependencyIndexOperational is the build status of a complete
-	// dependency index; any other (BUILDINITIALIZING, BUILDINPROGRESS,
-	// BUILDINCOMPLETE, NOTBUILT) means its answers may be partial.
+	// dependency index; any other (OPERATIONALNEEDSREBUILD,
+	// BUILDINITIALIZING, BUILDINPROGRESS, NOTBUILT: the SDK's enum) means
+	// its answers may be partial.
 	dependencyIndexOperational = "OPERATIONAL"
 )
