@@ -76,7 +76,7 @@ func TestAuditCacheCommands(t *testing.T) {
 	assert.Contains(t, second.stderr, "audit: configurations: 40 from the cache, 0 read")
 	for _, l := range log.next(t) {
 		ok := strings.HasPrefix(l, "POST /oauth/token ") || strings.HasPrefix(l, "GET /api/v2/flows 200") ||
-			strings.HasPrefix(l, "GET /api/v2/integrations/actions/")
+			strings.HasPrefix(l, "GET /api/v2/integrations/actions")
 		assert.True(t, ok, "a repeat audit asks for the token, the listing and the actions only: %s", l)
 	}
 

@@ -17,6 +17,8 @@ import (
 type dataAction struct {
 	id, name, category string
 	version            int
+	// hidden: the OAuth clients may not see it (HideAction).
+	hidden bool
 	config             []byte // {"request":...,"response":...,"timeoutSeconds":N}
 	// function is a function data action's "function" object, whose
 	// timeoutSeconds (1 to 15) is its limit (modelled: the shape of a
@@ -112,16 +114,32 @@ func (o *Org) getDataAction(w http.ResponseWriter, r *http.Request) {
 	o.lock()
 	a, ok := o.actions[r.PathValue("id")]
 	var body []byte
+	hidden := ok && a.hidden
 	if ok {
 		body = actionJSON(a, r.URL.Query().Get("includeConfig") == "true")
 	}
 	o.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok:
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' not found.", r.PathValue("id")))
+		return
+	case hidden:
+		writeError(w, http.StatusForbidden, "missing.permissions", "You are missing the following permission(s) for this request: integrations:action:view")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// HideAction makes an action one the OAuth clients may not see, as a
+// division or a missing permission would: the listing leaves it out and
+// reading it alone is 403 missing.permissions (modelled).
+func (o *Org) HideAction(id string) {
+	o.lock()
+	defer o.mu.Unlock()
+	if a, ok := o.actions[id]; ok {
+		a.hidden = true
+	}
 }
 
 // patchDataAction changes an action: the body's version must be the
@@ -215,7 +233,7 @@ func (o *Org) listDataActions(w http.ResponseWriter, r *http.Request) {
 	for id, a := range o.actions {
 		// (modelled) name matches a part of the action's name, any case;
 		// category matches whole.
-		if (want == nil || want[id]) && (name == "" || strings.Contains(strings.ToLower(a.name), name)) && (category == "" || a.category == category) {
+		if !a.hidden && (want == nil || want[id]) && (name == "" || strings.Contains(strings.ToLower(a.name), name)) && (category == "" || a.category == category) {
 			ids = append(ids, id)
 		}
 	}

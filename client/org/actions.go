@@ -67,6 +67,50 @@ func (ac *actionCache) get(ctx context.Context, id string) (*dataaction.Action, 
 	}
 }
 
+// batchSize is how many action ids one listing asks for: the spec's advice
+// (25), which keeps the URL short.
+const batchSize = 25
+
+// prefetch reads, in batches of batchSize through the action listing
+// (ids and includeConfig: one request a batch, every page), the actions
+// of ids that are not kept yet, and keeps those the listing answers. An id
+// the listing does not answer (deleted, not permitted) is left to get,
+// which reads it alone, so that its reason is exact; a batch that fails is
+// left to get likewise.
+func (ac *actionCache) prefetch(ctx context.Context, ids []string) {
+	ac.mu.Lock()
+	var want []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, kept := ac.kept[id]; !kept && id != "" && !seen[id] {
+			seen[id] = true
+			want = append(want, id)
+		}
+	}
+	ac.mu.Unlock()
+	for start := 0; start < len(want); start += batchSize {
+		batch := want[start:min(start+batchSize, len(want))]
+		read := map[string]*dataaction.Action{}
+		for a, err := range dataaction.List(ctx, ac.c, &dataaction.ListOptions{IDs: batch, PageSize: batchSize}) {
+			if err != nil {
+				read = nil // the batch failed: get reads each alone
+				break
+			}
+			if seen[a.ID] {
+				a := a
+				read[a.ID] = &a
+			}
+		}
+		ac.mu.Lock()
+		for id, a := range read {
+			if _, kept := ac.kept[id]; !kept {
+				ac.kept[id] = actionRead{a: a}
+			}
+		}
+		ac.mu.Unlock()
+	}
+}
+
 // lasting reports whether an error is an answer every caller would get.
 func lasting(err error) bool {
 	var ae *client.APIError

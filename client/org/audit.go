@@ -99,34 +99,64 @@ func Audit(ctx context.Context, c *client.Client, opts *AuditOptions) (iter.Seq2
 				return
 			}
 		}
-		actions := newActionCache(c)
-		results := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f client.Flow) (FlowAudit, error) {
-			return auditFlow(ctx, c, f, &o, actions)
+		// First every flow's Data Actions, then their integration actions
+		// in batches (a request for 25), then each flow's audit.
+		read := parallel(ctx, flows, o.Concurrency, o.Progress, func(ctx context.Context, f client.Flow) (flowRead, error) {
+			return readFlow(ctx, c, f, &o)
 		})
-		for a, err := range results {
-			if !yield(a, err) {
+		var reads []flowRead
+		var errs []error
+		var ids []string
+		for r, err := range read {
+			reads, errs = append(reads, r), append(errs, err)
+			for _, n := range r.nodes {
+				ids = append(ids, n.ActionID)
+			}
+		}
+		actions := newActionCache(c)
+		actions.prefetch(ctx, ids)
+		for i, r := range reads {
+			a := r.audit
+			if errs[i] == nil {
+				a = judge(ctx, r, actions, o.Min)
+			}
+			if !yield(a, errs[i]) {
 				return
 			}
 		}
 	}, nil
 }
 
-func auditFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOptions, actions *actionCache) (FlowAudit, error) {
-	a := FlowAudit{Flow: f}
+// flowRead is a flow as the first pass of an audit read it: its audit so
+// far and its Data Actions (not the document, which is let go).
+type flowRead struct {
+	audit FlowAudit
+	nodes []flow.Node
+}
+
+func readFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOptions) (flowRead, error) {
+	r := flowRead{audit: FlowAudit{Flow: f}}
 	doc, version, fromCache, err := c.ConfigurationOf(ctx, &f, o.Latest, o.Cache)
-	a.Version, a.FromCache = version, fromCache
+	r.audit.Version, r.audit.FromCache = version, fromCache
 	if err != nil {
-		return a, objectError(ctx, "audit", &f, err)
+		return r, objectError(ctx, "audit", &f, err)
 	}
-	flowReason := FlowReason(&f, false)
-	for _, n := range doc.DataActions() {
-		na := auditNode(ctx, n, actions, o.Min)
+	r.nodes = doc.DataActions()
+	return r, nil
+}
+
+// judge audits each Data Action of a flow read against its action.
+func judge(ctx context.Context, r flowRead, actions *actionCache, min time.Duration) FlowAudit {
+	a := r.audit
+	flowReason := FlowReason(&a.Flow, false)
+	for _, n := range r.nodes {
+		na := auditNode(ctx, n, actions, min)
 		if na.Reason != "" && flowReason != "" && na.Reason != ReasonInvalid && na.Reason != ReasonExpression {
 			na.Reason = flowReason
 		}
 		a.Nodes = append(a.Nodes, na)
 	}
-	return a, nil
+	return a
 }
 
 func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below time.Duration) NodeAudit {

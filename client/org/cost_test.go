@@ -21,7 +21,7 @@ import (
 // flows cost what they cost without -actions: 8 requests for a flow
 // changed, 2 for one left alone.
 func TestRaiseActionsRequestCost(t *testing.T) {
-	type cost struct{ flows, actions, dependencies, changed, unchanged, raised, refused int }
+	type cost struct{ flows, batches, actions, dependencies, changed, unchanged, raised, refused int }
 	run := func(actions bool) cost {
 		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
 		var k cost
@@ -42,6 +42,8 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 		}
 		for _, r := range srv.Requests() {
 			switch {
+			case r.Path == "/api/v2/integrations/actions":
+				k.batches++ // the plans' reads, 25 actions a request
 			case strings.HasPrefix(r.Path, "/api/v2/integrations/actions/"):
 				k.actions++
 			case strings.HasPrefix(r.Path, "/api/v2/architect/dependencytracking/"):
@@ -59,6 +61,14 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 	assert.LessOrEqual(t, with.actions-without.actions, 3*(with.raised+with.refused), "at most 3 requests an action")
 	assert.Equal(t, 3*with.raised, with.actions-without.actions, "read, PATCH and read back each raised; the refused ones, read once already, cost nothing more")
 	assert.Zero(t, with.dependencies, "the library asks dependency tracking only when told to")
+	assert.Zero(t, without.actions, "every action a plan needs comes in a batch")
+	for _, k := range []cost{without, with} {
+		// Flows worked on at once may each ask for an action no flow has
+		// read yet: at most one batch a flow, and far fewer than one read
+		// an action used to cost.
+		assert.GreaterOrEqual(t, k.batches, 1)
+		assert.Less(t, k.batches, 14, "fewer requests than the demo's 14 actions read one by one")
+	}
 	perFlow := func(k cost) int { return k.flows - 2*k.unchanged }
 	assert.Equal(t, perFlow(without)-8*without.changed, perFlow(with)-8*with.changed,
 		"apart from the listing and the skipped flows, a flow costs 8 requests changed, 2 unchanged, either way")

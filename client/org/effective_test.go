@@ -217,7 +217,7 @@ func TestRaiseActionsNeverLowers(t *testing.T) {
 	cfg, _, _ := srv.ActionConfig("a3")
 	theirs := []byte(strings.Replace(string(cfg), `"timeoutSeconds":3`, `"timeoutSeconds":10`, 1))
 	require.NotEqual(t, string(cfg), string(theirs))
-	srv.Before("GET", "/api/v2/integrations/actions/a3", func(o *clienttest.Org) { // the run's read
+	srv.Before("GET", "/api/v2/integrations/actions", func(o *clienttest.Org) { // the run's read, in a batch
 		o.Before("GET", "/api/v2/integrations/actions/a3", func(o *clienttest.Org) { // the raise's read
 			require.NoError(t, o.EditAction("a3", theirs))
 		})

@@ -218,6 +218,11 @@ type plan struct {
 func (r *raiser) plan(ctx context.Context, doc *flow.Document) *plan {
 	p := &plan{o: r.o, actions: map[string]*action{}}
 	nodes := doc.Nodes()
+	ids := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		ids = append(ids, n.ActionID)
+	}
+	r.actions.prefetch(ctx, ids) // those no flow before this one read: one request for 25
 	for _, n := range nodes {
 		if n.ActionID == "" || p.actions[n.ActionID] != nil {
 			continue
