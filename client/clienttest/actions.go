@@ -19,7 +19,7 @@ type dataAction struct {
 	version            int
 	// hidden: the OAuth clients may not see it (HideAction).
 	hidden bool
-	config             []byte // {"request":...,"response":...,"timeoutSeconds":N}
+	config []byte // {"request":...,"response":...,"timeoutSeconds":N}
 	// function is a function data action's "function" object, whose
 	// timeoutSeconds (1 to 15) is its limit (modelled: the shape of a
 	// function action could not be confirmed).
