@@ -86,13 +86,13 @@ func TestProbeCommand(t *testing.T) {
 		assert.Equal(t, before, o.state(t), "a bad -action creates no scratch flow")
 		r, rep := probeOutcome(t, o, "")
 		assert.Equal(t, 0, r.code, r.stderr)
-		require.Len(t, rep.Rows, 9)
+		require.Len(t, rep.Rows, 11)
 		for _, row := range rep.Rows {
 			assert.Equal(t, probe.Confirmed, row.Verdict, "%s: %s %s", row.Behaviour, row.Observed, row.Why)
 		}
 		text := o.run(t, nil, "probe", "-sandbox")
 		assert.Equal(t, 0, text.code, text.stderr)
-		assert.Contains(t, text.stdout, "8 confirmed, 0 differ, 0 could not be checked")
+		assert.Contains(t, text.stdout, "10 confirmed, 0 differ, 0 could not be checked")
 		assert.Regexp(t, `(?m)^publish-status +confirmed +200 `, text.stdout)
 	})
 	for _, dev := range clienttest.Deviations() {
@@ -110,7 +110,7 @@ func TestProbeCommand(t *testing.T) {
 			require.Len(t, differ, 1, "exactly one row differs")
 			text := o.run(t, nil, "probe", "-sandbox", "-write-action")
 			assert.Equal(t, 3, text.code)
-			assert.Contains(t, text.stdout, "8 confirmed, 1 differ, 0 could not be checked")
+			assert.Contains(t, text.stdout, "10 confirmed, 1 differ, 0 could not be checked")
 			assert.Regexp(t, `(?m)^\S+ differs: change \S+`, text.stdout)
 		})
 	}
@@ -161,7 +161,7 @@ func TestTwoProbesAtOnce(t *testing.T) {
 	for _, p := range []*proc{a, b} {
 		r := p.wait(t)
 		require.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, "8 confirmed, 0 differ, 0 could not be checked")
+		assert.Contains(t, r.stdout, "10 confirmed, 0 differ, 0 could not be checked")
 		assert.NotContains(t, r.stderr, "probe: probe:", "the command's prefix once")
 		m := regexpScratch.FindStringSubmatch(r.stderr)
 		require.NotNil(t, m, r.stderr)

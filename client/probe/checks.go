@@ -32,6 +32,8 @@ const (
 	behaviourWrongSecret   = "token-wrong-secret"
 	behaviourActionRead    = "action-fields"
 	behaviourActionPatch   = "action-patch-version"
+	behaviourActionList    = "action-list-config"
+	behaviourListParams    = "list-parameters"
 	behaviourErrorCodes    = "error-codes"
 )
 
@@ -54,6 +56,10 @@ var probeModel = []struct{ behaviour, modelled, fixIn string }{
 		"client/dataaction/dataaction.go: Patch"},
 	{behaviourActionPatch, "a PATCH with the current version, name, category and whole config bumps the version by one",
 		"client/clienttest/actions.go: patchDataAction"},
+	{behaviourActionList, "the action listing with ids and includeConfig=true gives the action with its config.timeoutSeconds, as reading it alone does",
+		"client/org/actions.go: prefetch"},
+	{behaviourListParams, "the flow listing takes several types comma-joined in one key (type=workflow,inboundcall), as the SDK sends them, and lists what repeated keys list",
+		"client/flows.go: query"},
 	{behaviourErrorCodes, "every error code seen is in the spec's table for its status (a 2018 definition)",
 		"client/probe/modelled.go: knownErrorCodes"},
 }
@@ -104,6 +110,7 @@ func (p *prober) run(ctx context.Context) error {
 	p.errorCodes(ctx, id, plain)
 	p.wrongSecret(ctx)
 	p.actionChecks(ctx)
+	p.listParameters(ctx)
 	p.settleErrorCodes()
 	if ctx.Err() != nil {
 		return p.stopped(ctx)
@@ -378,8 +385,65 @@ func (p *prober) actionChecks(ctx context.Context) {
 	} else {
 		p.settle(behaviourActionRead, Confirmed, fmt.Sprintf("present (version %d, timeoutSeconds %d)", a.Get("version").Int(), a.Get("config.timeoutSeconds").Int()))
 	}
+	p.actionList(ctx, a)
 	if p.o.WriteAction {
 		p.patchSame(ctx, a)
+	}
+}
+
+// actionList reads the action again through the listing, by id with its
+// config, and compares its timeout with the one read alone (a).
+func (p *prober) actionList(ctx context.Context, a gjson.Result) {
+	var found *dataaction.Action
+	var err error
+	for listed, lerr := range dataaction.List(ctx, p.c, &dataaction.ListOptions{IDs: []string{p.rep.ActionID}}) {
+		if lerr != nil {
+			err = lerr
+			break
+		}
+		if listed.ID == p.rep.ActionID {
+			found = &listed
+		}
+	}
+	p.answer(behaviourActionList, http.MethodGet, "/api/v2/integrations/actions", err)
+	want := int(a.Get("config.timeoutSeconds").Int())
+	switch {
+	case err != nil:
+		p.cannot(behaviourActionList, "the listing failed: "+err.Error())
+	case found == nil:
+		p.settle(behaviourActionList, Differs, "the listing by ids did not answer the action")
+	case found.Config == nil:
+		p.settle(behaviourActionList, Differs, "the listing answered the action without its config")
+	case found.Config.TimeoutSeconds != want:
+		p.settle(behaviourActionList, Differs, fmt.Sprintf("timeoutSeconds %d listed, %d read alone", found.Config.TimeoutSeconds, want))
+	default:
+		p.settle(behaviourActionList, Confirmed, fmt.Sprintf("listed with its config (timeoutSeconds %d)", want))
+	}
+}
+
+// listParameters lists flows of two types both ways: comma-joined in one
+// key, and as repeated keys; the totals must agree.
+func (p *prober) listParameters(ctx context.Context) {
+	total := func(types []string) (int, error) {
+		var page struct{ Total int }
+		req := &client.Request{Method: http.MethodGet, Path: "/api/v2/flows", Query: url.Values{"type": types, "pageSize": {"1"}}}
+		err := p.c.Do(ctx, req, &page)
+		p.answer(behaviourListParams, http.MethodGet, "/api/v2/flows", err)
+		return page.Total, err
+	}
+	joined, err := total([]string{"workflow,inboundcall"})
+	if err != nil {
+		p.cannot(behaviourListParams, "the listing failed: "+err.Error())
+		return
+	}
+	repeated, err := total([]string{"workflow", "inboundcall"})
+	switch {
+	case err != nil:
+		p.cannot(behaviourListParams, "the listing failed: "+err.Error())
+	case joined != repeated:
+		p.settle(behaviourListParams, Differs, fmt.Sprintf("%d flows comma-joined, %d with repeated keys", joined, repeated))
+	default:
+		p.settle(behaviourListParams, Confirmed, fmt.Sprintf("%d flows either way", joined))
 	}
 }
 

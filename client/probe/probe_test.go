@@ -66,7 +66,7 @@ func probeDemo(t *testing.T, opts *probe.Options, dev ...clienttest.Deviation) (
 // without WriteAction no action is written and its PATCH row is absent.
 func TestProbePlainFake(t *testing.T) {
 	rep, srv := probeDemo(t, &probe.Options{WriteAction: true})
-	require.Len(t, rep.Rows, 9)
+	require.Len(t, rep.Rows, 11)
 	for _, r := range rep.Rows {
 		assert.Equal(t, probe.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
 		assert.Empty(t, r.FixIn, r.Behaviour)
@@ -80,14 +80,16 @@ func TestProbePlainFake(t *testing.T) {
 	assert.Equal(t, "save 1.0, check-in 1.0, save 2.0, publish 2.0", byName["version-numbering"].Observed)
 	assert.Equal(t, "409 architect.flow.not.locked.by.user, 404 not.found", byName["error-codes"].Observed)
 	assert.Equal(t, "401 invalid_client", byName["token-wrong-secret"].Observed)
+	assert.Equal(t, "listed with its config (timeoutSeconds 3)", byName["action-list-config"].Observed)
+	assert.Regexp(t, `^\d+ flows either way$`, byName["list-parameters"].Observed)
 	require.NotEmpty(t, byName["publish-status"].Answers)
 	assert.Equal(t, http.StatusOK, byName["publish-status"].Answers[0].Status)
 	assert.Contains(t, byName["publish-status"].Answers[0].Request, "POST /api/v2/flows/actions/publish")
 	assert.NotEmpty(t, byName["publish-status"].Answers[0].CorrelationID, "what Genesys support asks for")
 
 	rep, srv = probeDemo(t, nil)
-	assert.Len(t, rep.Rows, 8, "no PATCH row without WriteAction")
-	assert.Equal(t, 8, rep.Count(probe.Confirmed))
+	assert.Len(t, rep.Rows, 10, "no PATCH row without WriteAction")
+	assert.Equal(t, 10, rep.Count(probe.Confirmed))
 	assert.Zero(t, srv.Counters().ActionPatches, "no action written")
 }
 
