@@ -1,0 +1,332 @@
+package org
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
+)
+
+// Policy is a timeout policy as code: named rules that say how long the
+// Data Actions of some flows must wait at least and at most, and
+// exemptions, each with a reason and an expiry. The first rule whose
+// selectors all match a node judges it; a node no rule matches is not
+// judged. ParsePolicy reads one from YAML:
+//
+//	version: 1
+//	rules:                       # the first rule whose selectors all match a node judges it
+//	  - name: voice              # required, unique
+//	    types: [inboundcall, inqueuecall, outboundcall]   # optional: flow types
+//	    flows: ["Main IVR*", demo-flow-04]                # optional: flow name globs or ids
+//	    actions: ["Get account*", custom_-_0a1b...]       # optional: action name globs or ids
+//	    min: 5s                  # optional: the effective timeout must be at least this
+//	    max: 20s                 # optional: and at most this
+//	exemptions:
+//	  - flow: demo-flow-04       # required: a flow id
+//	    node: demo-flow-04-t1-a1 # optional: the whole flow when absent
+//	    reason: the vendor fixes this integration in March   # required
+//	    expires: 2027-03-31      # required: a date; after it the exemption is itself a finding
+type Policy struct {
+	Rules      []PolicyRule
+	Exemptions []Exemption
+}
+
+// PolicyRule is one rule of a policy. Line is where it starts in its file.
+type PolicyRule struct {
+	Name                  string
+	Types, Flows, Actions []string
+	Min, Max              time.Duration
+	Line                  int
+}
+
+// Exemption exempts a flow, or one node of it, from the policy until the
+// end of the day Expires (UTC).
+type Exemption struct {
+	Flow, Node, Reason string
+	Expires            time.Time
+	Line               int
+}
+
+// Finding is what a judged node is found to be.
+type Finding string
+
+// The findings, in the order a report gives them.
+const (
+	// FindingBelowMin: the node waits less than its rule's min.
+	FindingBelowMin Finding = "below-min"
+	// FindingAboveMax: the node waits more than its rule's max.
+	FindingAboveMax Finding = "above-max"
+	// FindingUnreadable: what the node waits cannot be known (an
+	// expression, a node or an action that cannot be read): fail closed.
+	FindingUnreadable Finding = "unreadable"
+	// FindingExemptionExpired: the node's exemption has expired; the node
+	// is judged as if it had none.
+	FindingExemptionExpired Finding = "exemption-expired"
+)
+
+// Verdict is how a policy judges one node.
+type Verdict struct {
+	// Rule is the rule that judges the node; nil when none matches (the
+	// node is not judged).
+	Rule *PolicyRule
+	// Findings are empty when the node keeps its rule, or is exempt.
+	Findings []Finding
+	// Exempt is the exemption in force for the node, if any; Expired the
+	// one that has run out.
+	Exempt, Expired *Exemption
+}
+
+// PolicyError is a policy file that cannot be a policy: the line of what is
+// wrong, and what. It matches ErrPolicyInvalid.
+type PolicyError struct {
+	Line int
+	Msg  string
+}
+
+func (e *PolicyError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// Unwrap reports ErrPolicyInvalid.
+func (e *PolicyError) Unwrap() error { return ErrPolicyInvalid }
+
+// ParsePolicy reads a policy from YAML. An unknown key, a rule without a
+// name or with one already used, a duration that is not one (or is not
+// positive, or above flow.MaxDataActionTimeout), a min above its max, an
+// exemption without a flow, a reason or an expiry date, and a version
+// other than 1 are a *PolicyError naming the line.
+func ParsePolicy(r io.Reader) (*Policy, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &PolicyError{Line: yamlLine(err), Msg: "not YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, &PolicyError{Line: 1, Msg: "a policy is a mapping with version, rules and exemptions"}
+	}
+	p := &Policy{}
+	version := 0
+	err = eachKey(root.Content[0], func(key string, v *yaml.Node) error {
+		switch key {
+		case "version":
+			if v.Decode(&version) != nil || version != 1 {
+				return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("version %s: only version 1 is known", v.Value)}
+			}
+		case "rules":
+			return eachItem(v, func(item *yaml.Node) error { return p.addRule(item) })
+		case "exemptions":
+			return eachItem(v, func(item *yaml.Node) error { return p.addExemption(item) })
+		default:
+			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q (version, rules, exemptions)", key)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if version != 1 {
+		return nil, &PolicyError{Line: 1, Msg: "no version: say version: 1"}
+	}
+	return p, nil
+}
+
+func (p *Policy) addRule(item *yaml.Node) error {
+	r := PolicyRule{Line: item.Line}
+	err := eachKey(item, func(key string, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "name":
+			r.Name = strings.TrimSpace(v.Value)
+		case "types":
+			err = v.Decode(&r.Types)
+			for i := range r.Types {
+				r.Types[i] = strings.ToLower(r.Types[i])
+			}
+		case "flows":
+			err = v.Decode(&r.Flows)
+		case "actions":
+			err = v.Decode(&r.Actions)
+		case "min":
+			r.Min, err = policyDuration(v)
+		case "max":
+			r.Max, err = policyDuration(v)
+		default:
+			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in a rule (name, types, flows, actions, min, max)", key)}
+		}
+		if err != nil {
+			var pe *PolicyError
+			if errors.As(err, &pe) {
+				return err
+			}
+			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%s: a list of strings, not %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case r.Name == "":
+		return &PolicyError{Line: item.Line, Msg: "a rule needs a name"}
+	case slices.ContainsFunc(p.Rules, func(o PolicyRule) bool { return o.Name == r.Name }):
+		return &PolicyError{Line: item.Line, Msg: fmt.Sprintf("rule name %q is used twice", r.Name)}
+	case r.Min > 0 && r.Max > 0 && r.Min > r.Max:
+		return &PolicyError{Line: item.Line, Msg: fmt.Sprintf("rule %s: min %v is above max %v", r.Name, r.Min, r.Max)}
+	}
+	p.Rules = append(p.Rules, r)
+	return nil
+}
+
+func (p *Policy) addExemption(item *yaml.Node) error {
+	e := Exemption{Line: item.Line}
+	err := eachKey(item, func(key string, v *yaml.Node) error {
+		switch key {
+		case "flow":
+			e.Flow = strings.TrimSpace(v.Value)
+		case "node":
+			e.Node = strings.TrimSpace(v.Value)
+		case "reason":
+			e.Reason = strings.TrimSpace(v.Value)
+		case "expires":
+			t, err := time.Parse(time.DateOnly, strings.TrimSpace(v.Value))
+			if err != nil {
+				return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("expires %q: not a date such as 2027-03-31", v.Value)}
+			}
+			e.Expires = t
+		default:
+			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in an exemption (flow, node, reason, expires)", key)}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case e.Flow == "":
+		return &PolicyError{Line: item.Line, Msg: "an exemption needs a flow id"}
+	case e.Reason == "":
+		return &PolicyError{Line: item.Line, Msg: "an exemption needs a reason"}
+	case e.Expires.IsZero():
+		return &PolicyError{Line: item.Line, Msg: "an exemption needs an expiry date (expires: 2027-03-31)"}
+	}
+	p.Exemptions = append(p.Exemptions, e)
+	return nil
+}
+
+// policyDuration reads a duration of a policy: Go's form (5s, 1500ms),
+// positive, at most flow.MaxDataActionTimeout, whole milliseconds.
+func policyDuration(v *yaml.Node) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(v.Value))
+	switch {
+	case err != nil:
+		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%q is not a duration such as 5s or 1500ms", v.Value)}
+	case d <= 0 || d > flow.MaxDataActionTimeout:
+		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%v is not from 1ms to %v", d, flow.MaxDataActionTimeout)}
+	case d%time.Millisecond != 0:
+		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%v is not a whole number of milliseconds", d)}
+	}
+	return d, nil
+}
+
+func eachKey(m *yaml.Node, fn func(key string, v *yaml.Node) error) error {
+	if m.Kind != yaml.MappingNode {
+		return &PolicyError{Line: m.Line, Msg: "a mapping (key: value) is expected here"}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if err := fn(m.Content[i].Value, m.Content[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eachItem(s *yaml.Node, fn func(*yaml.Node) error) error {
+	if s.Kind != yaml.SequenceNode {
+		return &PolicyError{Line: s.Line, Msg: "a list (- ...) is expected here"}
+	}
+	for _, item := range s.Content {
+		if err := fn(item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// yamlLine is the line a yaml error names ("yaml: line 3: ..."), or 1.
+func yamlLine(err error) int {
+	var line int
+	if _, scanErr := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); scanErr == nil && line > 0 {
+		return line
+	}
+	return 1
+}
+
+// Judge judges node n of flow f, audited (n.Effective, n.EffectiveKnown),
+// on the day now: the first rule that matches, and what the node is
+// found to be. An exemption in force empties the findings; an expired one
+// is a finding itself, and the node is judged as if it had none.
+func (p *Policy) Judge(f *client.Flow, n *NodeAudit, now time.Time) Verdict {
+	var v Verdict
+	for i := range p.Rules {
+		if p.Rules[i].matches(f, &n.Node) {
+			v.Rule = &p.Rules[i]
+			break
+		}
+	}
+	if v.Rule == nil {
+		return v
+	}
+	for i := range p.Exemptions {
+		e := &p.Exemptions[i]
+		if e.Flow != f.ID || (e.Node != "" && e.Node != n.ID) {
+			continue
+		}
+		if !now.UTC().After(e.Expires.Add(24*time.Hour - time.Nanosecond)) {
+			v.Exempt = e
+			return v
+		}
+		v.Expired = e
+	}
+	if v.Expired != nil {
+		v.Findings = append(v.Findings, FindingExemptionExpired)
+	}
+	r := v.Rule
+	switch {
+	case !n.EffectiveKnown:
+		v.Findings = append(v.Findings, FindingUnreadable)
+	case r.Min > 0 && n.Effective < r.Min:
+		v.Findings = append(v.Findings, FindingBelowMin)
+	case r.Max > 0 && n.Effective > r.Max:
+		v.Findings = append(v.Findings, FindingAboveMax)
+	}
+	return v
+}
+
+// matches reports whether every selector of r matches node n of flow f.
+func (r *PolicyRule) matches(f *client.Flow, n *flow.Node) bool {
+	if len(r.Types) > 0 && !slices.Contains(r.Types, strings.ToLower(f.Type)) {
+		return false
+	}
+	if len(r.Flows) > 0 && !slices.ContainsFunc(r.Flows, func(s string) bool { return s == f.ID || glob(s, f.Name) }) {
+		return false
+	}
+	if len(r.Actions) > 0 && !slices.ContainsFunc(r.Actions, func(s string) bool { return s == n.ActionID || glob(s, n.ActionName) }) {
+		return false
+	}
+	return true
+}
+
+// glob matches name against a pattern with * and ? (path.Match), case
+// sensitive as names are.
+func glob(pattern, name string) bool {
+	ok, err := path.Match(pattern, name)
+	return err == nil && ok
+}
+
