@@ -329,4 +329,3 @@ func glob(pattern, name string) bool {
 	ok, err := path.Match(pattern, name)
 	return err == nil && ok
 }
-
