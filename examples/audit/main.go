@@ -37,6 +37,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -54,6 +55,7 @@ import (
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 const permissions = "architect:flow:view and integrations:action:view"
@@ -83,6 +85,14 @@ type Row struct {
 	Reason string `json:"reason,omitempty"`
 	// Detail says more, for a node or action that cannot be read.
 	Detail string `json:"detail,omitempty"`
+	// Rule, Findings, Bounds and Exempt are set under -policy: the rule
+	// that judges the node, what it is found to be (below-min, above-max,
+	// unreadable, exemption-expired; none when it keeps the rule), the
+	// rule's limits, and the exemption in force.
+	Rule     string   `json:"rule,omitempty"`
+	Findings []string `json:"findings,omitempty"`
+	Bounds   string   `json:"bounds,omitempty"`
+	Exempt   string   `json:"exempt,omitempty"`
 }
 
 func ms(d time.Duration, known bool) *int64 {
@@ -101,6 +111,7 @@ type options struct {
 	demo     bool
 	byAction bool
 	cache    *connect.CacheFlags
+	policy   *org.Policy // -policy: judge by it, not by -min
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -147,7 +158,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		for _, n := range a.Nodes {
 			byAction.add(a, n)
-			if o.audit.Min == 0 || finding(n) {
+			switch {
+			case o.policy != nil:
+				if row, judged := judgedRow(o.policy, a, n); judged {
+					rows = append(rows, row)
+				}
+			case o.audit.Min == 0 || finding(n):
 				rows = append(rows, rowOf(a, n))
 			}
 		}
@@ -168,10 +184,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case failed || ctx.Err() != nil:
 		return cli.ExitFailure
-	case o.check && len(rows) > 0:
+	case o.check && o.policy != nil && slices.ContainsFunc(rows, func(r Row) bool { return len(r.Findings) > 0 }):
+		return cli.ExitFindings
+	case o.check && o.policy == nil && len(rows) > 0:
 		return cli.ExitFindings
 	}
 	return cli.ExitOK
+}
+
+// judgedRow is a node's row under a policy, and whether a rule judges it.
+func judgedRow(p *org.Policy, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
+	v := p.Judge(&a.Flow, &n, time.Now())
+	if v.Rule == nil {
+		return Row{}, false
+	}
+	r := rowOf(a, n)
+	r.Rule, r.Findings, r.Reason = v.Rule.Name, []string{}, ""
+	for _, f := range v.Findings {
+		r.Findings = append(r.Findings, string(f))
+	}
+	if v.Exempt != nil {
+		r.Exempt = fmt.Sprintf("%s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))
+	}
+	if v.Expired != nil {
+		r.Detail = fmt.Sprintf("its exemption (%s) expired on %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly))
+	}
+	r.Bounds = bounds(v.Rule)
+	return r, true
+}
+
+// bounds says a rule's limits: "5s to 20s", "at least 10s", "at most 20s".
+func bounds(r *org.PolicyRule) string {
+	switch {
+	case r.Min > 0 && r.Max > 0:
+		return fmt.Sprintf("%v to %v", r.Min, r.Max)
+	case r.Min > 0:
+		return fmt.Sprintf("at least %v", r.Min)
+	case r.Max > 0:
+		return fmt.Sprintf("at most %v", r.Max)
+	}
+	return "no bound"
 }
 
 // parseArgs reads the flags. On a usage error it writes one line and
@@ -184,7 +236,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	below := cli.NewDuration(0)
 	fs.Var(below, "min", "keep only the Data Actions that wait less than this (e.g. 5s), and those that cannot be read")
 	fs.Var(below, "below", "deprecated: the old name of -min, which raise uses too; it still works")
-	format := fs.String("format", "text", "output format: text, json or csv")
+	format := fs.String("format", "text", "output format: text, json or csv; with -policy also junit")
+	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy (YAML: rules with min and max, exemptions), not by -min")
 	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -min (default 5s with -check) or cannot be read")
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
@@ -210,8 +263,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	switch {
 	case err != nil:
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
-	case *format != "text" && *format != "json" && *format != "csv":
-		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json and csv", cli.Cut(*format))
+	case *format == "junit" && *policyFile == "":
+		return nil, cli.Usagef(stderr, "audit", "-format junit: judges by a policy; give -policy FILE")
+	case *format != "text" && *format != "json" && *format != "csv" && *format != "junit":
+		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json, csv and junit", cli.Cut(*format))
 	case *by != "node" && *by != "action":
 		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", cli.Cut(*by))
 	case *concurrency < 1:
@@ -219,6 +274,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	if err := cache.Check(fs, *demo); err != nil {
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
+	}
+	pol, code, ok := readPolicy(fs, *policyFile, stderr)
+	if !ok {
+		return nil, code
 	}
 	flagName := "min"
 	switch given := cli.Given(fs); {
@@ -231,10 +290,35 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		if err := cli.CheckTimeout(flagName, below); err != nil {
 			return nil, cli.Usagef(stderr, "audit", "%v", err)
 		}
-	} else if *check {
+	} else if *check && pol == nil {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, policy: pol, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
+}
+
+// readPolicy reads -policy's file. Beside -min or -below it is a usage
+// error, as is a file that is not a policy: one line, "FILE:LINE: what".
+func readPolicy(fs *flag.FlagSet, path string, stderr io.Writer) (*org.Policy, int, bool) {
+	given := cli.Given(fs)
+	switch {
+	case !given["policy"]:
+		return nil, cli.ExitOK, true
+	case given["min"] || given["below"]:
+		return nil, cli.Usagef(stderr, "audit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(path)), false
+	}
+	f, err := safefile.ReadRegular(path, 1<<20)
+	if err != nil {
+		return nil, cli.Usagef(stderr, "audit", "-policy: %v", err), false
+	}
+	p, err := org.ParsePolicy(bytes.NewReader(f))
+	var pe *org.PolicyError
+	switch {
+	case errors.As(err, &pe):
+		return nil, cli.Usagef(stderr, "audit", "%s:%d: %s", path, pe.Line, pe.Msg), false
+	case err != nil:
+		return nil, cli.Usagef(stderr, "audit", "%s: %v", path, err), false
+	}
+	return p, cli.ExitOK, true
 }
 
 // finding reports whether a node fails a -min gate: it waits less, or
@@ -270,6 +354,8 @@ func rowOf(a org.FlowAudit, n org.NodeAudit) Row {
 
 func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	switch format {
+	case "junit":
+		return writeJUnit(w, rows)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -280,10 +366,11 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"flow_id", "flow_name", "flow_type", "version", "node_id", "node_name", "action_id", "action_name",
-			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason", "detail"})
+			"stored_ms", "timeout_kind", "use_suggested", "action_timeout_ms", "effective_ms", "flags", "reason", "detail", "rule", "findings", "exempt"})
 		for _, r := range rows {
 			_ = cw.Write(cli.CSVRow(r.FlowID, r.FlowName, r.FlowType, r.Version, r.NodeID, r.NodeName, r.ActionID, r.ActionName,
-				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail))
+				num(r.StoredMS), r.TimeoutKind, strconv.FormatBool(r.UseSuggested), num(r.ActionTimeoutMS), num(r.EffectiveMS), strings.Join(r.Flags, " "), r.Reason, r.Detail,
+				r.Rule, strings.Join(r.Findings, " "), r.Exempt))
 		}
 		cw.Flush()
 		return cw.Error()
@@ -296,7 +383,7 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 			stored = dur(r.StoredMS)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", named(r.FlowName, r.FlowID), r.FlowType, r.Version, named(r.NodeName, r.NodeID),
-			named(r.ActionName, r.ActionID), stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","), r.Reason)
+			named(r.ActionName, r.ActionID), stored, r.UseSuggested, dur(r.ActionTimeoutMS), dur(r.EffectiveMS), strings.Join(r.Flags, ","), reasonText(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -310,6 +397,10 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 			unreadable++
 		}
 	}
+	if len(rows) > 0 && rows[0].Rule != "" {
+		writePolicySummary(w, rows)
+		return nil
+	}
 	if below > 0 {
 		fmt.Fprintf(w, "%d Data Actions wait less than %v or cannot be known not to (%d cannot be read)", len(rows), below, unreadable)
 		if list := reasonList(counts, ", "); list != "" {
@@ -320,6 +411,83 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 		fmt.Fprintf(w, "%d Data Actions\n", len(rows))
 	}
 	return nil
+}
+
+// reasonText is the text table's last column: the reason under -min, or
+// under -policy the rule and what the node is found to be.
+func reasonText(r Row) string {
+	switch {
+	case r.Rule == "":
+		return r.Reason
+	case r.Exempt != "":
+		return r.Rule + ": exempt"
+	case len(r.Findings) == 0:
+		return r.Rule + ": ok"
+	}
+	return r.Rule + ": " + strings.Join(r.Findings, ",")
+}
+
+// writePolicySummary counts the rows judged by a policy, by finding.
+func writePolicySummary(w io.Writer, rows []Row) {
+	counts := map[string]int{}
+	failing, exempt := 0, 0
+	for _, r := range rows {
+		if len(r.Findings) > 0 {
+			failing++
+		}
+		if r.Exempt != "" {
+			exempt++
+		}
+		for _, f := range r.Findings {
+			counts[f]++
+		}
+	}
+	fmt.Fprintf(w, "%d Data Actions judged by the policy: %d with findings, %d exempt", len(rows), failing, exempt)
+	var parts []string
+	for _, f := range []org.Finding{org.FindingBelowMin, org.FindingAboveMax, org.FindingUnreadable, org.FindingExemptionExpired} {
+		if n := counts[string(f)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", f, n))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "; %s", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+}
+
+// writeJUnit writes the rows judged by a policy as JUnit XML: a suite per
+// flow, a case per node, a failure per finding, a skip for an exempt node.
+func writeJUnit(w io.Writer, rows []Row) error {
+	var suites []cli.JUnitSuite
+	index := map[string]int{}
+	for _, r := range rows {
+		i, ok := index[r.FlowID]
+		if !ok {
+			i = len(suites)
+			index[r.FlowID] = i
+			suites = append(suites, cli.JUnitSuite{Name: r.FlowName + " (" + r.FlowID + ")"})
+		}
+		c := cli.JUnitCase{ClassName: r.FlowType + "." + r.FlowID, Name: r.NodeName + " [" + r.NodeID + "]"}
+		for _, f := range r.Findings {
+			c.Failures = append(c.Failures, cli.JUnitFailure{Type: f, Message: failureMessage(r, f)})
+		}
+		if r.Exempt != "" {
+			c.Skipped = &cli.JUnitSkipped{Message: "exempt: " + r.Exempt}
+		}
+		suites[i].Cases = append(suites[i].Cases, c)
+	}
+	return cli.WriteJUnit(w, "gcflow-timeouts audit", suites)
+}
+
+// failureMessage says a finding: what the node waits, and the rule.
+func failureMessage(r Row, f string) string {
+	switch org.Finding(f) {
+	case org.FindingUnreadable:
+		return fmt.Sprintf("what it waits cannot be known (%s), so it cannot be shown to keep rule %s (%s)", r.TimeoutKind, r.Rule, r.Bounds)
+	case org.FindingExemptionExpired:
+		return r.Detail + "; it is judged by rule " + r.Rule
+	}
+	return fmt.Sprintf("waits %s, outside rule %s (%s)", dur(r.EffectiveMS), r.Rule, r.Bounds)
 }
 
 // named is "name (id)", or the id alone when there is no name.

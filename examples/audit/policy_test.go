@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gcflow/timeouts/examples/internal/cli"
+)
+
+// twoRules: voice flows wait 5 to 20 s, workflows at least 10 s.
+const twoRules = `version: 1
+rules:
+  - name: voice
+    types: [inboundcall, inqueuecall, outboundcall]
+    min: 5s
+    max: 20s
+  - name: background
+    types: [workflow]
+    min: 10s
+`
+
+func writePolicy(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+// TestPolicyJUnit: on the demo organisation, the JUnit output has exactly
+// one testcase per node of the flow types the rules name, and a failure
+// exactly on the nodes whose effective timeout is outside their rule or
+// cannot be known (checked against the plain audit's rows); -check exits 3.
+func TestPolicyJUnit(t *testing.T) {
+	code, js, _ := audit(t, "-demo", "-format", "json")
+	require.Equal(t, 0, code)
+	var all []Row
+	require.NoError(t, json.Unmarshal([]byte(js), &all))
+	want := map[string]bool{} // flow/node -> fails
+	for _, r := range all {
+		var fails bool
+		switch r.FlowType {
+		case "inboundcall", "inqueuecall", "outboundcall":
+			fails = r.EffectiveMS == nil || *r.EffectiveMS < 5000 || *r.EffectiveMS > 20000
+		case "workflow":
+			fails = r.EffectiveMS == nil || *r.EffectiveMS < 10000
+		default:
+			continue
+		}
+		want[r.FlowID+"/"+r.NodeID] = fails
+	}
+	require.NotEmpty(t, want)
+
+	code, out, stderr := audit(t, "-demo", "-policy", writePolicy(t, twoRules), "-format", "junit", "-check")
+	assert.Equal(t, 3, code, stderr)
+	var doc cli.JUnitSuites
+	require.NoError(t, xml.Unmarshal([]byte(out), &doc), "JUnit XML that a parser reads")
+	got := map[string]bool{}
+	failures := 0
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			flowID := c.ClassName[strings.Index(c.ClassName, ".")+1:]
+			nodeID := c.Name[strings.LastIndex(c.Name, "[")+1 : len(c.Name)-1]
+			got[flowID+"/"+nodeID] = len(c.Failures) > 0
+			if len(c.Failures) > 0 {
+				failures++
+				assert.Contains(t, []string{"below-min", "above-max", "unreadable"}, c.Failures[0].Type)
+				assert.Contains(t, c.Failures[0].Message, "rule ")
+			}
+		}
+	}
+	assert.Equal(t, want, got, "a case per judged node; a failure exactly where the node is outside its rule or unreadable")
+	assert.Equal(t, len(want), doc.Tests)
+	assert.Equal(t, failures, doc.Failures)
+	assert.Positive(t, failures)
+}
+
+// TestPolicyExemptions: an exemption with a future date turns its node's
+// failure into a skip; one with a past date fails the node, saying the
+// exemption expired.
+func TestPolicyExemptions(t *testing.T) {
+	policy := twoRules + `exemptions:
+  - flow: demo-flow-07
+    node: demo-flow-07-t1-a2
+    reason: the vendor fixes this integration in March
+    expires: 2999-03-31
+  - flow: demo-flow-07
+    node: demo-flow-07-t1-a3
+    reason: was fixed last year
+    expires: 2020-01-01
+`
+	code, out, stderr := audit(t, "-demo", "-flows", "demo-flow-07", "-policy", writePolicy(t, policy), "-format", "junit")
+	require.Equal(t, 0, code, stderr)
+	var doc cli.JUnitSuites
+	require.NoError(t, xml.Unmarshal([]byte(out), &doc))
+	require.Len(t, doc.Suites, 1)
+	cases := map[string]cli.JUnitCase{}
+	for _, c := range doc.Suites[0].Cases {
+		cases[c.Name] = c
+	}
+	skipped := cases["Call Data Action [demo-flow-07-t1-a2]"]
+	require.NotNil(t, skipped.Skipped)
+	assert.Empty(t, skipped.Failures)
+	assert.Equal(t, "exempt: the vendor fixes this integration in March (until 2999-03-31)", skipped.Skipped.Message)
+	expired := cases["Call Data Action [demo-flow-07-t1-a3]"]
+	assert.Nil(t, expired.Skipped)
+	require.NotEmpty(t, expired.Failures)
+	assert.Equal(t, "exemption-expired", expired.Failures[0].Type)
+	assert.Contains(t, expired.Failures[0].Message, "its exemption (was fixed last year) expired on 2020-01-01")
+	assert.Equal(t, 1, doc.Skipped)
+}
+
+// TestPolicyRefused: broken policy files and -policy beside -below are
+// usage errors: exit 2, one line naming the file and the line.
+func TestPolicyRefused(t *testing.T) {
+	for _, c := range []struct{ name, policy, says string }{
+		{"an unknown key", "version: 1\nrules:\n  - name: voice\n    maximum: 20s\n", `:4: unknown key "maximum" in a rule (name, types, flows, actions, min, max)`},
+		{"min above max", "version: 1\nrules:\n  - name: voice\n    min: 30s\n    max: 20s\n", ":3: rule voice: min 30s is above max 20s"},
+		{"a bad duration", "version: 1\nrules:\n  - name: voice\n    min: 5 seconds\n", `:4: "5 seconds" is not a duration such as 5s or 1500ms`},
+		{"an exemption without a reason", "version: 1\nexemptions:\n  - flow: demo-flow-04\n    expires: 2027-03-31\n", ":3: an exemption needs a reason"},
+	} {
+		path := writePolicy(t, c.policy)
+		code, out, stderr := audit(t, "-demo", "-policy", path)
+		assert.Equal(t, 2, code, c.name)
+		assert.Empty(t, out, c.name)
+		assert.Equal(t, "audit: "+path+c.says+"\n", stderr, c.name)
+	}
+	code, _, stderr := audit(t, "-demo", "-policy", writePolicy(t, twoRules), "-below", "5s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "and -min: the policy holds the limits")
+	code, _, stderr = audit(t, "-demo", "-format", "junit")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-format junit: judges by a policy; give -policy FILE")
+}
