@@ -3,6 +3,7 @@ package flow_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -394,20 +395,23 @@ func TestNoQuadraticCorner(t *testing.T) {
 	if testing.Short() {
 		t.Skip("times documents of a few MB")
 	}
-	perByte := func(data []byte) float64 {
-		best := time.Duration(1 << 62)
-		for range 5 {
-			start := time.Now()
-			_, _, err := raiseOnce(data, 5*time.Second)
-			require.NoError(t, err)
-			best = min(best, time.Since(start))
-		}
-		return float64(best) / float64(len(data))
+	once := func(data []byte) float64 {
+		start := time.Now()
+		_, _, err := raiseOnce(data, 5*time.Second)
+		require.NoError(t, err)
+		return float64(time.Since(start)) / float64(len(data))
 	}
 	all := shapes()
-	base := perByte(all[0].data)
 	for _, s := range all[1:] {
-		ratio := perByte(s.data) / base
+		// The ordinary document and the shape in turn, the best of seven
+		// of each: a burst of load on a shared machine (the other test
+		// packages run meanwhile) slows both sides of a pair, not one.
+		base, shape := math.Inf(1), math.Inf(1)
+		for range 7 {
+			base = min(base, once(all[0].data))
+			shape = min(shape, once(s.data))
+		}
+		ratio := shape / base
 		t.Logf("%s: %.2fx the time per byte of %s", s.name, ratio, all[0].name)
 		assert.Less(t, ratio, 6.0, s.name)
 	}

@@ -157,6 +157,14 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataact
 		return got
 	}
 	ch := r.flight.DoChan(actionID, func() (any, error) {
+		// Another flight may have finished between the check above and
+		// this one's start: never raise (or report) an action twice.
+		r.mu.Lock()
+		got, ok := r.done[actionID]
+		r.mu.Unlock()
+		if ok {
+			return got, nil
+		}
 		res := r.raiseOnce(ctx, actionID, read)
 		r.mu.Lock()
 		r.done[actionID] = res
