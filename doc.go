@@ -30,6 +30,9 @@
 //   - [github.com/gcflow/timeouts/client/probe]: settles, on a sandbox
 //     organisation, the behaviours the module models but no public source
 //     confirms.
+//   - [github.com/gcflow/timeouts/policy]: a timeout policy as code (rules
+//     with min and max, exemptions with an expiry) and the verdict on each
+//     Data Action; it depends on flow alone.
 //   - [github.com/gcflow/timeouts/client/clienttest]: an in-memory Genesys
 //     Cloud organisation served over HTTP, for tests and demos.
 //

@@ -21,10 +21,6 @@ var (
 	ErrPlanMoved        = errors.New("org: the organisation changed since the plan")
 )
 
-// ErrPolicyInvalid: a policy file that cannot be a policy (*PolicyError
-// names the line).
-var ErrPolicyInvalid = errors.New("org: invalid policy")
-
 // errNotPlanned: a node under the lock names an action the plan did not
 // read (the flow changed between the two reads); it is treated as an
 // action that could not be read, since an edit makes no request.

@@ -37,7 +37,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -55,7 +54,7 @@ import (
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
-	"github.com/gcflow/timeouts/internal/safefile"
+	"github.com/gcflow/timeouts/policy"
 )
 
 const permissions = "architect:flow:view and integrations:action:view"
@@ -111,7 +110,7 @@ type options struct {
 	demo     bool
 	byAction bool
 	cache    *connect.CacheFlags
-	policy   *org.Policy // -policy: judge by it, not by -min
+	policy   *policy.Policy // -policy: judge by it, not by -min
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -193,8 +192,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // judgedRow is a node's row under a policy, and whether a rule judges it.
-func judgedRow(p *org.Policy, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
-	v := p.Judge(&a.Flow, &n, time.Now())
+func judgedRow(p *policy.Policy, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
+	v := p.Judge(policy.Flow{ID: a.Flow.ID, Name: a.Flow.Name, Type: a.Flow.Type}, &n.Node, n.Effective, n.EffectiveKnown, time.Now())
 	if v.Rule == nil {
 		return Row{}, false
 	}
@@ -209,21 +208,8 @@ func judgedRow(p *org.Policy, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
 	if v.Expired != nil {
 		r.Detail = fmt.Sprintf("its exemption (%s) expired on %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly))
 	}
-	r.Bounds = bounds(v.Rule)
+	r.Bounds = v.Rule.Bounds()
 	return r, true
-}
-
-// bounds says a rule's limits: "5s to 20s", "at least 10s", "at most 20s".
-func bounds(r *org.PolicyRule) string {
-	switch {
-	case r.Min > 0 && r.Max > 0:
-		return fmt.Sprintf("%v to %v", r.Min, r.Max)
-	case r.Min > 0:
-		return fmt.Sprintf("at least %v", r.Min)
-	case r.Max > 0:
-		return fmt.Sprintf("at most %v", r.Max)
-	}
-	return "no bound"
 }
 
 // parseArgs reads the flags. On a usage error it writes one line and
@@ -298,7 +284,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 
 // readPolicy reads -policy's file. Beside -min or -below it is a usage
 // error, as is a file that is not a policy: one line, "FILE:LINE: what".
-func readPolicy(fs *flag.FlagSet, path string, stderr io.Writer) (*org.Policy, int, bool) {
+func readPolicy(fs *flag.FlagSet, path string, stderr io.Writer) (*policy.Policy, int, bool) {
 	given := cli.Given(fs)
 	switch {
 	case !given["policy"]:
@@ -306,17 +292,9 @@ func readPolicy(fs *flag.FlagSet, path string, stderr io.Writer) (*org.Policy, i
 	case given["min"] || given["below"]:
 		return nil, cli.Usagef(stderr, "audit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(path)), false
 	}
-	f, err := safefile.ReadRegular(path, 1<<20)
+	p, err := cli.ReadPolicy(path)
 	if err != nil {
-		return nil, cli.Usagef(stderr, "audit", "-policy: %v", err), false
-	}
-	p, err := org.ParsePolicy(bytes.NewReader(f))
-	var pe *org.PolicyError
-	switch {
-	case errors.As(err, &pe):
-		return nil, cli.Usagef(stderr, "audit", "%s:%d: %s", path, pe.Line, pe.Msg), false
-	case err != nil:
-		return nil, cli.Usagef(stderr, "audit", "%s: %v", path, err), false
+		return nil, cli.Usagef(stderr, "audit", "%v", err), false
 	}
 	return p, cli.ExitOK, true
 }
@@ -444,7 +422,7 @@ func writePolicySummary(w io.Writer, rows []Row) {
 	}
 	fmt.Fprintf(w, "%d Data Actions judged by the policy: %d with findings, %d exempt", len(rows), failing, exempt)
 	var parts []string
-	for _, f := range []org.Finding{org.FindingBelowMin, org.FindingAboveMax, org.FindingUnreadable, org.FindingExemptionExpired} {
+	for _, f := range []policy.Finding{policy.FindingBelowMin, policy.FindingAboveMax, policy.FindingUnreadable, policy.FindingExemptionExpired} {
 		if n := counts[string(f)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", f, n))
 		}
@@ -481,10 +459,10 @@ func writeJUnit(w io.Writer, rows []Row) error {
 
 // failureMessage says a finding: what the node waits, and the rule.
 func failureMessage(r Row, f string) string {
-	switch org.Finding(f) {
-	case org.FindingUnreadable:
+	switch policy.Finding(f) {
+	case policy.FindingUnreadable:
 		return fmt.Sprintf("what it waits cannot be known (%s), so it cannot be shown to keep rule %s (%s)", r.TimeoutKind, r.Rule, r.Bounds)
-	case org.FindingExemptionExpired:
+	case policy.FindingExemptionExpired:
 		return r.Detail + "; it is judged by rule " + r.Rule
 	}
 	return fmt.Sprintf("waits %s, outside rule %s (%s)", dur(r.EffectiveMS), r.Rule, r.Bounds)

@@ -37,9 +37,11 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fileaudit", flag.ContinueOnError)
 	minimum := cli.NewDuration(5 * time.Second)
 	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s")
-	check := fs.Bool("check", false, "exit 3 when any timeout is below -min, or a Data Action cannot be read")
+	check := fs.Bool("check", false, "exit 3 when any timeout is below -min (or, with -policy, a finding), or a Data Action cannot be read")
+	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy, not by -min")
+	format := fs.String("format", "text", "output format: text, or junit with -policy")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fileaudit [-min 5s] [-check] FILE.json ...")
+		fmt.Fprintln(stderr, "usage: fileaudit [-min 5s | -policy FILE [-format junit]] [-check] FILE.json ...")
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
@@ -51,6 +53,21 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		return cli.Usagef(stderr, "fileaudit", "no file named; give one or more flow documents (FILE.json ...)")
+	}
+	given := cli.Given(fs)
+	switch {
+	case *format != "text" && *format != "junit":
+		return cli.Usagef(stderr, "fileaudit", "-format %s: not text or junit", cli.Cut(*format))
+	case *format == "junit" && !given["policy"]:
+		return cli.Usagef(stderr, "fileaudit", "-format junit: judges by a policy; give -policy FILE")
+	case given["policy"] && given["min"]:
+		return cli.Usagef(stderr, "fileaudit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(*policyFile))
+	case given["policy"]:
+		p, err := cli.ReadPolicy(*policyFile)
+		if err != nil {
+			return cli.Usagef(stderr, "fileaudit", "%v", err)
+		}
+		return judgeFiles(p, fs.Args(), *format, *check, stdout, stderr)
 	}
 	target := minimum.D
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

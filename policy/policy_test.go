@@ -1,4 +1,4 @@
-package org_test
+package policy_test
 
 import (
 	"strings"
@@ -8,9 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gcflow/timeouts/client"
-	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/policy"
 )
 
 const goodPolicy = `version: 1
@@ -35,20 +34,20 @@ exemptions:
     expires: 2026-01-01
 `
 
-func TestParsePolicy(t *testing.T) {
-	p, err := org.ParsePolicy(strings.NewReader(goodPolicy))
+func TestParse(t *testing.T) {
+	p, err := policy.Parse(strings.NewReader(goodPolicy))
 	require.NoError(t, err)
 	require.Len(t, p.Rules, 3)
-	assert.Equal(t, org.PolicyRule{Name: "voice", Types: []string{"inboundcall", "inqueuecall"}, Min: 5 * time.Second, Max: 20 * time.Second, Line: 3}, p.Rules[0])
+	assert.Equal(t, policy.Rule{Name: "voice", Types: []string{"inboundcall", "inqueuecall"}, Min: 5 * time.Second, Max: 20 * time.Second, Line: 3}, p.Rules[0])
 	assert.Equal(t, []string{"Nightly *", "flow-9"}, p.Rules[2].Flows)
 	require.Len(t, p.Exemptions, 2)
-	assert.Equal(t, org.Exemption{Flow: "flow-1", Node: "n2", Reason: "the vendor fixes this integration in March",
+	assert.Equal(t, policy.Exemption{Flow: "flow-1", Node: "n2", Reason: "the vendor fixes this integration in March",
 		Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), Line: 14}, p.Exemptions[0])
 }
 
 // TestParsePolicyRefuses: what cannot be a policy names the line of what is
 // wrong.
-func TestParsePolicyRefuses(t *testing.T) {
+func TestParseRefuses(t *testing.T) {
 	for _, c := range []struct{ name, policy, says string }{
 		{"an unknown key", "version: 1\nrules:\n  - name: a\n    minimum: 5s\n", `line 4: unknown key "minimum" in a rule`},
 		{"min above max", "version: 1\nrules:\n  - name: a\n    min: 30s\n    max: 20s\n", "line 3: rule a: min 30s is above max 20s"},
@@ -64,8 +63,8 @@ func TestParsePolicyRefuses(t *testing.T) {
 		{"not YAML", "version: 1\nrules: [\n", "not YAML"},
 		{"an unknown top key", "version: 1\nrule: []\n", `line 2: unknown key "rule"`},
 	} {
-		_, err := org.ParsePolicy(strings.NewReader(c.policy))
-		require.ErrorIs(t, err, org.ErrPolicyInvalid, c.name)
+		_, err := policy.Parse(strings.NewReader(c.policy))
+		require.ErrorIs(t, err, policy.ErrInvalid, c.name)
 		assert.ErrorContains(t, err, c.says, c.name)
 	}
 }
@@ -74,33 +73,38 @@ func TestParsePolicyRefuses(t *testing.T) {
 // cannot be read are findings; an exemption in force empties them, an
 // expired one is a finding of its own.
 func TestJudge(t *testing.T) {
-	p, err := org.ParsePolicy(strings.NewReader(goodPolicy))
+	p, err := policy.Parse(strings.NewReader(goodPolicy))
 	require.NoError(t, err)
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	node := func(id, action string, effective time.Duration, known bool) *org.NodeAudit {
-		return &org.NodeAudit{Node: flow.Node{ID: id, ActionName: action}, Effective: effective, EffectiveKnown: known}
+	type node struct {
+		n     flow.Node
+		waits time.Duration
+		known bool
 	}
-	voice := &client.Flow{ID: "flow-1", Name: "Main IVR", Type: "INBOUNDCALL"}
-	other := &client.Flow{ID: "flow-2", Name: "Nightly export", Type: "WORKFLOW"}
-	bot := &client.Flow{ID: "flow-3", Name: "Chat", Type: "BOT"}
+	mk := func(id, action string, waits time.Duration, known bool) node {
+		return node{flow.Node{ID: id, ActionName: action}, waits, known}
+	}
+	voice := policy.Flow{ID: "flow-1", Name: "Main IVR", Type: "INBOUNDCALL"}
+	other := policy.Flow{ID: "flow-2", Name: "Nightly export", Type: "WORKFLOW"}
+	bot := policy.Flow{ID: "flow-3", Name: "Chat", Type: "BOT"}
 	cases := []struct {
-		f        *client.Flow
-		n        *org.NodeAudit
+		f        policy.Flow
+		n        node
 		rule     string
-		findings []org.Finding
+		findings []policy.Finding
 		exempt   bool
 	}{
-		{voice, node("n1", "x", 3*time.Second, true), "voice", []org.Finding{org.FindingBelowMin}, false},
-		{voice, node("n1", "x", 25*time.Second, true), "voice", []org.Finding{org.FindingAboveMax}, false},
-		{voice, node("n1", "x", 10*time.Second, true), "voice", nil, false},
-		{voice, node("n1", "x", 0, false), "voice", []org.Finding{org.FindingUnreadable}, false},
-		{voice, node("n2", "x", 3*time.Second, true), "voice", nil, true},
-		{other, node("n1", "Get account by phone", time.Second, true), "vendor", []org.Finding{org.FindingExemptionExpired, org.FindingBelowMin}, false},
-		{other, node("n1", "Send SMS", 12*time.Second, true), "background", []org.Finding{org.FindingExemptionExpired}, false},
-		{bot, node("n1", "Send SMS", time.Second, true), "", nil, false},
+		{voice, mk("n1", "x", 3*time.Second, true), "voice", []policy.Finding{policy.FindingBelowMin}, false},
+		{voice, mk("n1", "x", 25*time.Second, true), "voice", []policy.Finding{policy.FindingAboveMax}, false},
+		{voice, mk("n1", "x", 10*time.Second, true), "voice", nil, false},
+		{voice, mk("n1", "x", 0, false), "voice", []policy.Finding{policy.FindingUnreadable}, false},
+		{voice, mk("n2", "x", 3*time.Second, true), "voice", nil, true},
+		{other, mk("n1", "Get account by phone", time.Second, true), "vendor", []policy.Finding{policy.FindingExemptionExpired, policy.FindingBelowMin}, false},
+		{other, mk("n1", "Send SMS", 12*time.Second, true), "background", []policy.Finding{policy.FindingExemptionExpired}, false},
+		{bot, mk("n1", "Send SMS", time.Second, true), "", nil, false},
 	}
 	for i, c := range cases {
-		v := p.Judge(c.f, c.n, now)
+		v := p.Judge(c.f, &c.n.n, c.n.waits, c.n.known, now)
 		name := ""
 		if v.Rule != nil {
 			name = v.Rule.Name
@@ -111,6 +115,7 @@ func TestJudge(t *testing.T) {
 	}
 	// The day an exemption expires it still holds; the day after it does not.
 	last := time.Date(2027, 3, 31, 23, 59, 0, 0, time.UTC)
-	assert.NotNil(t, p.Judge(voice, node("n2", "x", time.Second, true), last).Exempt)
-	assert.Nil(t, p.Judge(voice, node("n2", "x", time.Second, true), last.Add(2*time.Minute)).Exempt)
+	n2 := flow.Node{ID: "n2"}
+	assert.NotNil(t, p.Judge(voice, &n2, time.Second, true, last).Exempt)
+	assert.Nil(t, p.Judge(voice, &n2, time.Second, true, last.Add(2*time.Minute)).Exempt)
 }

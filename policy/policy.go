@@ -1,4 +1,11 @@
-package org
+// Package policy reads a timeout policy as code and judges Data Actions by
+// it: named rules that say how long the Data Actions of some flows must
+// wait at least and at most, and exemptions with a reason and an expiry.
+// It depends on package flow alone, so that a command that reads flow
+// documents on disk (examples/fileaudit) judges by it without linking the
+// Genesys Cloud client; org.Audit's results are judged by it in
+// examples/audit.
+package policy
 
 import (
 	"errors"
@@ -11,7 +18,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
 )
 
@@ -19,7 +25,7 @@ import (
 // Data Actions of some flows must wait at least and at most, and
 // exemptions, each with a reason and an expiry. The first rule whose
 // selectors all match a node judges it; a node no rule matches is not
-// judged. ParsePolicy reads one from YAML:
+// judged. Parse reads one from YAML:
 //
 //	version: 1
 //	rules:                       # the first rule whose selectors all match a node judges it
@@ -35,12 +41,12 @@ import (
 //	    reason: the vendor fixes this integration in March   # required
 //	    expires: 2027-03-31      # required: a date; after it the exemption is itself a finding
 type Policy struct {
-	Rules      []PolicyRule
+	Rules      []Rule
 	Exemptions []Exemption
 }
 
-// PolicyRule is one rule of a policy. Line is where it starts in its file.
-type PolicyRule struct {
+// Rule is one rule of a policy. Line is where it starts in its file.
+type Rule struct {
 	Name                  string
 	Types, Flows, Actions []string
 	Min, Max              time.Duration
@@ -76,7 +82,7 @@ const (
 type Verdict struct {
 	// Rule is the rule that judges the node; nil when none matches (the
 	// node is not judged).
-	Rule *PolicyRule
+	Rule *Rule
 	// Findings are empty when the node keeps its rule, or is exempt.
 	Findings []Finding
 	// Exempt is the exemption in force for the node, if any; Expired the
@@ -84,34 +90,38 @@ type Verdict struct {
 	Exempt, Expired *Exemption
 }
 
-// PolicyError is a policy file that cannot be a policy: the line of what is
-// wrong, and what. It matches ErrPolicyInvalid.
-type PolicyError struct {
+// Error is a policy file that cannot be a policy: the line of what is
+// wrong, and what. It matches ErrInvalid.
+type Error struct {
 	Line int
 	Msg  string
 }
 
-func (e *PolicyError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
-// Unwrap reports ErrPolicyInvalid.
-func (e *PolicyError) Unwrap() error { return ErrPolicyInvalid }
+// Unwrap reports ErrInvalid.
+func (e *Error) Unwrap() error { return ErrInvalid }
 
-// ParsePolicy reads a policy from YAML. An unknown key, a rule without a
+// ErrInvalid: a policy file that cannot be a policy (*Error names the
+// line).
+var ErrInvalid = errors.New("policy: invalid policy")
+
+// Parse reads a policy from YAML. An unknown key, a rule without a
 // name or with one already used, a duration that is not one (or is not
 // positive, or above flow.MaxDataActionTimeout), a min above its max, an
 // exemption without a flow, a reason or an expiry date, and a version
-// other than 1 are a *PolicyError naming the line.
-func ParsePolicy(r io.Reader) (*Policy, error) {
+// other than 1 are a *Error naming the line.
+func Parse(r io.Reader) (*Policy, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return nil, err
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &PolicyError{Line: yamlLine(err), Msg: "not YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &Error{Line: yamlLine(err), Msg: "not YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, &PolicyError{Line: 1, Msg: "a policy is a mapping with version, rules and exemptions"}
+		return nil, &Error{Line: 1, Msg: "a policy is a mapping with version, rules and exemptions"}
 	}
 	p := &Policy{}
 	version := 0
@@ -119,14 +129,14 @@ func ParsePolicy(r io.Reader) (*Policy, error) {
 		switch key {
 		case "version":
 			if v.Decode(&version) != nil || version != 1 {
-				return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("version %s: only version 1 is known", v.Value)}
+				return &Error{Line: v.Line, Msg: fmt.Sprintf("version %s: only version 1 is known", v.Value)}
 			}
 		case "rules":
 			return eachItem(v, func(item *yaml.Node) error { return p.addRule(item) })
 		case "exemptions":
 			return eachItem(v, func(item *yaml.Node) error { return p.addExemption(item) })
 		default:
-			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q (version, rules, exemptions)", key)}
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("unknown key %q (version, rules, exemptions)", key)}
 		}
 		return nil
 	})
@@ -134,13 +144,13 @@ func ParsePolicy(r io.Reader) (*Policy, error) {
 		return nil, err
 	}
 	if version != 1 {
-		return nil, &PolicyError{Line: 1, Msg: "no version: say version: 1"}
+		return nil, &Error{Line: 1, Msg: "no version: say version: 1"}
 	}
 	return p, nil
 }
 
 func (p *Policy) addRule(item *yaml.Node) error {
-	r := PolicyRule{Line: item.Line}
+	r := Rule{Line: item.Line}
 	err := eachKey(item, func(key string, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -160,14 +170,14 @@ func (p *Policy) addRule(item *yaml.Node) error {
 		case "max":
 			r.Max, err = policyDuration(v)
 		default:
-			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in a rule (name, types, flows, actions, min, max)", key)}
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in a rule (name, types, flows, actions, min, max)", key)}
 		}
 		if err != nil {
-			var pe *PolicyError
+			var pe *Error
 			if errors.As(err, &pe) {
 				return err
 			}
-			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%s: a list of strings, not %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("%s: a list of strings, not %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
 		}
 		return nil
 	})
@@ -175,11 +185,11 @@ func (p *Policy) addRule(item *yaml.Node) error {
 	case err != nil:
 		return err
 	case r.Name == "":
-		return &PolicyError{Line: item.Line, Msg: "a rule needs a name"}
-	case slices.ContainsFunc(p.Rules, func(o PolicyRule) bool { return o.Name == r.Name }):
-		return &PolicyError{Line: item.Line, Msg: fmt.Sprintf("rule name %q is used twice", r.Name)}
+		return &Error{Line: item.Line, Msg: "a rule needs a name"}
+	case slices.ContainsFunc(p.Rules, func(o Rule) bool { return o.Name == r.Name }):
+		return &Error{Line: item.Line, Msg: fmt.Sprintf("rule name %q is used twice", r.Name)}
 	case r.Min > 0 && r.Max > 0 && r.Min > r.Max:
-		return &PolicyError{Line: item.Line, Msg: fmt.Sprintf("rule %s: min %v is above max %v", r.Name, r.Min, r.Max)}
+		return &Error{Line: item.Line, Msg: fmt.Sprintf("rule %s: min %v is above max %v", r.Name, r.Min, r.Max)}
 	}
 	p.Rules = append(p.Rules, r)
 	return nil
@@ -198,11 +208,11 @@ func (p *Policy) addExemption(item *yaml.Node) error {
 		case "expires":
 			t, err := time.Parse(time.DateOnly, strings.TrimSpace(v.Value))
 			if err != nil {
-				return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("expires %q: not a date such as 2027-03-31", v.Value)}
+				return &Error{Line: v.Line, Msg: fmt.Sprintf("expires %q: not a date such as 2027-03-31", v.Value)}
 			}
 			e.Expires = t
 		default:
-			return &PolicyError{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in an exemption (flow, node, reason, expires)", key)}
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("unknown key %q in an exemption (flow, node, reason, expires)", key)}
 		}
 		return nil
 	})
@@ -210,11 +220,11 @@ func (p *Policy) addExemption(item *yaml.Node) error {
 	case err != nil:
 		return err
 	case e.Flow == "":
-		return &PolicyError{Line: item.Line, Msg: "an exemption needs a flow id"}
+		return &Error{Line: item.Line, Msg: "an exemption needs a flow id"}
 	case e.Reason == "":
-		return &PolicyError{Line: item.Line, Msg: "an exemption needs a reason"}
+		return &Error{Line: item.Line, Msg: "an exemption needs a reason"}
 	case e.Expires.IsZero():
-		return &PolicyError{Line: item.Line, Msg: "an exemption needs an expiry date (expires: 2027-03-31)"}
+		return &Error{Line: item.Line, Msg: "an exemption needs an expiry date (expires: 2027-03-31)"}
 	}
 	p.Exemptions = append(p.Exemptions, e)
 	return nil
@@ -226,18 +236,18 @@ func policyDuration(v *yaml.Node) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(v.Value))
 	switch {
 	case err != nil:
-		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%q is not a duration such as 5s or 1500ms", v.Value)}
+		return 0, &Error{Line: v.Line, Msg: fmt.Sprintf("%q is not a duration such as 5s or 1500ms", v.Value)}
 	case d <= 0 || d > flow.MaxDataActionTimeout:
-		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%v is not from 1ms to %v", d, flow.MaxDataActionTimeout)}
+		return 0, &Error{Line: v.Line, Msg: fmt.Sprintf("%v is not from 1ms to %v", d, flow.MaxDataActionTimeout)}
 	case d%time.Millisecond != 0:
-		return 0, &PolicyError{Line: v.Line, Msg: fmt.Sprintf("%v is not a whole number of milliseconds", d)}
+		return 0, &Error{Line: v.Line, Msg: fmt.Sprintf("%v is not a whole number of milliseconds", d)}
 	}
 	return d, nil
 }
 
 func eachKey(m *yaml.Node, fn func(key string, v *yaml.Node) error) error {
 	if m.Kind != yaml.MappingNode {
-		return &PolicyError{Line: m.Line, Msg: "a mapping (key: value) is expected here"}
+		return &Error{Line: m.Line, Msg: "a mapping (key: value) is expected here"}
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if err := fn(m.Content[i].Value, m.Content[i+1]); err != nil {
@@ -249,7 +259,7 @@ func eachKey(m *yaml.Node, fn func(key string, v *yaml.Node) error) error {
 
 func eachItem(s *yaml.Node, fn func(*yaml.Node) error) error {
 	if s.Kind != yaml.SequenceNode {
-		return &PolicyError{Line: s.Line, Msg: "a list (- ...) is expected here"}
+		return &Error{Line: s.Line, Msg: "a list (- ...) is expected here"}
 	}
 	for _, item := range s.Content {
 		if err := fn(item); err != nil {
@@ -268,14 +278,20 @@ func yamlLine(err error) int {
 	return 1
 }
 
-// Judge judges node n of flow f, audited (n.Effective, n.EffectiveKnown),
-// on the day now: the first rule that matches, and what the node is
-// found to be. An exemption in force empties the findings; an expired one
-// is a finding itself, and the node is judged as if it had none.
-func (p *Policy) Judge(f *client.Flow, n *NodeAudit, now time.Time) Verdict {
+// Flow is what a rule's selectors see of a flow: its id, name and type
+// (any letter case).
+type Flow struct{ ID, Name, Type string }
+
+// Judge judges node n of flow f on the day now: the first rule that
+// matches, and what the node is found to be. waits is what the node
+// waits (its effective timeout) when known is set; a node whose wait
+// cannot be known is unreadable (fail closed). An exemption in force
+// empties the findings; an expired one is a finding itself, and the node
+// is judged as if it had none.
+func (p *Policy) Judge(f Flow, n *flow.Node, waits time.Duration, known bool, now time.Time) Verdict {
 	var v Verdict
 	for i := range p.Rules {
-		if p.Rules[i].matches(f, &n.Node) {
+		if p.Rules[i].matches(f, n) {
 			v.Rule = &p.Rules[i]
 			break
 		}
@@ -299,18 +315,32 @@ func (p *Policy) Judge(f *client.Flow, n *NodeAudit, now time.Time) Verdict {
 	}
 	r := v.Rule
 	switch {
-	case !n.EffectiveKnown:
+	case !known:
 		v.Findings = append(v.Findings, FindingUnreadable)
-	case r.Min > 0 && n.Effective < r.Min:
+	case r.Min > 0 && waits < r.Min:
 		v.Findings = append(v.Findings, FindingBelowMin)
-	case r.Max > 0 && n.Effective > r.Max:
+	case r.Max > 0 && waits > r.Max:
 		v.Findings = append(v.Findings, FindingAboveMax)
 	}
 	return v
 }
 
+// Bounds says a rule's limits: "5s to 20s", "at least 10s", "at most 20s",
+// or "no bound".
+func (r *Rule) Bounds() string {
+	switch {
+	case r.Min > 0 && r.Max > 0:
+		return fmt.Sprintf("%v to %v", r.Min, r.Max)
+	case r.Min > 0:
+		return fmt.Sprintf("at least %v", r.Min)
+	case r.Max > 0:
+		return fmt.Sprintf("at most %v", r.Max)
+	}
+	return "no bound"
+}
+
 // matches reports whether every selector of r matches node n of flow f.
-func (r *PolicyRule) matches(f *client.Flow, n *flow.Node) bool {
+func (r *Rule) matches(f Flow, n *flow.Node) bool {
 	if len(r.Types) > 0 && !slices.Contains(r.Types, strings.ToLower(f.Type)) {
 		return false
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/safefile"
+	"github.com/gcflow/timeouts/policy"
+)
+
+// offline is what a node that waits its action's suggested timeout is,
+// read from a file: the action's own timeout is on the platform, so the
+// node is judged only against the organisation (audit -policy).
+const offline = "uses its action's suggested timeout: judged only against the organisation (audit -policy)"
+
+// judgeFiles judges the Data Actions of each file by p. A file's flow is
+// named by its path (the id an exemption or a rule's flows names), and by
+// the document's own name and type. A node's wait is its stored literal;
+// one that cannot be read is unreadable (fail closed); one that uses the
+// suggested timeout is not judged offline.
+func judgeFiles(p *policy.Policy, paths []string, format string, check bool, stdout, stderr io.Writer) int {
+	var suites []cli.JUnitSuite
+	failed, findings := false, 0
+	now := time.Now()
+	for _, path := range paths {
+		data, err := safefile.ReadFile(path, flow.MaxDocumentBytes)
+		var doc *flow.Document
+		if err == nil {
+			doc, err = flow.Parse(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "fileaudit: %s: %v\n", path, err)
+			failed = true
+			continue
+		}
+		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
+		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
+		for _, n := range doc.DataActions() {
+			known := n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral && !n.UseSuggested
+			v := p.Judge(f, &n, n.Timeout, known, now)
+			if v.Rule == nil {
+				continue
+			}
+			c := cli.JUnitCase{ClassName: strings.ToLower(f.Type) + "." + path, Name: n.Name + " [" + n.ID + "]"}
+			switch {
+			case v.Exempt != nil:
+				c.Skipped = &cli.JUnitSkipped{Message: fmt.Sprintf("exempt: %s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))}
+			case n.Err == nil && n.UseSuggested:
+				c.Skipped = &cli.JUnitSkipped{Message: offline}
+			default:
+				for _, fd := range v.Findings {
+					c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: message(v, fd, n)})
+				}
+			}
+			if len(c.Failures) > 0 {
+				findings++
+			}
+			suite.Cases = append(suite.Cases, c)
+		}
+		if len(suite.Cases) > 0 {
+			suites = append(suites, suite)
+		}
+	}
+	if format == "junit" {
+		if err := cli.WriteJUnit(stdout, "gcflow-timeouts fileaudit", suites); err != nil {
+			fmt.Fprintln(stderr, "fileaudit:", err)
+			return cli.ExitFailure
+		}
+	} else {
+		writeJudged(stdout, suites, findings)
+	}
+	switch {
+	case failed:
+		return cli.ExitFailure
+	case check && findings > 0:
+		return cli.ExitFindings
+	}
+	return cli.ExitOK
+}
+
+// message says a finding of node n under verdict v.
+func message(v policy.Verdict, fd policy.Finding, n flow.Node) string {
+	r := v.Rule
+	switch fd {
+	case policy.FindingUnreadable:
+		return fmt.Sprintf("what it waits cannot be read (%s), so it cannot be shown to keep rule %s (%s)", n.TimeoutKind, r.Name, r.Bounds())
+	case policy.FindingExemptionExpired:
+		return fmt.Sprintf("its exemption (%s) expired on %s; it is judged by rule %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly), r.Name)
+	}
+	return fmt.Sprintf("waits %v, outside rule %s (%s)", n.Timeout, r.Name, r.Bounds())
+}
+
+// writeJudged is the text report: a line per judged node, then the count.
+func writeJudged(w io.Writer, suites []cli.JUnitSuite, findings int) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FLOW\tNODE\tRESULT")
+	matched, skipped := 0, 0
+	for _, s := range suites {
+		for _, c := range s.Cases {
+			matched++
+			if c.Skipped != nil {
+				skipped++
+			}
+			result := "ok"
+			switch {
+			case c.Skipped != nil:
+				result = "not judged: " + c.Skipped.Message
+			case len(c.Failures) > 0:
+				var kinds []string
+				for _, f := range c.Failures {
+					kinds = append(kinds, f.Type+": "+f.Message)
+				}
+				result = strings.Join(kinds, "; ")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, c.Name, result)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d Data Actions a rule matches: %d with findings, %d not judged (exempt, or judged only against the organisation)\n", matched, findings, skipped)
+}
