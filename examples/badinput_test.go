@@ -126,7 +126,7 @@ func TestBadInputCommands(t *testing.T) {
 		{"-below not whole milliseconds", nil, "audit", []string{"-below", "2.0005s"}, 2, "audit: -below 2.0005s: not a whole number of milliseconds"},
 		{"-below above 60 s", nil, "audit", []string{"-below", "2m"}, 2, "audit: -below 2m: above 1m0s"},
 		{"an unknown audit -type", nil, "audit", []string{"-type", "inboundcall,ivr"}, 2, "audit: -type ivr: unknown flow type"},
-		{"an unknown -format", nil, "audit", []string{"-format", "xml"}, 2, "audit: -format xml: not one of text, json, csv and junit"},
+		{"an unknown -format", nil, "audit", []string{"-format", "xml"}, 2, "audit: -format xml: not one of text, json, csv, junit and sarif"},
 		{"fileaudit -min zero", nil, "fileaudit", []string{"-min", "0ms", "x.json"}, 2, "fileaudit: -min 0ms: must be above zero"},
 		{"a wrong secret", []string{"GENESYS_CLOUD_CLIENT_SECRET=wrong"}, "raise", []string{"-publish", "-backup-dir", noBackups}, 1,
 			"(check GENESYS_CLOUD_CLIENT_ID, GENESYS_CLOUD_CLIENT_SECRET and GENESYS_CLOUD_API_URL (set, so it replaces GENESYS_CLOUD_REGION))"},

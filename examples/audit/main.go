@@ -222,7 +222,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	below := cli.NewDuration(0)
 	fs.Var(below, "min", "keep only the Data Actions that wait less than this (e.g. 5s), and those that cannot be read")
 	fs.Var(below, "below", "deprecated: the old name of -min, which raise uses too; it still works")
-	format := fs.String("format", "text", "output format: text, json or csv; with -policy also junit")
+	format := fs.String("format", "text", "output format: text, json or csv; with -policy also junit or sarif")
 	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy (YAML: rules with min and max, exemptions), not by -min")
 	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -min (default 5s with -check) or cannot be read")
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
@@ -249,10 +249,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	switch {
 	case err != nil:
 		return nil, cli.Usagef(stderr, "audit", "%v", err)
-	case *format == "junit" && *policyFile == "":
-		return nil, cli.Usagef(stderr, "audit", "-format junit: judges by a policy; give -policy FILE")
-	case *format != "text" && *format != "json" && *format != "csv" && *format != "junit":
-		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json, csv and junit", cli.Cut(*format))
+	case (*format == "junit" || *format == "sarif") && *policyFile == "":
+		return nil, cli.Usagef(stderr, "audit", "-format %s: judges by a policy; give -policy FILE", *format)
+	case *format != "text" && *format != "json" && *format != "csv" && *format != "junit" && *format != "sarif":
+		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json, csv, junit and sarif", cli.Cut(*format))
 	case *by != "node" && *by != "action":
 		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", cli.Cut(*by))
 	case *concurrency < 1:
@@ -334,6 +334,8 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 	switch format {
 	case "junit":
 		return writeJUnit(w, rows)
+	case "sarif":
+		return writeSARIF(w, rows)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -455,6 +457,24 @@ func writeJUnit(w io.Writer, rows []Row) error {
 		suites[i].Cases = append(suites[i].Cases, c)
 	}
 	return cli.WriteJUnit(w, "gcflow-timeouts audit", suites)
+}
+
+// writeSARIF writes the findings of the rows judged by a policy as SARIF
+// 2.1.0: a result per finding, at the logical location "<flow id>/<node
+// id>" (a flow on the platform has no file), with the names as
+// properties.
+func writeSARIF(w io.Writer, rows []Row) error {
+	var results []cli.SARIFResult
+	for _, r := range rows {
+		for _, f := range r.Findings {
+			loc := cli.SARIFLogical{FullyQualifiedName: r.FlowID + "/" + r.NodeID, Kind: "member",
+				Properties: map[string]any{"flowName": r.FlowName, "nodeName": r.NodeName}}
+			results = append(results, cli.SARIFResult{RuleID: f, Level: "error",
+				Message:   cli.SARIFMessage{Text: fmt.Sprintf("%s (%s), node %s (%s): %s", r.FlowName, r.FlowID, r.NodeName, r.NodeID, failureMessage(r, f))},
+				Locations: []cli.SARIFLocation{{Logical: []cli.SARIFLogical{loc}}}})
+		}
+	}
+	return cli.WriteSARIF(w, "gcflow-timeouts", cli.PolicyRules(), results)
 }
 
 // failureMessage says a finding: what the node waits, and the rule.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/clitest"
 )
 
 // twoRules: voice flows wait 5 to 20 s, workflows at least 10 s.
@@ -137,4 +138,58 @@ func TestPolicyRefused(t *testing.T) {
 	code, _, stderr = audit(t, "-demo", "-format", "junit")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-format junit: judges by a policy; give -policy FILE")
+}
+
+// TestPolicySARIF: -format sarif is a SARIF 2.1.0 log the schema accepts,
+// with a result per finding at the logical location "<flow id>/<node id>",
+// the flow's and node's names as properties; the same findings as JUnit.
+func TestPolicySARIF(t *testing.T) {
+	path := writePolicy(t, twoRules)
+	code, out, stderr := audit(t, "-demo", "-policy", path, "-format", "sarif", "-check")
+	assert.Equal(t, 3, code, stderr)
+	clitest.ValidSARIF(t, []byte(out))
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Name  string
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					LogicalLocations []struct {
+						FullyQualifiedName string
+						Kind               string
+						Properties         map[string]string
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &log))
+	require.Len(t, log.Runs, 1)
+	run := log.Runs[0]
+	assert.Equal(t, "gcflow-timeouts", run.Tool.Driver.Name)
+	assert.Len(t, run.Tool.Driver.Rules, 4, "a rule per finding kind")
+	_, junit, _ := audit(t, "-demo", "-policy", path, "-format", "junit")
+	var doc cli.JUnitSuites
+	require.NoError(t, xml.Unmarshal([]byte(junit), &doc))
+	failures := 0
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			failures += len(c.Failures)
+		}
+	}
+	assert.Len(t, run.Results, failures, "a result per finding, as JUnit has a failure per finding")
+	for _, r := range run.Results {
+		assert.Equal(t, "error", r.Level)
+		require.Len(t, r.Locations, 1)
+		l := r.Locations[0].LogicalLocations[0]
+		assert.Regexp(t, `^demo-flow-\d+/demo-flow-\d+-`, l.FullyQualifiedName)
+		assert.Equal(t, "member", l.Kind)
+		assert.NotEmpty(t, l.Properties["flowName"])
+	}
 }

@@ -39,7 +39,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s")
 	check := fs.Bool("check", false, "exit 3 when any timeout is below -min (or, with -policy, a finding), or a Data Action cannot be read")
 	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy, not by -min")
-	format := fs.String("format", "text", "output format: text, or junit with -policy")
+	format := fs.String("format", "text", "output format: text, or with -policy junit or sarif")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fileaudit [-min 5s | -policy FILE [-format junit]] [-check] FILE.json ...")
 		fs.SetOutput(stderr)
@@ -56,10 +56,10 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	given := cli.Given(fs)
 	switch {
-	case *format != "text" && *format != "junit":
-		return cli.Usagef(stderr, "fileaudit", "-format %s: not text or junit", cli.Cut(*format))
-	case *format == "junit" && !given["policy"]:
-		return cli.Usagef(stderr, "fileaudit", "-format junit: judges by a policy; give -policy FILE")
+	case *format != "text" && *format != "junit" && *format != "sarif":
+		return cli.Usagef(stderr, "fileaudit", "-format %s: not text, junit or sarif", cli.Cut(*format))
+	case *format != "text" && !given["policy"]:
+		return cli.Usagef(stderr, "fileaudit", "-format %s: judges by a policy; give -policy FILE", *format)
 	case given["policy"] && given["min"]:
 		return cli.Usagef(stderr, "fileaudit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(*policyFile))
 	case given["policy"]:

@@ -27,6 +27,7 @@ const offline = "uses its action's suggested timeout: judged only against the or
 // suggested timeout is not judged offline.
 func judgeFiles(p *policy.Policy, paths []string, format string, check bool, stdout, stderr io.Writer) int {
 	var suites []cli.JUnitSuite
+	var results []cli.SARIFResult
 	failed, findings := false, 0
 	now := time.Now()
 	for _, path := range paths {
@@ -55,8 +56,12 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 			case n.Err == nil && n.UseSuggested:
 				c.Skipped = &cli.JUnitSkipped{Message: offline}
 			default:
+				line, col := position(data, n.Pointer)
 				for _, fd := range v.Findings {
 					c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: message(v, fd, n)})
+					results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error",
+						Message:   cli.SARIFMessage{Text: fmt.Sprintf("node %s (%s): %s", n.Name, n.ID, message(v, fd, n))},
+						Locations: []cli.SARIFLocation{{Physical: cli.NewPhysical(path, line, col)}}})
 				}
 			}
 			if len(c.Failures) > 0 {
@@ -68,13 +73,18 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 			suites = append(suites, suite)
 		}
 	}
-	if format == "junit" {
-		if err := cli.WriteJUnit(stdout, "gcflow-timeouts fileaudit", suites); err != nil {
-			fmt.Fprintln(stderr, "fileaudit:", err)
-			return cli.ExitFailure
-		}
-	} else {
+	var err error
+	switch format {
+	case "junit":
+		err = cli.WriteJUnit(stdout, "gcflow-timeouts fileaudit", suites)
+	case "sarif":
+		err = cli.WriteSARIF(stdout, "gcflow-timeouts", cli.PolicyRules(), results)
+	default:
 		writeJudged(stdout, suites, findings)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "fileaudit:", err)
+		return cli.ExitFailure
 	}
 	switch {
 	case failed:
@@ -124,4 +134,47 @@ func writeJudged(w io.Writer, suites []cli.JUnitSuite, findings int) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d Data Actions a rule matches: %d with findings, %d not judged (exempt, or judged only against the organisation)\n", matched, findings, skipped)
+}
+
+// position is the 1-based line and column (in code points) of the node at
+// pointer: of the opening quote of its "timeout" member's key, or of its
+// opening brace when it has none (a tutorial node keeps its timeout in
+// settings).
+func position(data []byte, pointer string) (line, col int) {
+	var parts []string
+	for _, tok := range strings.Split(pointer, "/")[1:] {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		parts = append(parts, gjson.Escape(tok))
+	}
+	node := gjson.GetBytes(data, strings.Join(parts, "."))
+	at := node.Index
+	if t := gjson.Get(node.Raw, "timeout"); node.Exists() && t.Exists() && t.Index > 0 {
+		at = keyStart(data, node.Index+t.Index)
+	}
+	line, col = 1, 1
+	for _, r := range string(data[:at]) {
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// keyStart is the offset of the opening quote of the key whose value
+// starts at value: back over the colon, the white space and the key.
+func keyStart(data []byte, value int) int {
+	i := value - 1
+	for i > 0 && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r' || data[i] == ':') {
+		i--
+	}
+	// data[i] is the key's closing quote; its opening one is the previous
+	// quote not escaped.
+	for j := i - 1; j >= 0; j-- {
+		if data[j] == '"' && (j == 0 || data[j-1] != '\\') {
+			return j
+		}
+	}
+	return value
 }

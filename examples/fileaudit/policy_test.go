@@ -3,15 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/gcflow/timeouts/examples/internal/cli"
+	"github.com/gcflow/timeouts/examples/internal/clitest"
+	"github.com/gcflow/timeouts/flow"
 )
 
 // TestPolicyOffline: a file judged by a policy. Its stored literals are
@@ -77,4 +84,114 @@ exemptions:
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"-policy", broken, file}, &out, &errOut))
 	assert.Equal(t, "fileaudit: "+broken+":3: rule a: min 30s is above max 20s\n", errOut.String())
+}
+
+// indentedWith reads a flow document, sets two of its readable Data
+// Actions to 2 s and 45 s (which also stops them using the suggested
+// timeout), and writes it indented, as an export is: the node ids set.
+func indentedWith(t *testing.T, src string) (path string, short, long string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	doc, err := flow.Parse(data)
+	require.NoError(t, err)
+	var ids []string
+	for _, n := range doc.DataActions() {
+		if n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral {
+			ids = append(ids, n.ID)
+		}
+	}
+	require.GreaterOrEqual(t, len(ids), 2, src)
+	_, err = doc.SetTimeouts(flow.Edit{NodeID: ids[0], Timeout: 2 * time.Second}, flow.Edit{NodeID: ids[1], Timeout: 45 * time.Second})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, doc.Bytes(), "", "  "))
+	path = filepath.Join(t.TempDir(), filepath.Base(src))
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	return path, ids[0], ids[1]
+}
+
+// TestPolicySARIFPositions: fileaudit -format sarif on an indented export
+// whose Data Actions were set to 2 s and 45 s (policy 5 to 30 s) gives one
+// result for each, under the right rule, at the line and column of that
+// node's "timeout" key; a node that uses the suggested timeout gives none;
+// the log is valid SARIF 2.1.0; -check exits 3.
+func TestPolicySARIFPositions(t *testing.T) {
+	sources := []string{"../../../shared/fixtures/architect/proactive-callback-v1-0.i3workflow.json"}
+	if _, err := os.Stat(sources[0]); err != nil {
+		t.Logf("%s is not beside the repository: the real export is left out", sources[0])
+		sources = nil
+	}
+	for _, src := range sources {
+		path, short, long := indentedWith(t, src)
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		typ := gjson.GetBytes(data, "type").Str
+		policy := filepath.Join(t.TempDir(), "policy.yaml")
+		require.NoError(t, os.WriteFile(policy, []byte("version: 1\nrules:\n  - name: calls\n    types: ["+typ+"]\n    min: 5s\n    max: 30s\n"), 0o600))
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"-policy", policy, "-format", "sarif", "-check", path}, &out, &errOut)
+		assert.Equal(t, 3, code, errOut.String())
+		clitest.ValidSARIF(t, out.Bytes())
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID    string
+					Message   struct{ Text string }
+					Locations []struct {
+						PhysicalLocation struct {
+							ArtifactLocation struct{ URI string }
+							Region           struct{ StartLine, StartColumn int }
+						}
+					}
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(out.Bytes(), &log))
+		results := log.Runs[0].Results
+		require.Len(t, results, 2, "the two nodes set, and none of those that use the suggested timeout")
+		lines := strings.Split(string(data), "\n")
+		for _, r := range results {
+			want := map[string]string{"below-min": short, "above-max": long}[r.RuleID]
+			require.NotEmpty(t, want, r.RuleID)
+			assert.Contains(t, r.Message.Text, want)
+			loc := r.Locations[0].PhysicalLocation
+			assert.Equal(t, path, loc.ArtifactLocation.URI, "as the file was named")
+			line := []rune(lines[loc.Region.StartLine-1])
+			require.Greater(t, len(line), loc.Region.StartColumn, r.RuleID)
+			assert.True(t, strings.HasPrefix(string(line[loc.Region.StartColumn-1:]), `"timeout"`), "%s: line %d column %d: %s", r.RuleID, loc.Region.StartLine, loc.Region.StartColumn, string(line))
+			// The key is the "timeout" member of the node the result names:
+			// the node object (found by its pointer) has that id, holds
+			// the place, and its timeout's value follows the key there.
+			offset := len(strings.Join(lines[:loc.Region.StartLine-1], "\n")) + 1 + len(string(line[:loc.Region.StartColumn-1]))
+			if loc.Region.StartLine == 1 {
+				offset = len(string(line[:loc.Region.StartColumn-1]))
+			}
+			node := nodeByID(t, data, want)
+			assert.Equal(t, want, gjson.Get(node.Raw, "id").Str)
+			assert.True(t, offset > node.Index && offset < node.Index+len(node.Raw), "%s: inside the node", r.RuleID)
+			value := node.Index + gjson.Get(node.Raw, "timeout").Index
+			assert.Regexp(t, `^"timeout"\s*:\s*$`, string(data[offset:value]), r.RuleID)
+		}
+	}
+}
+
+// nodeByID finds the Data Action node with id in an Architect document, by
+// its JSON Pointer, with the node's offset in data.
+func nodeByID(t *testing.T, data []byte, id string) gjson.Result {
+	t.Helper()
+	doc, err := flow.Parse(data)
+	require.NoError(t, err)
+	for _, n := range doc.DataActions() {
+		if n.ID != id {
+			continue
+		}
+		var parts []string
+		for _, tok := range strings.Split(n.Pointer, "/")[1:] {
+			parts = append(parts, gjson.Escape(strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")))
+		}
+		return gjson.GetBytes(data, strings.Join(parts, "."))
+	}
+	t.Fatalf("no node %s", id)
+	return gjson.Result{}
 }

@@ -26,3 +26,20 @@ func ReadPolicy(path string) (*policy.Policy, error) {
 	}
 	return p, nil
 }
+
+// PolicyRules are the SARIF rules of a policy's findings: one per kind.
+func PolicyRules() []SARIFRule {
+	rule := func(f policy.Finding, short, help string) SARIFRule {
+		return SARIFRule{ID: string(f), ShortDescription: SARIFMessage{Text: short}, Help: SARIFMessage{Text: help}}
+	}
+	return []SARIFRule{
+		rule(policy.FindingBelowMin, "A Data Action waits less than its policy rule's min",
+			"Callers fall onto the Timeout path before the integration answers. Raise the node's timeout, or its action's own timeoutSeconds when the node uses the suggested timeout or the action gives up first (raise -actions)."),
+		rule(policy.FindingAboveMax, "A Data Action waits more than its policy rule's max",
+			"Callers sit in silence longer than the rule allows. Lower the node's timeout, or its action's own timeoutSeconds."),
+		rule(policy.FindingUnreadable, "What a Data Action waits cannot be known",
+			"Its timeout is an expression, unset or unreadable, or its action cannot be read: it cannot be shown to keep its rule, so it fails closed."),
+		rule(policy.FindingExemptionExpired, "A Data Action's policy exemption has expired",
+			"The exemption's date has passed; renew it with a new reason and date, or fix the node."),
+	}
+}

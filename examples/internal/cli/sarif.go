@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"runtime/debug"
+)
+
+// SARIF 2.1.0, as code scanning (GitHub, GitLab) reads it: one run of one
+// tool, a rule per finding kind, a result per finding with where it is.
+
+// SARIFRule is one kind of finding the tool reports.
+type SARIFRule struct {
+	ID               string       `json:"id"`
+	ShortDescription SARIFMessage `json:"shortDescription"`
+	Help             SARIFMessage `json:"help"`
+}
+
+// SARIFMessage is a text.
+type SARIFMessage struct {
+	Text string `json:"text"`
+}
+
+// SARIFResult is one finding.
+type SARIFResult struct {
+	RuleID     string          `json:"ruleId"`
+	Level      string          `json:"level"`
+	Message    SARIFMessage    `json:"message"`
+	Locations  []SARIFLocation `json:"locations"`
+	Properties map[string]any  `json:"properties,omitempty"`
+}
+
+// SARIFLocation is where a finding is: a place in a file, or a named
+// thing (a flow's node) where there is no file.
+type SARIFLocation struct {
+	Physical *SARIFPhysical `json:"physicalLocation,omitempty"`
+	Logical  []SARIFLogical `json:"logicalLocations,omitempty"`
+	Props    map[string]any `json:"properties,omitempty"`
+}
+
+// SARIFPhysical is a file and a place in it (1-based line and column,
+// columns counted in Unicode code points).
+type SARIFPhysical struct {
+	Artifact struct {
+		URI string `json:"uri"`
+	} `json:"artifactLocation"`
+	Region struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn"`
+	} `json:"region"`
+}
+
+// SARIFLogical names a thing: "<flow id>/<node id>", kind "member".
+type SARIFLogical struct {
+	FullyQualifiedName string         `json:"fullyQualifiedName"`
+	Kind               string         `json:"kind"`
+	Properties         map[string]any `json:"properties,omitempty"`
+}
+
+// NewPhysical is a location at line and column of the file at uri.
+func NewPhysical(uri string, line, column int) *SARIFPhysical {
+	p := &SARIFPhysical{}
+	p.Artifact.URI = uri
+	p.Region.StartLine, p.Region.StartColumn = line, column
+	return p
+}
+
+// WriteSARIF writes a SARIF 2.1.0 log of one run of tool (its version from
+// the build info), with rules and results, indented.
+func WriteSARIF(w io.Writer, tool string, rules []SARIFRule, results []SARIFResult) error {
+	version := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		version = bi.Main.Version
+	}
+	if results == nil {
+		results = []SARIFResult{}
+	}
+	type driver struct {
+		Name           string      `json:"name"`
+		Version        string      `json:"version"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []SARIFRule `json:"rules"`
+	}
+	log := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []map[string]any{{
+			"tool":       map[string]any{"driver": driver{Name: tool, Version: version, InformationURI: "https://github.com/gcflow/timeouts", Rules: rules}},
+			"columnKind": "unicodeCodePoints",
+			"results":    results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
