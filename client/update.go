@@ -367,11 +367,7 @@ func (c *Client) publishStaged(ctx context.Context, f *Flow, staged *flow.Docume
 	st.held, st.saved = true, nil
 	return c.holding(ctx, f.ID, o, res, st, func() error {
 		if _, err := c.Checkout(ctx, f.ID); err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status < 500 {
-				st.held = false
-			}
-			return c.writeFailed(err, st)
+			return c.checkoutFailed(err, st)
 		}
 		cur, err := c.latestConfigurationBytes(ctx, f.ID)
 		if err != nil {
@@ -481,11 +477,7 @@ func (c *Client) writeLocked(ctx context.Context, f *Flow, edit EditFunc, o *Upd
 	return c.holding(ctx, f.ID, o, res, st, func() error {
 		locked, err := c.Checkout(ctx, f.ID)
 		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status < 500 {
-				st.held = false // refused: the lock, if any, is somebody else's
-			}
-			return c.writeFailed(err, st)
+			return c.checkoutFailed(err, st)
 		}
 		res.FromVersion = latestVersionID(locked)
 		return c.editAndCommit(ctx, f, edit, o, res, st)
@@ -700,6 +692,16 @@ func readFailed(err error) error {
 		return &retryUpdateError{err}
 	}
 	return err
+}
+
+// checkoutFailed classifies a failed check-out: refused (a 4xx), the lock,
+// if any, is somebody else's, not this update's; otherwise as any write.
+func (c *Client) checkoutFailed(err error, st *updateState) error {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		st.held = false
+	}
+	return c.writeFailed(err, st)
 }
 
 // writeFailed classifies a failed write (POSTs are not repeated by the

@@ -179,6 +179,17 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataact
 	}
 }
 
+// raiseOptions are the options of an action raise of Raise or ApplyPlan:
+// only raising (AtLeast), only from expect when it is not zero, and the
+// caller's backup of the action, if any, before its PATCH.
+func raiseOptions(actionID string, dry bool, expect time.Duration, backup func(context.Context, string, []byte) error) *dataaction.SetOptions {
+	so := &dataaction.SetOptions{DryRun: dry, AtLeast: true, Expect: expect}
+	if backup != nil {
+		so.Backup = func(ctx context.Context, read []byte) error { return backup(ctx, actionID, read) }
+	}
+	return so
+}
+
 // raiseOnce raises the action, reports it to OnAction, and returns what
 // came of it.
 func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dataaction.Action) raisedAction {
@@ -193,11 +204,7 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dat
 		err = &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Err: err}
 		ch = &dataaction.Change{ActionID: actionID, Name: read.Name, DryRun: dry}
 	} else {
-		so := &dataaction.SetOptions{DryRun: dry, AtLeast: true}
-		if backup := r.o.ActionBackup; backup != nil {
-			so.Backup = func(ctx context.Context, read []byte) error { return backup(ctx, actionID, read) }
-		}
-		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, so)
+		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, raiseOptions(actionID, dry, 0, r.o.ActionBackup))
 	}
 	if ch == nil { // refused before any request
 		ch = &dataaction.Change{ActionID: actionID, DryRun: dry}

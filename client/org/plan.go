@@ -343,14 +343,7 @@ func planEdit(pf *PlannedFlow) client.EditFunc {
 // timeout planned from (a change since is somebody's, and wins).
 func applyActions(ctx context.Context, c *client.Client, p *Plan, o *ApplyOptions) {
 	for _, pa := range p.Actions {
-		so := &dataaction.SetOptions{DryRun: o.Update.DryRun, AtLeast: true}
-		if pa.FromSeconds > 0 {
-			so.Expect = time.Duration(pa.FromSeconds) * time.Second
-		}
-		if backup := o.ActionBackup; backup != nil {
-			id := pa.ID
-			so.Backup = func(ctx context.Context, read []byte) error { return backup(ctx, id, read) }
-		}
+		so := raiseOptions(pa.ID, o.Update.DryRun, time.Duration(pa.FromSeconds)*time.Second, o.ActionBackup)
 		ch, err := dataaction.SetTimeout(ctx, c, pa.ID, time.Duration(pa.ToSeconds)*time.Second, so)
 		if ch == nil {
 			ch = &dataaction.Change{ActionID: pa.ID, Name: pa.Name, DryRun: o.Update.DryRun}

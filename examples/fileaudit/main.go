@@ -93,20 +93,31 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// readDocument reads and parses the flow document at path, up to
+// flow.MaxDocumentBytes (/dev/zero stops at the cap). Its error names the
+// file.
+func readDocument(path string) ([]byte, *flow.Document, error) {
+	data, err := safefile.ReadFile(path, flow.MaxDocumentBytes)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, nil, fmt.Errorf("%s: larger than %d MiB, the most a flow document is read at; not a flow document", path, flow.MaxDocumentBytes>>20)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := flow.Parse(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, doc, nil
+}
+
 // auditFile writes a row for each Data Action of the flow document at path,
 // and counts those below target and those that cannot be read. Its error
 // names the file.
 func auditFile(tw io.Writer, path string, target time.Duration) (below, unreadable int, err error) {
-	data, err := safefile.ReadFile(path, flow.MaxDocumentBytes) // /dev/zero stops at the cap
-	if errors.Is(err, safefile.ErrTooLarge) {
-		return 0, 0, fmt.Errorf("%s: larger than %d MiB, the most a flow document is read at; not a flow document", path, flow.MaxDocumentBytes>>20)
-	}
+	_, doc, err := readDocument(path)
 	if err != nil {
 		return 0, 0, err
-	}
-	doc, err := flow.Parse(data)
-	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	nodes := doc.Nodes()
 	changes, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})

@@ -3,15 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/gcflow/timeouts/examples/internal/cli"
 	"github.com/gcflow/timeouts/flow"
-	"github.com/gcflow/timeouts/internal/safefile"
 	"github.com/gcflow/timeouts/policy"
 )
 
@@ -31,16 +32,13 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 	failed, findings := false, 0
 	now := time.Now()
 	for _, path := range paths {
-		data, err := safefile.ReadFile(path, flow.MaxDocumentBytes)
-		var doc *flow.Document
-		if err == nil {
-			doc, err = flow.Parse(data)
-		}
+		data, doc, err := readDocument(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "fileaudit: %s: %v\n", path, err)
+			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true
 			continue
 		}
+		lines := lineStarts(data)
 		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
 		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
 		for _, n := range doc.DataActions() {
@@ -56,7 +54,7 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 			case n.Err == nil && n.UseSuggested:
 				c.Skipped = &cli.JUnitSkipped{Message: offline}
 			default:
-				line, col := position(data, n.Pointer)
+				line, col := position(data, lines, n.Pointer)
 				for _, fd := range v.Findings {
 					c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: message(v, fd, n)})
 					results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error",
@@ -136,11 +134,11 @@ func writeJudged(w io.Writer, suites []cli.JUnitSuite, findings int) {
 	fmt.Fprintf(w, "%d Data Actions a rule matches: %d with findings, %d not judged (exempt, or judged only against the organisation)\n", matched, findings, skipped)
 }
 
-// position is the 1-based line and column (in code points) of the node at
-// pointer: of the opening quote of its "timeout" member's key, or of its
+// position is the 1-based line and column (in code points; lines are
+// lineStarts(data)) of the node at pointer: of the opening quote of its "timeout" member's key, or of its
 // opening brace when it has none (a tutorial node keeps its timeout in
 // settings).
-func position(data []byte, pointer string) (line, col int) {
+func position(data []byte, lines []int, pointer string) (line, col int) {
 	var parts []string
 	for _, tok := range strings.Split(pointer, "/")[1:] {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
@@ -151,15 +149,19 @@ func position(data []byte, pointer string) (line, col int) {
 	if t := gjson.Get(node.Raw, "timeout"); node.Exists() && t.Exists() && t.Index > 0 {
 		at = keyStart(data, node.Index+t.Index)
 	}
-	line, col = 1, 1
-	for _, r := range string(data[:at]) {
-		if r == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
+	i := sort.SearchInts(lines, at+1) - 1 // the last line that starts at or before at
+	return i + 1, utf8.RuneCount(data[lines[i]:at]) + 1
+}
+
+// lineStarts are the offsets at which data's lines start, once a file.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
 		}
 	}
-	return line, col
+	return starts
 }
 
 // keyStart is the offset of the opening quote of the key whose value

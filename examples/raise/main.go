@@ -855,9 +855,5 @@ func printRefusal(stderr io.Writer, err error) {
 // writePlan writes the plan file, 0600, atomically.
 func writePlan(path string, p *org.Plan) error {
 	p.Sort()
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	return safefile.Write(path, append(b, '\n'))
+	return safefile.WriteJSON(path, p)
 }

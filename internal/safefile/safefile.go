@@ -18,6 +18,7 @@
 package safefile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,6 +114,16 @@ func write(path string, data []byte, create func(dir string) (tempFile, error)) 
 // IsTemp reports whether name (a base name) is one of Write's temporary
 // files.
 func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
+
+// WriteJSON writes v as indented JSON, with a final newline, through
+// Write.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return Write(path, append(b, '\n'))
+}
 
 // RemoveStale removes from dir (not below it) the temporary files of Write
 // that are regular files older than StaleAfter: what a crashed writer left.

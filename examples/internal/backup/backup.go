@@ -91,7 +91,7 @@ func (d *Dir) Write(o *client.Original) error {
 	if err := safefile.Write(base+".json", o.Config); err != nil {
 		return err
 	}
-	if err := writeJSON(base+manifestSuffix, m); err != nil {
+	if err := safefile.WriteJSON(base+manifestSuffix, m); err != nil {
 		return err
 	}
 	d.n++
@@ -251,7 +251,7 @@ func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
 	if err := safefile.Write(base+".json", read); err != nil {
 		return err
 	}
-	if err := writeJSON(base+manifestSuffix, m); err != nil {
+	if err := safefile.WriteJSON(base+manifestSuffix, m); err != nil {
 		return err
 	}
 	d.n++
@@ -277,15 +277,7 @@ func (d *Dir) ActionWritten(actionID string, newVersion int) error {
 		return err
 	}
 	m.NewVersion = newVersion
-	return writeJSON(path, m)
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return safefile.Write(path, append(b, '\n'))
+	return safefile.WriteJSON(path, m)
 }
 
 func readActionManifest(path string) (*ActionManifest, error) {
