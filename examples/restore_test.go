@@ -52,7 +52,12 @@ func (o *org) actionTimeouts(t *testing.T) map[string]int {
 		require.NoError(t, err)
 		a, err := dataaction.Get(context.Background(), o.c, listed.ID)
 		require.NoError(t, err)
-		if a.Config != nil {
+		switch {
+		case a.IsFunction(): // it waits its function's timeout
+			fn, err := dataaction.GetFunction(context.Background(), o.c, a.ID)
+			require.NoError(t, err)
+			out[a.ID] = fn.TimeoutSeconds
+		case a.Config != nil:
 			out[a.ID] = a.Config.TimeoutSeconds
 		}
 	}

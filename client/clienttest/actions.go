@@ -20,10 +20,12 @@ type dataAction struct {
 	// hidden: the OAuth clients may not see it (HideAction).
 	hidden bool
 	config []byte // {"request":...,"response":...,"timeoutSeconds":N}
-	// function is a function data action's "function" object, whose
-	// timeoutSeconds (1 to 15) is its limit (modelled: the shape of a
-	// function action could not be confirmed).
+	// function is a function data action's Function (the "function" of
+	// GET .../function), whose timeoutSeconds (1 to 15) is its limit; nil
+	// for any other action. The action body never carries it.
 	function []byte
+	// draft is the action's unpublished draft, if it has one.
+	draft *actionDraft
 }
 
 // demoConfig is a data action's config as the fake serves it: a request, a
@@ -41,12 +43,14 @@ func (o *Org) AddDataAction(id, name string, timeoutSeconds int) {
 }
 
 // AddFunctionAction adds a function data action, whose limit is its
-// function.timeoutSeconds (1 to 15 s) rather than config.timeoutSeconds
-// (modelled).
+// function's timeoutSeconds (1 to 15 s), served at GET .../function, rather
+// than config.timeoutSeconds. Its category is FunctionCategory.
 func (o *Org) AddFunctionAction(id, name string, timeoutSeconds int) {
-	o.addAction(&dataAction{id: id, name: name, category: "Demo functions", version: 1,
-		config:   []byte(`{"request":{"requestType":"POST","headers":{}},"response":{"translationMap":{},"successTemplate":"${rawResult}"}}`),
-		function: []byte(`{"handler":"src/index.handler","runtime":"nodejs22.x","timeoutSeconds":` + strconv.Itoa(timeoutSeconds) + `}`)})
+	q, _ := json.Marshal(id)
+	o.addAction(&dataAction{id: id, name: name, category: FunctionCategory, version: 1,
+		config: []byte(`{"request":{"requestType":"POST","headers":{}},"response":{"translationMap":{},"successTemplate":"${rawResult}"}}`),
+		function: []byte(`{"id":"fn-` + strconv.Itoa(len(id)) + `","name":` + string(q) + `,"description":"","zipId":"zip-demo-1","handler":"src/index.handler","runtime":"nodejs22.x","timeoutSeconds":` +
+			strconv.Itoa(timeoutSeconds) + `}`)})
 }
 
 // AddCustomAuthAction adds a custom authentication action: it has no
@@ -101,10 +105,6 @@ func actionJSON(a *dataAction, withConfig bool) []byte {
 	if withConfig {
 		b.WriteString(`,"config":`)
 		b.Write(a.config)
-	}
-	if a.function != nil {
-		b.WriteString(`,"function":`)
-		b.Write(a.function)
 	}
 	fmt.Fprintf(&b, `,"selfUri":"/api/v2/integrations/actions/%s"}`, a.id)
 	return []byte(b.String())

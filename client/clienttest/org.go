@@ -125,6 +125,8 @@ type Counters struct {
 	Versions    int // committed versions (CHECKIN, PUBLISH) created through the API
 	// ActionPatches counts the data actions changed through the API.
 	ActionPatches int
+	// ActionDrafts counts the action drafts created through the API.
+	ActionDrafts int
 	// ConfigReads counts the configurations served (a version's or the
 	// latest), answered with a configuration.
 	ConfigReads int

@@ -41,6 +41,13 @@ func (o *Org) routes() {
 	m.HandleFunc("GET /api/v2/integrations/actions", o.listDataActions)
 	m.HandleFunc("GET /api/v2/integrations/actions/{id}", o.getDataAction)
 	m.HandleFunc("PATCH /api/v2/integrations/actions/{id}", o.patchDataAction)
+	m.HandleFunc("GET /api/v2/integrations/actions/{id}/function", o.getFunction)
+	m.HandleFunc("POST /api/v2/integrations/actions/{id}/draft", o.createDraft)
+	m.HandleFunc("GET /api/v2/integrations/actions/{id}/draft", o.getDraft)
+	m.HandleFunc("DELETE /api/v2/integrations/actions/{id}/draft", o.deleteDraft)
+	m.HandleFunc("GET /api/v2/integrations/actions/{id}/draft/function", o.getDraftFunction)
+	m.HandleFunc("PUT /api/v2/integrations/actions/{id}/draft/function", o.putDraftFunction)
+	m.HandleFunc("POST /api/v2/integrations/actions/{id}/draft/publish", o.publishDraft)
 	m.HandleFunc("GET /api/v2/architect/dependencytracking/build", o.dependencyBuild)
 	m.HandleFunc("GET /api/v2/architect/dependencytracking/consumingresources", o.consumingResources)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

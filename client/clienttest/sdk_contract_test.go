@@ -2,6 +2,8 @@ package clienttest_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -165,4 +167,86 @@ func TestSDKConsumersByResourceType(t *testing.T) {
 	for _, e := range flows.Entities {
 		assert.Equal(t, "WORKFLOW", e.Type)
 	}
+}
+
+// sdkFunctionconfig and sdkFunction are the SDK's Functionconfig and
+// Function models (platformclientv2, v188), field for field.
+type sdkFunctionconfig struct {
+	ID       *string      `json:"id,omitempty"`
+	Function *sdkFunction `json:"function,omitempty"`
+	Zip      any          `json:"zip,omitempty"`
+	SelfURI  *string      `json:"selfUri,omitempty"`
+}
+
+type sdkFunction struct {
+	ID             *string `json:"id,omitempty"`
+	Name           *string `json:"name,omitempty"`
+	Description    *string `json:"description,omitempty"`
+	DateCreated    *string `json:"dateCreated,omitempty"`
+	ZipID          *string `json:"zipId,omitempty"`
+	Handler        *string `json:"handler,omitempty"`
+	Runtime        *string `json:"runtime,omitempty"`
+	TimeoutSeconds *int    `json:"timeoutSeconds,omitempty"`
+}
+
+// TestSDKFunctionActionRoutes walks a function action's routes as the SDK's
+// methods call them: GetIntegrationsActionFunction, PostIntegrationsActionDraft
+// (no body), GetIntegrationsActionDraft (expand, flatten, includeConfig at
+// their unset values), GetIntegrationsActionDraftFunction,
+// PutIntegrationsActionDraftFunction (the whole Function),
+// PostIntegrationsActionDraftPublish (Publishdraftinput) and
+// DeleteIntegrationsActionDraft; the action body has no function field, as
+// the SDK's Action model has none.
+func TestSDKFunctionActionRoutes(t *testing.T) {
+	srv := clienttest.Start(t, nil, false)
+	srv.AddFunctionAction("custom_-_fn", "Score", 4)
+	srv.AddDataAction("custom_-_plain", "Plain", 8)
+	c := srv.Client(t)
+	ctx := context.Background()
+	base := "/api/v2/integrations/actions/custom_-_fn"
+
+	var raw []byte
+	require.NoError(t, get(t, c, base, "includeConfig=true&expand=&flatten=false", &raw))
+	assert.NotContains(t, string(raw), `"function"`, "the Action model has no function field")
+	assert.Contains(t, string(raw), `"category":"Function Data Actions"`)
+
+	var fc sdkFunctionconfig
+	require.NoError(t, get(t, c, base+"/function", "", &fc))
+	require.NotNil(t, fc.Function)
+	assert.Equal(t, 4, *fc.Function.TimeoutSeconds)
+	assert.Equal(t, "custom_-_fn", *fc.ID)
+	err := get(t, c, "/api/v2/integrations/actions/custom_-_plain/function", "", &fc)
+	assert.ErrorIs(t, err, client.ErrNotFound, "not a function action")
+
+	var draft struct{ Version *int }
+	require.NoError(t, c.Do(ctx, &client.Request{Method: http.MethodPost, Path: base + "/draft"}, &draft))
+	require.NotNil(t, draft.Version)
+	var again struct{ Version *int }
+	require.NoError(t, get(t, c, base+"/draft", "expand=&flatten=false&includeConfig=false", &again))
+	assert.Equal(t, *draft.Version, *again.Version)
+	var dfc sdkFunctionconfig
+	require.NoError(t, get(t, c, base+"/draft/function", "", &dfc))
+	seven := 7
+	dfc.Function.TimeoutSeconds = &seven
+	body, err := json.Marshal(dfc.Function)
+	require.NoError(t, err)
+	require.NoError(t, c.Do(ctx, &client.Request{Method: http.MethodPut, Path: base + "/draft/function", Body: body}, &dfc))
+	assert.Equal(t, 7, *dfc.Function.TimeoutSeconds)
+	require.NoError(t, get(t, c, base+"/function", "", &fc))
+	assert.Equal(t, 4, *fc.Function.TimeoutSeconds, "the published function is unchanged until the draft is published")
+
+	var published struct{ Version int }
+	require.NoError(t, c.Do(ctx, &client.Request{Method: http.MethodPost, Path: base + "/draft/publish",
+		Body: []byte(fmt.Sprintf(`{"version":%d}`, *draft.Version))}, &published))
+	assert.Equal(t, 2, published.Version)
+	require.NoError(t, get(t, c, base+"/function", "", &fc))
+	assert.Equal(t, 7, *fc.Function.TimeoutSeconds)
+	err = c.Do(ctx, &client.Request{Method: http.MethodDelete, Path: base + "/draft"}, nil)
+	assert.ErrorIs(t, err, client.ErrNotFound, "publishing removed the draft")
+
+	require.NoError(t, c.Do(ctx, &client.Request{Method: http.MethodPost, Path: base + "/draft"}, &draft))
+	require.NoError(t, c.Do(ctx, &client.Request{Method: http.MethodDelete, Path: base + "/draft"}, nil))
+	assert.False(t, srv.HasActionDraft("custom_-_fn"))
+	err = get(t, c, base+"/draft", "expand=contract", &again)
+	assert.ErrorContains(t, err, "does not model the query parameter expand")
 }

@@ -25,16 +25,12 @@ type Action struct {
 	Version       int     `json:"version,omitempty"`
 	Secure        bool    `json:"secure,omitempty"`
 	Config        *Config `json:"config,omitempty"`
-	// Function is set for a function data action, which waits as long as
-	// its function's timeoutSeconds, not its config's. (modelled: the
-	// object's presence is how one is told; see modelled.go.)
-	Function *Function `json:"function,omitempty"`
-	SelfURI  string    `json:"selfUri,omitempty"`
-}
-
-// Function is a function data action's function settings.
-type Function struct {
-	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	SelfURI       string  `json:"selfUri,omitempty"`
+	// Function holds a function action's function settings (IsFunction),
+	// whose timeoutSeconds is what it waits, once the caller has read them
+	// with GetFunction (org's audits and raises do); the action body never
+	// carries them.
+	Function *Function `json:"-"`
 }
 
 // Config is a data action's configuration.

@@ -9,8 +9,11 @@
 // SetTimeout is the read-modify-write of one action: it edits only
 // timeoutSeconds in the config's raw bytes, PATCHes the whole config with
 // the version it read, and reads the action back; a stale version starts
-// over from a fresh read. It refuses built-in, function and custom
-// authentication actions before writing anything (ErrStatic, ErrFunction,
+// over from a fresh read. A function action (Action.IsFunction) waits its
+// function's timeoutSeconds (GetFunction), 1 to 15 s, which SetTimeout
+// changes through a draft: create, read, PUT, publish, read back; an action
+// with somebody's draft is left (ErrDraftPending). It refuses built-in and
+// custom authentication actions before writing anything (ErrStatic,
 // ErrCustomAuth; Action.TimeoutChangeable says which, from a read).
 // Consumers asks Architect's dependency tracking which flows use an action.
 //

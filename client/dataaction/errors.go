@@ -7,9 +7,10 @@ var (
 	// ErrStatic: a built-in action (its id starts with "static"), which the
 	// API does not let anybody change.
 	ErrStatic = errors.New("dataaction: built-in (static) action")
-	// ErrFunction: a function data action, whose limit is its own
-	// function.timeoutSeconds, 1 to 15 s, changed with the function.
-	ErrFunction = errors.New("dataaction: function data action")
+	// ErrDraftPending: the action has an unpublished draft, somebody's
+	// work in progress; a function action's timeout, which changes only
+	// through a draft, is left as it is.
+	ErrDraftPending = errors.New("dataaction: the action has an unpublished draft")
 	// ErrCustomAuth: a custom authentication action, which has no timeout of
 	// its own ("invalid for Custom Authentication Actions").
 	ErrCustomAuth = errors.New("dataaction: custom authentication action")

@@ -8,9 +8,19 @@ package dataaction
 const (
 	// customAuthCategory is the category that marks a custom
 	// authentication action, which has no timeout to change. (modelled: no
-	// first-party source showed how to tell one; a function action is told
-	// by its "function" object, also modelled.)
+	// first-party source showed how to tell one)
 	customAuthCategory = "Custom Authentication"
+
+	// functionCategoryMark is what the category of a function data action
+	// holds, lower case, with "_" and "-" read as spaces: the Terraform
+	// provider's test (containsFunctionDataAction). (modelled: the action
+	// body has no other mark; the probe's function-route row checks it)
+	functionCategoryMark = "function data action"
+
+	// The draft path of a function action (modelled, beyond the SDK's
+	// routes): a new draft has the published version and a PUT of its
+	// function leaves that version as it is, so the draft is published
+	// with the version POST .../draft answered; a second draft is 409.
 
 	// maxPageSize is the largest pageSize the action listing takes.
 	// (modelled: 25 is the documented default; 100 is our best model of the

@@ -52,6 +52,11 @@ type Change struct {
 	Version, NewVersion int
 	// Changed is set when a new version was written.
 	Changed bool
+	// Function is set for a function action: From and To are its
+	// function's timeoutSeconds, changed through a draft. Capped is set
+	// when more than MaxFunctionTimeout was asked for: To is then
+	// MaxFunctionTimeout, and a node that needs more stays capped by it.
+	Function, Capped bool
 	// DryRun is set for a dry run; Diff is then the unified diff of the
 	// config, indented, its sides labelled "now" and "raised".
 	DryRun bool
@@ -68,11 +73,25 @@ type Change struct {
 // meanwhile) starts again from a fresh read, with backoff; a PATCH whose
 // answer was lost is confirmed by reading, never sent again.
 //
-// It refuses, before writing anything, a static action (ErrStatic),
-// a function action (ErrFunction) and a custom authentication action
-// (ErrCustomAuth). An action that already waits d is left alone.
+// A function action (Action.IsFunction) waits its function's
+// timeoutSeconds, 1 to 15, which changes only through a draft: SetTimeout
+// reads GET .../function, creates a draft (an action that has one already
+// is somebody's unpublished work: ErrDraftPending, nothing written), reads
+// the draft's function, PUTs it back changed only at timeoutSeconds,
+// publishes the draft with its version and reads the function back. A
+// target above MaxFunctionTimeout is raised to it with AtLeast (Capped
+// says so) and refused otherwise (ErrTargetTooLong). A draft SetTimeout
+// made and did not publish is deleted; one it did not make is never
+// touched. The backup (SetOptions.Backup) of a function action is its
+// function settings as read (GET .../function).
 //
-// GET and PATCH /api/v2/integrations/actions/{actionId}
+// It refuses, before writing anything, a static action (ErrStatic) and a
+// custom authentication action (ErrCustomAuth). An action that already
+// waits d is left alone.
+//
+// GET and PATCH /api/v2/integrations/actions/{actionId}; for a function
+// action GET .../function, POST and DELETE .../draft, GET and PUT
+// .../draft/function, POST .../draft/publish
 func SetTimeout(ctx context.Context, c *client.Client, actionID string, d time.Duration, opts *SetOptions) (*Change, error) {
 	var o SetOptions
 	if opts != nil {
@@ -97,7 +116,7 @@ func SetTimeout(ctx context.Context, c *client.Client, actionID string, d time.D
 	err := settle.Again(ctx, c.Config().Retry, func(ctx context.Context) error {
 		return setOnce(ctx, c, actionID, secs, &o, ch, &sent)
 	})
-	if err != nil && sent && ctx.Err() != nil && confirm(ctx, c, actionID, secs, ch) {
+	if err != nil && sent && ctx.Err() != nil && !ch.Function && confirm(ctx, c, actionID, secs, ch) {
 		return ch, nil // cancelled after a PATCH that, read once more, went through
 	}
 	if err != nil {
@@ -147,31 +166,21 @@ func confirm(ctx context.Context, c *client.Client, actionID string, secs int, c
 }
 
 // TimeoutChangeable says why SetTimeout cannot change a's own
-// timeout, from what was read of it: ErrStatic (a built-in action),
-// ErrFunction (it waits its function's timeout) or
-// ErrCustomAuth (it has none; how each of the last two is told is
-// modelled). It returns nil when the timeout can be changed.
+// timeout, from what was read of it: ErrStatic (a built-in action) or
+// ErrCustomAuth (it has none; how one is told is modelled). It returns
+// nil when the timeout can be changed, a function action's included.
 func (a *Action) TimeoutChangeable() error {
 	if strings.HasPrefix(a.ID, "static") {
 		return fmt.Errorf("%w: it cannot be changed through the API", ErrStatic)
 	}
-	fn := int64(0)
-	if a.Function != nil {
-		fn = int64(a.Function.TimeoutSeconds)
-	}
-	return refusal(a.Function != nil, fn, a.Category)
+	return refusal(a.Category)
 }
 
-// refusal is why an action's own timeout cannot be set, from what was read
-// of it: a function action waits its function's timeout, and a custom
-// authentication action has none (how each is told is modelled); nil when
-// it can be set.
-func refusal(function bool, functionTimeout int64, category string) error {
-	switch {
-	case function:
-		return fmt.Errorf("%w: it waits as long as its function.timeoutSeconds (%d s now, 1 to 15 s): change the function instead",
-			ErrFunction, functionTimeout)
-	case category == customAuthCategory:
+// refusal is why an action's own timeout cannot be set, from its category:
+// a custom authentication action has none (modelled); nil when it can be
+// set.
+func refusal(category string) error {
+	if category == customAuthCategory {
 		return fmt.Errorf("%w: it has no timeout of its own", ErrCustomAuth)
 	}
 	return nil
@@ -187,11 +196,14 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 	a := gjson.ParseBytes(raw)
 	config, version := a.Get("config"), int(a.Get("version").Int())
 	ch.Name = a.Get("name").Str
-	current := config.Get("timeoutSeconds")
-	ch.From = time.Duration(current.Int()) * time.Second
-	if err := refusal(a.Get("function").IsObject(), a.Get("function.timeoutSeconds").Int(), a.Get("category").Str); err != nil {
+	if err := refusal(a.Get("category").Str); err != nil {
 		return retry.Permanent(err)
 	}
+	if isFunctionCategory(a.Get("category").Str) {
+		return setFunctionOnce(ctx, c, actionID, secs, version, o, ch, sent)
+	}
+	current := config.Get("timeoutSeconds")
+	ch.From = time.Duration(current.Int()) * time.Second
 	switch {
 	case !config.IsObject():
 		return retry.Permanent(fmt.Errorf("%w: it has no config object", client.ErrInvalidResponse))

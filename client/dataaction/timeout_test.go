@@ -149,7 +149,7 @@ func TestSetActionTimeoutRefusals(t *testing.T) {
 		says string
 	}{
 		{"static_-_lookup", 5 * time.Second, dataaction.ErrStatic, "timeout of action static_-_lookup: dataaction: built-in (static) action: it cannot be changed through the API"},
-		{"custom_-_fn", 5 * time.Second, dataaction.ErrFunction, "waits as long as its function.timeoutSeconds (4 s now, 1 to 15 s)"},
+		{"custom_-_fn", 16 * time.Second, dataaction.ErrTargetTooLong, "timeout of action custom_-_fn: dataaction: target above what any data action waits: it is a function action, which waits at most 15s"},
 		{"custom_-_auth", 5 * time.Second, dataaction.ErrCustomAuth, "has no timeout of its own"},
 		{"custom_-_crm", 61 * time.Second, dataaction.ErrTargetTooLong, "above 1m0s"},
 		{"custom_-_crm", 0, client.ErrInvalidArgument, "not positive"},

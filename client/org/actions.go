@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -47,6 +48,9 @@ func (ac *actionCache) get(ctx context.Context, id string) (*dataaction.Action, 
 		}
 		ch := ac.flight.DoChan(id, func() (any, error) {
 			a, err := dataaction.Get(ctx, ac.c, id)
+			if err == nil {
+				err = readFunction(ctx, ac.c, a)
+			}
 			if err == nil || lasting(err) {
 				ac.mu.Lock()
 				ac.kept[id] = actionRead{a, err}
@@ -101,14 +105,36 @@ func (ac *actionCache) prefetch(ctx context.Context, ids []string) {
 				read[a.ID] = &a
 			}
 		}
-		ac.mu.Lock()
+		got := make(map[string]actionRead, len(read))
 		for id, a := range read {
+			err := readFunction(ctx, ac.c, a)
+			if err == nil || lasting(err) {
+				got[id] = actionRead{a, err} // else get reads it again, alone
+			}
+		}
+		ac.mu.Lock()
+		for id, r := range got {
 			if _, kept := ac.kept[id]; !kept {
-				ac.kept[id] = actionRead{a: a}
+				ac.kept[id] = r
 			}
 		}
 		ac.mu.Unlock()
 	}
+}
+
+// readFunction reads a function action's function settings into
+// a.Function (GetFunction: one request a function action), which its limit
+// is; any other action needs none.
+func readFunction(ctx context.Context, c *client.Client, a *dataaction.Action) error {
+	if !a.IsFunction() {
+		return nil
+	}
+	f, err := dataaction.GetFunction(ctx, c, a.ID)
+	if err != nil {
+		return fmt.Errorf("reading its function: %w", err)
+	}
+	a.Function = f
+	return nil
 }
 
 // lasting reports whether an error is an answer every caller would get.

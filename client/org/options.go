@@ -81,15 +81,16 @@ type RaiseOptions struct {
 	Actions bool
 	// OnAction, when set, is called once for each action that Actions
 	// raised, would raise in a dry run, or could not raise (with the
-	// error: dataaction.ErrStatic, dataaction.ErrFunction,
+	// error: dataaction.ErrStatic, dataaction.ErrDraftPending,
 	// dataaction.ErrCustomAuth, client.ErrForbidden, ...); the Change
 	// always names the action. Calls are never concurrent, though flows are
 	// worked on in parallel.
 	OnAction func(*dataaction.Change, error)
 	// ActionBackup, when set, receives each action that Actions is about
-	// to change, as read just before its PATCH (dataaction.SetOptions.
-	// Backup); an error from it stops that action's raise, with nothing
-	// written. Not called in a dry run.
+	// to change, as read just before its PATCH (a function action: its
+	// function settings, before its draft; dataaction.SetOptions.Backup);
+	// an error from it stops that action's raise, with nothing written.
+	// Not called in a dry run.
 	ActionBackup func(ctx context.Context, actionID string, read []byte) error
 	// Update says how each flow is written: Publish, AllowDraft,
 	// ForceUnlock, ReleaseStaleLocks, DryRun (the whole raise then runs on

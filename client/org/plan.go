@@ -275,13 +275,18 @@ func checkPlan(ctx context.Context, c *client.Client, p *Plan) ([]client.Flow, e
 	}
 	for _, pa := range p.Actions {
 		a, err := dataaction.Get(ctx, c, pa.ID)
+		if err == nil {
+			err = readFunction(ctx, c, a) // a function action's timeout is its function's
+		}
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			moved = append(moved, pa.ID+": the action does not exist any more")
 		case err != nil:
 			return nil, err
-		case a.Version != pa.Version && (a.Config == nil || a.Config.TimeoutSeconds != pa.ToSeconds):
-			moved = append(moved, fmt.Sprintf("%s: changed since the plan (version %d → %d)", pa.ID, pa.Version, a.Version))
+		case a.Version != pa.Version:
+			if now, known := actionTimeoutOf(a, nil); !known || now != time.Duration(pa.ToSeconds)*time.Second {
+				moved = append(moved, fmt.Sprintf("%s: changed since the plan (version %d → %d)", pa.ID, pa.Version, a.Version))
+			}
 		}
 	}
 	if len(moved) > 0 {

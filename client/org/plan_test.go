@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/clienttest"
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/client/org"
 	"github.com/gcflow/timeouts/flow"
@@ -183,4 +184,46 @@ func TestParsePlanRefuses(t *testing.T) {
 		assert.ErrorContains(t, err, c.says, c.name)
 	}
 	assert.True(t, regexp.MustCompile(`^gcflow-timeouts/plan/v\d+$`).MatchString(org.PlanFormat))
+}
+
+// TestApplyPlanFunction: a plan raises a function action through its
+// draft, exactly as planned; a function published by somebody since the
+// plan refuses the plan, with nothing written.
+func TestApplyPlanFunction(t *testing.T) {
+	start := func(t *testing.T) (*clienttest.Server, *client.Client) {
+		srv := clienttest.Start(t, nil, false)
+		srv.AddFunctionAction("custom_-_fn", "Score", 3)
+		_, err := srv.AddFlow(clienttest.FlowSeed{Name: "F", Type: "inboundcall", Config: []byte(`{"name":"F","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` +
+			`{"__type":"DataAction","id":"n","actionId":"custom_-_fn","useSuggestedTimeout":true}]}]}`)})
+		require.NoError(t, err)
+		return srv, srv.Client(t)
+	}
+	srv, c := start(t)
+	plan := makePlan(t, c)
+	require.Len(t, plan.Actions, 1)
+	assert.Empty(t, plan.Flows, "the node uses the suggested timeout: raising the function is the whole fix")
+	assert.Equal(t, "custom_-_fn", plan.Actions[0].ID)
+	assert.Equal(t, []int{1, 3, 5}, []int{plan.Actions[0].Version, plan.Actions[0].FromSeconds, plan.Actions[0].ToSeconds})
+	require.NoError(t, srv.EditFunctionTimeout("custom_-_fn", 4))
+	before := srv.Counters().Writes
+	_, err := org.ApplyPlan(context.Background(), c, plan, &org.ApplyOptions{Update: client.UpdateOptions{Publish: true}})
+	var moved *org.PlanMovedError
+	require.ErrorAs(t, err, &moved)
+	assert.Equal(t, []string{"custom_-_fn: changed since the plan (version 1 → 2)"}, moved.Items)
+	assert.Equal(t, before, srv.Counters().Writes, "nothing written")
+
+	srv, c = start(t)
+	plan = makePlan(t, c)
+	seq, err := org.ApplyPlan(context.Background(), c, plan, &org.ApplyOptions{Update: client.UpdateOptions{Publish: true},
+		OnAction: func(ch *dataaction.Change, err error) {
+			require.NoError(t, err)
+			assert.True(t, ch.Changed && ch.Function)
+		}})
+	require.NoError(t, err)
+	for _, err := range seq {
+		require.NoError(t, err)
+	}
+	fn, version, _ := srv.ActionFunction("custom_-_fn")
+	assert.Contains(t, string(fn), `"timeoutSeconds":5`)
+	assert.Equal(t, 2, version)
 }

@@ -236,7 +236,8 @@ func (r *raiser) plan(ctx context.Context, doc *flow.Document) *plan {
 	}
 	for _, n := range nodes {
 		act := p.actions[n.ActionID]
-		if act == nil || act.raised || !act.known || act.to >= r.o.Min || (n.Err == nil && n.TimeoutKind == flow.TimeoutExpression) {
+		if act == nil || act.raised || !act.known || act.to >= r.o.Min || (n.Err == nil && n.TimeoutKind == flow.TimeoutExpression) ||
+			(act.a != nil && act.a.IsFunction() && act.to >= dataaction.MaxFunctionTimeout) { // no raise can help
 			continue
 		}
 		act.raised, act.res = true, r.raises.raise(ctx, n.ActionID, act.a)
@@ -377,7 +378,7 @@ func raiseReason(e *Effect, act *dataaction.Action, aerr error, min time.Duratio
 		}
 		return ReasonActionNotRaised // its raise failed
 	}
-	return shortReason(n, e.CappedBy != "" || (n.UseSuggested && e.ActionTimeout == 0), act, aerr)
+	return shortReason(n, e.CappedBy != "" || (n.UseSuggested && e.ActionTimeout == 0), act, aerr, e.ActionTimeout)
 }
 
 // effectiveTimeouts is what a node waits now and would wait with a literal

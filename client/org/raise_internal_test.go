@@ -48,7 +48,7 @@ func TestRaiseEditsArePure(t *testing.T) {
 			changed++
 		}
 	}
-	assert.Equal(t, 3, raisedActions, "the demo's three raisable actions were raised")
+	assert.Equal(t, 4, raisedActions, "the demo's four raisable actions were raised, its function action among them")
 	assert.Greater(t, changed, 30)
 	assert.Greater(t, int(edits.Load()), 2*changed-1, "each changed flow was edited twice: first read and under the lock")
 	assert.Zero(t, impure.Load(), "no edit made a request")

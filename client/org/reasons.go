@@ -30,9 +30,18 @@ const (
 	// ReasonStaticAction: a built-in action keeps it short; it cannot be
 	// changed.
 	ReasonStaticAction Reason = "static-action"
-	// ReasonFunctionAction: a function action keeps it short; only its
-	// function's timeoutSeconds (1 to 15 s) can change that.
+	// ReasonFunctionAction: a function action keeps it short, and this
+	// run did not raise its function's timeoutSeconds (1 to 15 s;
+	// RaiseOptions.Actions raises it through a draft).
 	ReasonFunctionAction Reason = "function-action"
+	// ReasonFunctionLimit: a function action keeps it short at the most a
+	// function waits (dataaction.MaxFunctionTimeout, 15 s): no raise can
+	// help.
+	ReasonFunctionLimit Reason = "function-limit"
+	// ReasonActionDraftPending: the action that keeps it short has an
+	// unpublished draft, somebody's work in progress, so its function was
+	// left as it is.
+	ReasonActionDraftPending Reason = "action-draft-pending"
 	// ReasonCustomAuthAction: a custom authentication action, which has no
 	// timeout of its own to raise.
 	ReasonCustomAuthAction Reason = "custom-auth-action"
@@ -53,7 +62,7 @@ const (
 // Reasons lists every reason in the order summaries print them.
 func Reasons() []Reason {
 	return []Reason{ReasonLocked, ReasonDraftPending, ReasonExpression, ReasonInvalid,
-		ReasonStaticAction, ReasonFunctionAction, ReasonCustomAuthAction,
+		ReasonStaticAction, ReasonFunctionLimit, ReasonFunctionAction, ReasonActionDraftPending, ReasonCustomAuthAction,
 		ReasonActionNotRaised, ReasonPermissionMissing, ReasonUnknownAction, ReasonNode}
 }
 
@@ -80,7 +89,7 @@ func nodeReason(n flow.Node, a *dataaction.Action, aerr error, effective time.Du
 		return ""
 	}
 	action, actionKnown := actionTimeoutOf(a, aerr)
-	return shortReason(n, (actionKnown && action < target) || (!actionKnown && n.UseSuggested), a, aerr)
+	return shortReason(n, (actionKnown && action < target) || (!actionKnown && n.UseSuggested), a, aerr, action)
 }
 
 // ownReason is the reason a node gives by itself, whatever it waits: its
@@ -97,24 +106,31 @@ func ownReason(n flow.Node) Reason {
 
 // shortReason is why a node that waits too little does: its action, when
 // capped (the action keeps it short, or it uses the suggested timeout of an
-// action that cannot be read), else its own timeout.
-func shortReason(n flow.Node, capped bool, a *dataaction.Action, aerr error) Reason {
-	if !capped {
+// action that cannot be read), else its own timeout. limit is what the
+// action waits, as read or as raised.
+func shortReason(n flow.Node, capped bool, a *dataaction.Action, aerr error, limit time.Duration) Reason {
+	switch r := actionReason(n.ActionID, a, aerr); {
+	case !capped:
 		return ReasonNode
-	}
-	if r := actionReason(n.ActionID, a, aerr); r != "" {
+	case r != "":
 		return r
+	case a.IsFunction() && limit >= dataaction.MaxFunctionTimeout:
+		return ReasonFunctionLimit
+	case a.IsFunction():
+		return ReasonFunctionAction
 	}
 	return ReasonActionNotRaised
 }
 
 // actionTimeoutOf is an action's own timeout, and whether it is known: a
-// function action's is its function's timeoutSeconds.
+// function action's is its function's timeoutSeconds, unknown until read.
 func actionTimeoutOf(a *dataaction.Action, err error) (time.Duration, bool) {
 	switch {
 	case err != nil || a == nil:
 		return 0, false
-	case a.Function != nil && a.Function.TimeoutSeconds > 0:
+	case a.IsFunction() && (a.Function == nil || a.Function.TimeoutSeconds <= 0):
+		return 0, false
+	case a.IsFunction():
 		return time.Duration(a.Function.TimeoutSeconds) * time.Second, true
 	case a.Config == nil || a.Config.TimeoutSeconds <= 0:
 		return 0, false
@@ -132,8 +148,8 @@ func actionReason(id string, a *dataaction.Action, err error) Reason {
 	switch {
 	case strings.HasPrefix(id, "static"), errors.Is(err, dataaction.ErrStatic):
 		return ReasonStaticAction
-	case errors.Is(err, dataaction.ErrFunction):
-		return ReasonFunctionAction
+	case errors.Is(err, dataaction.ErrDraftPending):
+		return ReasonActionDraftPending
 	case errors.Is(err, dataaction.ErrCustomAuth):
 		return ReasonCustomAuthAction
 	case errors.Is(err, client.ErrForbidden):

@@ -33,6 +33,8 @@ func reasonsOrg(t *testing.T) (srv *clienttest.Server, c *client.Client, ids map
 	srv.AddDataAction("a8", "Eight", 8)
 	srv.AddDataAction("static_-_s2", "Built in", 2)
 	srv.AddFunctionAction("fn2", "Function", 2)
+	srv.AddFunctionAction("fn3", "Function in the works", 3)
+	require.NoError(t, srv.StartActionDraft("fn3")) // somebody's unpublished draft
 	srv.AddCustomAuthAction("auth", "Login")
 	srv.AddDataAction("secret", "Hidden", 2)
 	ids = map[string]string{}
@@ -47,6 +49,7 @@ func reasonsOrg(t *testing.T) (srv *clienttest.Server, c *client.Client, ids map
 		node("capped", s6, "a3", true),
 		node("static", s6, "static_-_s2", true),
 		node("function", s6, "fn2", true),
+		node("fnpending", s6, "fn3", true),
 		node("auth", s6, "auth", true),
 		node("gone", s6, "deleted", true),
 		node("secret", s6, "secret", true),
@@ -77,6 +80,7 @@ func TestReasons(t *testing.T) {
 		"capped":     org.ReasonActionNotRaised,
 		"static":     org.ReasonStaticAction,
 		"function":   org.ReasonFunctionAction,
+		"fnpending":  org.ReasonFunctionAction,
 		"auth":       org.ReasonCustomAuthAction,
 		"gone":       org.ReasonUnknownAction,
 		"secret":     org.ReasonPermissionMissing,
@@ -105,9 +109,11 @@ func TestReasons(t *testing.T) {
 	assert.Equal(t, want, got, "raise")
 	assert.Len(t, res.Changes, 1, "only the node's own timeout was changed")
 
-	// With Actions, a3 is raised; the rest cannot be, each with its reason.
-	var refused []error
-	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Actions: true, OnAction: func(_ *dataaction.Change, err error) { refused = append(refused, err) }, Update: client.UpdateOptions{Publish: true}}) {
+	// With Actions, a3 and the function fn2 (through its draft) are raised;
+	// the rest cannot be, each with its reason.
+	outcome := map[string]error{}
+	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{ids["Reasons"]}}, Min: 5 * time.Second, Actions: true,
+		OnAction: func(ch *dataaction.Change, err error) { outcome[ch.ActionID] = err }, Update: client.UpdateOptions{Publish: true}}) {
 		require.NoError(t, err)
 		res = r
 	}
@@ -116,11 +122,57 @@ func TestReasons(t *testing.T) {
 		got[e.Node.ID] = e.Reason
 	}
 	delete(want, "node")
-	want["capped"] = ""
+	want["capped"], want["function"], want["fnpending"] = "", "", org.ReasonActionDraftPending
 	assert.Equal(t, want, got, "raise with actions")
-	require.Len(t, refused, 3, "a3 raised; the static and function actions refused; the rest not tried")
-	assert.NoError(t, refused[0])
-	assert.ErrorIs(t, refused[1], dataaction.ErrStatic)
-	assert.ErrorIs(t, refused[2], dataaction.ErrFunction)
-	assert.Equal(t, 1, srv.Counters().ActionPatches, "only a3 was changed")
+	require.Len(t, outcome, 4, "a3 and fn2 raised; the static action and fn3 refused; the rest not tried")
+	assert.NoError(t, outcome["a3"])
+	assert.NoError(t, outcome["fn2"])
+	assert.ErrorIs(t, outcome["static_-_s2"], dataaction.ErrStatic)
+	assert.ErrorIs(t, outcome["fn3"], dataaction.ErrDraftPending)
+	assert.Equal(t, 2, srv.Counters().ActionPatches, "a3 was changed, and fn2's draft published")
+	assert.True(t, srv.HasActionDraft("fn3"), "somebody's draft is left")
+	fn, _, _ := srv.ActionFunction("fn2")
+	assert.Contains(t, string(fn), `"timeoutSeconds":5`)
+}
+
+// TestFunctionLimit: a function waits at most 15 s, so a node that needs
+// 20 s through a function action is capped by it: "function-limit" once
+// the function is at 15 s (as found, or as raised), "function-action"
+// while a raise could still help.
+func TestFunctionLimit(t *testing.T) {
+	srv := clienttest.Start(t, nil, false)
+	srv.AddFunctionAction("fn15", "At the limit", 15)
+	srv.AddFunctionAction("fn4", "Short", 4)
+	doc := []byte(`{"name":"L","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` +
+		`{"__type":"DataAction","id":"at","actionId":"fn15","useSuggestedTimeout":true},` +
+		`{"__type":"DataAction","id":"short","actionId":"fn4","useSuggestedTimeout":true}]}]}`)
+	id, err := srv.AddFlow(clienttest.FlowSeed{Name: "L", Type: "workflow", Config: doc})
+	require.NoError(t, err)
+	c := srv.Client(t)
+	ctx := context.Background()
+	got := map[string]org.Reason{}
+	for a, err := range mustAudit(t, ctx, c, &org.AuditOptions{Min: 20 * time.Second}) {
+		require.NoError(t, err)
+		for _, n := range a.Nodes {
+			got[n.ID] = n.Reason
+		}
+	}
+	assert.Equal(t, map[string]org.Reason{"at": org.ReasonFunctionLimit, "short": org.ReasonFunctionAction}, got)
+
+	var capped []bool
+	var res org.Result
+	for r, err := range mustRaise(t, ctx, c, &org.RaiseOptions{Selection: org.Selection{FlowIDs: []string{id}}, Min: 20 * time.Second, Actions: true,
+		OnAction: func(ch *dataaction.Change, err error) { require.NoError(t, err); capped = append(capped, ch.Capped) }, Update: client.UpdateOptions{Publish: true}}) {
+		require.NoError(t, err)
+		res = r
+	}
+	assert.Equal(t, []bool{true}, capped, "fn4 raised to 15 s and no further; fn15 needs nothing")
+	got = map[string]org.Reason{}
+	for _, e := range res.Effects {
+		got[e.Node.ID] = e.Reason
+		assert.Equal(t, 15*time.Second, e.After, e.Node.ID)
+	}
+	assert.Equal(t, map[string]org.Reason{"at": org.ReasonFunctionLimit, "short": org.ReasonFunctionLimit}, got)
+	fn, _, _ := srv.ActionFunction("fn4")
+	assert.Contains(t, string(fn), `"timeoutSeconds":15`)
 }

@@ -551,7 +551,12 @@ func (s *summary) effects(stdout io.Writer, res *org.Result, capped []cappedLine
 		case org.ReasonStaticAction:
 			only = "a built-in action: nobody can change its timeout"
 		case org.ReasonFunctionAction:
-			only = "a function action: only its function's timeoutSeconds (1 to 15 s) can change that"
+			only = "a function action: raising its function's timeoutSeconds (1 to 15 s) helps: -actions"
+			s.cappedRaisable++
+		case org.ReasonFunctionLimit:
+			only = "a function action at 15 s, the most a function waits: no raise can help"
+		case org.ReasonActionDraftPending:
+			only = "its action has an unpublished draft, somebody's work: publish or delete it, then run again"
 		case org.ReasonCustomAuthAction:
 			only = "a custom authentication action: it has no timeout of its own"
 		case org.ReasonActionNotRaised:
@@ -705,15 +710,26 @@ func (s *summary) action(stdout, stderr io.Writer, ch *dataaction.Change, err er
 		fmt.Fprintf(stderr, "raise: action not raised: %s\n", connect.Explain(err, permissions+" and integrations:action:edit"))
 		return
 	}
+	what, capped := "its own timeout", ""
+	if ch.Function {
+		what = "its function's timeout"
+	}
+	if ch.Capped {
+		capped = fmt.Sprintf(" (a function waits at most %v: nodes that need more stay capped)", dataaction.MaxFunctionTimeout)
+	}
 	switch {
 	case ch.DryRun && ch.Diff != "":
 		s.actionsRaised++
 		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
-		fmt.Fprintf(stdout, "== action %s (%s): would raise its own timeout %v -> %v (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, ch.From, ch.To, ch.Diff)
+		fmt.Fprintf(stdout, "== action %s (%s): would raise %s %v -> %v%s (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, what, ch.From, ch.To, capped, ch.Diff)
+	case ch.Changed && ch.Function:
+		s.actionsRaised++
+		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
+		fmt.Fprintf(stdout, "action %s (%s): raised %s %v -> %v%s through a draft, published as version %d\n", ch.ActionID, ch.Name, what, ch.From, ch.To, capped, ch.NewVersion)
 	case ch.Changed:
 		s.actionsRaised++
 		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
-		fmt.Fprintf(stdout, "action %s (%s): raised its own timeout %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, ch.From, ch.To, ch.Version, ch.NewVersion)
+		fmt.Fprintf(stdout, "action %s (%s): raised %s %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, what, ch.From, ch.To, ch.Version, ch.NewVersion)
 	default:
 		fmt.Fprintf(stdout, "action %s (%s): already waits %v, changed since this run read it (by another user or run); left as it is\n", ch.ActionID, ch.Name, ch.From)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestRaiseDryRunWritesNothing(t *testing.T) {
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise")
 	assert.Contains(t, out, "--- flows/demo-flow-01 (now)\n+++ flows/demo-flow-01 (raised)")
 	assert.Regexp(t, `   demo-flow-\d+-t\d-a\d "Call Data Action": literal \d(\.5)?s -> 5s \(callers wait \d(\.5)?s -> [345]s\)\n`, out, "each change is listed by node, with what callers wait")
-	assert.Contains(t, out, "48 Data Action(s) still wait less than 5s because their action gives up first: 44 of them need their action's own timeout raised: -actions\n", "the nodes no node change can help are counted")
+	assert.Contains(t, out, "48 Data Action(s) still wait less than 5s because their action gives up first: 46 of them need their action's own timeout raised: -actions\n", "the nodes no node change can help are counted")
 	assert.Contains(t, out, "Data Actions that would still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2, function-action: 2, action-not-raised: 44\n", "what is left, by reason")
 	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 70 Data Action(s) in 36,", "only changes that raise what callers wait are counted")
 	assert.Contains(t, errOut, "skipped: update of flow demo-flow-08 (Collections Outbound 1): client: unpublished draft pending")
@@ -130,27 +131,36 @@ func TestRaiseCancelled(t *testing.T) {
 	}
 }
 
-// TestRaiseActionsCommand: -actions raises the three demo actions whose own
-// timeout keeps callers below 5 s, once each; a dry run writes nothing.
+// TestRaiseActionsCommand: -actions raises the four demo actions whose own
+// timeout keeps callers below 5 s, once each, the function action through
+// its draft; a dry run writes nothing.
 func TestRaiseActionsCommand(t *testing.T) {
 	srv, dial := demoOrg(t)
 	code, out, errOut := raise(t, dial, "-actions")
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, 3, strings.Count(out, "would raise its own timeout"), out)
-	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 101 Data Action(s) in 36,")
+	assert.Contains(t, out, "== action custom_-_0a1b2c3d-0014-4000-8000-000000000014 (Score risk (function)): would raise its function's timeout 3s -> 5s (every flow that uses it waits longer)\n"+
+		"--- actions/custom_-_0a1b2c3d-0014-4000-8000-000000000014/function (now)\n")
+	assert.Contains(t, out, "dry run, nothing written: 40 flows: would raise 103 Data Action(s) in 36,")
 	assert.Zero(t, srv.Counters().ActionPatches+srv.Counters().Saves, "a dry run writes nothing, actions included")
 
 	code, out, errOut = raise(t, dial, "-publish", "-actions", "-backup-dir", t.TempDir())
 	require.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `action custom_-_0a1b2c3d-0001-4000-8000-000000000001 \(Get account by phone\): raised its own timeout 3s -> 5s, version 1 -> 2\n`, out)
-	assert.Contains(t, out, "raised the own timeout of 3 action(s)")
-	assert.Contains(t, out, "4 Data Action(s) still wait less than 5s because their action gives up first: no raise can change their action (see the reasons below)\n",
-		"only the nodes of the built-in and the function action stay capped")
-	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2, function-action: 2\n",
-		"what is left, by reason: the two skipped flows, the expressions and the actions no raise can change")
-	assert.Contains(t, errOut, "raise: action not raised: timeout of action static_-_0a1b2c3d-0013-4000-8000-000000000013: dataaction: built-in (static) action: it cannot be changed through the API\n")
-	assert.Contains(t, errOut, "function data action: it waits as long as its function.timeoutSeconds (3 s now, 1 to 15 s): change the function instead\n")
-	assert.Equal(t, 3, srv.Counters().ActionPatches)
+	assert.Contains(t, out, "action custom_-_0a1b2c3d-0014-4000-8000-000000000014 (Score risk (function)): raised its function's timeout 3s -> 5s through a draft, published as version 2\n")
+	assert.Contains(t, out, "raised the own timeout of 4 action(s)")
+	assert.Contains(t, out, "2 Data Action(s) still wait less than 5s because their action gives up first: no raise can change their action (see the reasons below)\n",
+		"only the nodes of the built-in action stay capped")
+	assert.Contains(t, out, "Data Actions that still wait less than 5s, or may: locked: 1 flow(s), draft-pending: 1 flow(s), expression: 11, static-action: 2\n",
+		"what is left, by reason: the two skipped flows, the expressions and the action no raise can change")
+	assert.NotContains(t, out, "function-action")
+	assert.Equal(t, "raise: action not raised: timeout of action static_-_0a1b2c3d-0013-4000-8000-000000000013: dataaction: built-in (static) action: it cannot be changed through the API\n",
+		strings.Join(regexp.MustCompile(`(?m)^raise: action not raised: .*\n`).FindAllString(errOut, -1), ""), "the built-in action alone is refused")
+	assert.Equal(t, 4, srv.Counters().ActionPatches, "three PATCHes and a publish")
+	fn, version, _ := srv.ActionFunction("custom_-_0a1b2c3d-0014-4000-8000-000000000014")
+	assert.Contains(t, string(fn), `"timeoutSeconds":5`)
+	assert.Equal(t, 2, version)
+	assert.False(t, srv.HasActionDraft("custom_-_0a1b2c3d-0014-4000-8000-000000000014"), "no draft left")
 }
 
 // TestRaiseCountsNodesRaisedThroughTheirAction: a flow whose only short
@@ -213,7 +223,7 @@ func TestRaiseActionsLog(t *testing.T) {
 		"custom_-_0a1b2c3d-0002-4000-8000-000000000002": "action-raised",
 		"custom_-_0a1b2c3d-0011-4000-8000-000000000011": "action-raised",
 		"static_-_0a1b2c3d-0013-4000-8000-000000000013": "action-refused",
-		"custom_-_0a1b2c3d-0014-4000-8000-000000000014": "action-refused",
+		"custom_-_0a1b2c3d-0014-4000-8000-000000000014": "action-raised",
 	}, results)
 }
 

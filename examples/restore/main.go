@@ -271,6 +271,12 @@ func readActions(o *options, stderr io.Writer) ([]*backup.ActionBackup, int) {
 		fmt.Fprintln(stderr, "restore:", err)
 		return nil, cli.ExitFailure
 	}
+	for _, a := range all {
+		if err := a.Check(); err != nil { // every one, before the first request
+			fmt.Fprintf(stderr, "restore: %v; nothing was restored\n", err)
+			return nil, cli.ExitFailure
+		}
+	}
 	if !o.subset {
 		return all, cli.ExitOK
 	}
@@ -302,12 +308,7 @@ func restoreActions(ctx context.Context, c *client.Client, actions []*backup.Act
 		if ctx.Err() != nil {
 			break
 		}
-		from, ok := a.FromSeconds()
-		if !ok || a.Manifest.ToSeconds <= 0 {
-			failed++
-			fmt.Fprintf(stderr, "restore: action %s: its backup holds no timeoutSeconds to put back, or its manifest no timeout written; change it by hand\n", a.ActionID)
-			continue
-		}
+		from, _ := a.FromSeconds() // checked by readActions
 		ch, err := dataaction.SetTimeout(ctx, c, a.ActionID, time.Duration(from)*time.Second,
 			&dataaction.SetOptions{Expect: time.Duration(a.Manifest.ToSeconds) * time.Second, DryRun: !o.apply})
 		switch {

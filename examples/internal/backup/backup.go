@@ -30,6 +30,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/safefile"
 )
@@ -213,8 +214,9 @@ func short(s string) string {
 }
 
 // ActionsDir is the subfolder of a backup folder that holds the actions a
-// run changed: <action id>.json, the action as read (with its config),
-// and <action id>.manifest.json.
+// run changed: <action id>.json, the action as read (with its config; a
+// function action's function settings as read), and
+// <action id>.manifest.json.
 const ActionsDir = "actions"
 
 // ActionManifest says whose action a backup file holds and what the run
@@ -243,7 +245,11 @@ func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
 	}
 	a := gjson.ParseBytes(read)
 	sum := sha256.Sum256(read)
-	m := ActionManifest{ActionID: actionID, Name: a.Get("name").Str, Version: int(a.Get("version").Int()), ToSeconds: toSeconds,
+	title := a.Get("name").Str
+	if title == "" {
+		title = a.Get("function.name").Str // a function's settings
+	}
+	m := ActionManifest{ActionID: actionID, Name: title, Version: int(a.Get("version").Int()), ToSeconds: toSeconds,
 		SHA256: hex.EncodeToString(sum[:]), Bytes: len(read), Time: time.Now().UTC()}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -337,8 +343,42 @@ func ReadActions(dir string) ([]*ActionBackup, error) {
 }
 
 // FromSeconds is the action's own timeoutSeconds as backed up, and whether
-// it had one.
+// it had one: a function action's backup holds its function's settings
+// (Function), whose timeoutSeconds is its own.
 func (a *ActionBackup) FromSeconds() (int, bool) {
-	t := gjson.GetBytes(a.Read, "config.timeoutSeconds")
-	return int(t.Int()), t.Type == gjson.Number
+	key := "config.timeoutSeconds"
+	if a.Function() {
+		key = "function.timeoutSeconds"
+	}
+	t := gjson.GetBytes(a.Read, key)
+	return int(t.Int()), t.Type == gjson.Number && t.Raw == strconv.FormatInt(t.Int(), 10)
+}
+
+// Function reports whether the backup holds a function action's function
+// settings (GET .../function: a "function" object, no "config") rather
+// than an action.
+func (a *ActionBackup) Function() bool {
+	return gjson.GetBytes(a.Read, "function").IsObject() && !gjson.GetBytes(a.Read, "config").Exists()
+}
+
+// Check says what makes the backup one that restore cannot put back: no
+// whole timeoutSeconds, one outside what the action takes (1 to 60 s; a
+// function's 1 to 15 s), or no timeout written in its manifest. It reads
+// nothing but the backup, so that every backup is checked before the first
+// request.
+func (a *ActionBackup) Check() error {
+	from, ok := a.FromSeconds()
+	max, what := int(flow.MaxDataActionTimeout/time.Second), "timeoutSeconds"
+	if a.Function() {
+		max, what = int(dataaction.MaxFunctionTimeout/time.Second), "function's timeoutSeconds"
+	}
+	switch {
+	case !ok:
+		return fmt.Errorf("%s: it holds no whole %s to put back", a.Path, what)
+	case from < 1 || from > max:
+		return fmt.Errorf("%s: its %s is %d, not 1 to %d", a.Path, what, from, max)
+	case a.Manifest.ToSeconds <= 0:
+		return fmt.Errorf("%s: its manifest names no timeout written", a.Path)
+	}
+	return nil
 }
