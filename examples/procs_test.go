@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -481,4 +482,30 @@ func TestSignalsStopCleanly(t *testing.T) {
 		assert.Equal(t, 1, r.code)
 		assert.Contains(t, r.stderr, "again: exiting at once")
 	})
+}
+
+// TestTwoActionRunsAtOnce: two raise -actions -publish runs with the same
+// credentials, started together: each action is raised once (the function
+// action through one draft, the other run waiting out that draft or
+// finding it raised), neither run refuses an action it could raise, and no
+// draft is left.
+func TestTwoActionRunsAtOnce(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 5*time.Millisecond)
+	a := o.start(t, nil, "raise", "-publish", "-actions", "-no-cache", "-backup-dir", t.TempDir())
+	b := o.start(t, nil, "raise", "-publish", "-actions", "-no-cache", "-backup-dir", t.TempDir())
+	for _, r := range []result{a.wait(t), b.wait(t)} {
+		require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+		refused := regexp.MustCompile(`(?m)^raise: action not raised: .*$`).FindAllString(r.stderr, -1)
+		require.Len(t, refused, 1, r.stderr)
+		assert.Contains(t, refused[0], "static_-_", "the built-in action alone is refused")
+	}
+	timeouts := o.actionTimeouts(t)
+	const fn = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
+	assert.Equal(t, 5, timeouts[fn], "the function action raised")
+	var a1 struct{ Version int }
+	require.NoError(t, o.c.Do(context.Background(), &client.Request{Method: http.MethodGet, Path: "/api/v2/integrations/actions/" + fn}, &a1))
+	assert.Equal(t, 2, a1.Version, "published once")
+	err := o.c.Do(context.Background(), &client.Request{Method: http.MethodGet, Path: "/api/v2/integrations/actions/" + fn + "/draft"}, nil)
+	assert.ErrorIs(t, err, client.ErrNotFound, "no draft left")
 }

@@ -247,6 +247,32 @@ func (o *Org) StartActionDraft(id string) error {
 	return nil
 }
 
+// PublishActionDraft makes the user who started an action's draft
+// (StartActionDraft) publish it with its function's timeoutSeconds set to
+// timeoutSeconds (0: as it is): the draft becomes the action, one version
+// up.
+func (o *Org) PublishActionDraft(id string, timeoutSeconds int) error {
+	o.lock()
+	defer o.mu.Unlock()
+	a, ok := o.actions[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("clienttest: no data action %q", id)
+	case a.draft == nil:
+		return fmt.Errorf("clienttest: data action %q has no draft", id)
+	}
+	if timeoutSeconds > 0 && a.draft.function != nil {
+		f, err := sjson.SetBytes(clone(a.draft.function), "timeoutSeconds", timeoutSeconds)
+		if err != nil {
+			return err
+		}
+		a.draft.function = f
+	}
+	a.config, a.function, a.draft = a.draft.config, a.draft.function, nil
+	a.version++
+	return nil
+}
+
 // HasActionDraft reports whether an action has an unpublished draft.
 func (o *Org) HasActionDraft(id string) bool {
 	o.lock()

@@ -205,7 +205,8 @@ func publishFunction(ctx context.Context, c *client.Client, actionID string, pub
 }
 
 // createDraft makes a draft of the action, into draft. 409 is somebody's
-// draft (ErrDraftPending). When the answer is lost, a draft that now
+// draft (ErrDraftPending), waited for under the client's retry policy
+// from a fresh read each time, and left when it stays. When the answer is lost, a draft that now
 // exists may be this pass's or somebody's: it is left, and said; when none
 // exists, nothing was made and the pass starts over.
 func createDraft(ctx context.Context, c *client.Client, actionID string, draft any) error {
@@ -215,7 +216,10 @@ func createDraft(ctx context.Context, c *client.Client, actionID string, draft a
 	case err == nil:
 		return nil
 	case errors.As(err, &ae) && ae.Status == http.StatusConflict:
-		return retry.Permanent(fmt.Errorf("%w: somebody's unpublished work; left as it is", ErrDraftPending))
+		// Somebody's draft (another run's, maybe, publishing the same
+		// raise): read again after a wait, as a lock is waited for; the
+		// function it publishes may need nothing more.
+		return &startOver{fmt.Errorf("%w: somebody's unpublished work; left as it is", ErrDraftPending)}
 	case errors.Is(err, client.ErrReadOnly), ctx.Err() != nil && errors.Is(err, ctx.Err()),
 		errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusRequestTimeout:
 		return retry.Permanent(err) // refused, or not sent: no draft was made

@@ -114,6 +114,27 @@ func TestSetFunctionTimeoutDraftPending(t *testing.T) {
 	assert.Equal(t, int64(4), gjson.GetBytes(fn, "timeoutSeconds").Int())
 }
 
+// TestSetFunctionTimeoutWaitsForADraft: a draft that somebody (another run
+// raising the same function, say) publishes while the raise waits is read
+// again: their 6 s is enough for a raise to 5 s, so nothing is written.
+func TestSetFunctionTimeoutWaitsForADraft(t *testing.T) {
+	srv, c := functionOrg(t)
+	require.NoError(t, srv.StartActionDraft(fnID))
+	srv.Before(http.MethodPost, "/api/v2/integrations/actions/"+fnID+"/draft", func(o *clienttest.Org) {
+		// Refused (409) now; published before the next read.
+		o.Before(http.MethodGet, "/api/v2/integrations/actions/"+fnID+"/function", func(o *clienttest.Org) {
+			require.NoError(t, o.PublishActionDraft(fnID, 6))
+		})
+	})
+	writes := srv.Counters().Writes
+	ch, err := dataaction.SetTimeout(context.Background(), c, fnID, 5*time.Second, &dataaction.SetOptions{AtLeast: true})
+	require.NoError(t, err)
+	assert.False(t, ch.Changed)
+	assert.Equal(t, 6*time.Second, ch.From)
+	assert.Equal(t, writes+1, srv.Counters().Writes, "the refused draft alone")
+	assert.False(t, srv.HasActionDraft(fnID))
+}
+
 // TestSetFunctionTimeoutConcurrentChange: somebody publishes the function
 // between the read and the draft; the draft made from it is dropped and
 // the pass starts over on a fresh read, which decides again (their 12 s

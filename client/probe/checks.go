@@ -34,6 +34,8 @@ const (
 	behaviourActionPatch   = "action-patch-version"
 	behaviourActionList    = "action-list-config"
 	behaviourListParams    = "list-parameters"
+	behaviourFunctionRoute = "function-route"
+	behaviourFunctionDraft = "function-draft"
 	behaviourErrorCodes    = "error-codes"
 )
 
@@ -60,6 +62,10 @@ var probeModel = []struct{ behaviour, modelled, fixIn string }{
 		"client/org/actions.go: prefetch"},
 	{behaviourListParams, "the flow listing takes several types comma-joined in one key (type=workflow,inboundcall), as the SDK sends them, and lists what repeated keys list",
 		"client/flows.go: query"},
+	{behaviourFunctionRoute, "a function action is told by its category (\"function data action\") and its limit is function.timeoutSeconds, 1 to 15, at GET .../function",
+		"client/dataaction/modelled.go: functionCategoryMark"},
+	{behaviourFunctionDraft, "a draft whose function is PUT back publishes with the version POST .../draft answered (the PUT leaves it), and the function reads back as put",
+		"client/dataaction/function.go: publishFunction"},
 	{behaviourErrorCodes, "every error code seen is in the spec's table for its status (a 2018 definition)",
 		"client/probe/modelled.go: knownErrorCodes"},
 }
@@ -110,6 +116,7 @@ func (p *prober) run(ctx context.Context) error {
 	p.errorCodes(ctx, id, plain)
 	p.wrongSecret(ctx)
 	p.actionChecks(ctx)
+	p.functionChecks(ctx)
 	p.listParameters(ctx)
 	p.settleErrorCodes()
 	if ctx.Err() != nil {

@@ -34,5 +34,5 @@ func ExampleRun() {
 	fmt.Println(rep.Count(probe.Confirmed), "confirmed; scratch flow deleted:", rep.ScratchDeleted)
 	// Output:
 	// publish-status differs: 202; change client/clienttest/routes.go: startOperation (the client accepts any 2xx)
-	// 9 confirmed; scratch flow deleted: true
+	// 10 confirmed; scratch flow deleted: true
 }

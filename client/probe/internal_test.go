@@ -108,8 +108,9 @@ func TestProbeActionFields(t *testing.T) {
 // WriteAction; every row begins "could not check", with what is modelled.
 func TestProbeRowsAndWriteAction(t *testing.T) {
 	p := probeRows(t, false)
-	assert.Len(t, p.rep.Rows, len(probeModel)-1)
+	assert.Len(t, p.rep.Rows, len(probeModel)-2)
 	assert.Nil(t, p.row(behaviourActionPatch))
+	assert.Nil(t, p.row(behaviourFunctionDraft))
 	p = probeRows(t, true)
 	assert.Len(t, p.rep.Rows, len(probeModel))
 	for _, r := range p.rep.Rows {

@@ -36,9 +36,15 @@ type Options struct {
 	// custom authentication action.
 	ActionID string
 	// WriteAction also PATCHes that action with its own config, unchanged
-	// (the same timeout back), to see whether a PATCH bumps its version.
-	// Without it no action is written.
+	// (the same timeout back), to see whether a PATCH bumps its version,
+	// and publishes a draft of the function action whose function is put
+	// back unchanged. Without it no action is written.
 	WriteAction bool
+	// FunctionActionID names a function data action whose function route
+	// (and, with WriteAction, draft path) the probe checks. Empty: the
+	// first action the organisation lists whose category says it is one;
+	// none, and those rows are not checked.
+	FunctionActionID string
 	// Name is the scratch flow's name: empty means
 	// "gcflow-probe-<UTC timestamp>-<6 random hex digits>", so that two
 	// probes started in the same second do not meet on one name.
@@ -87,9 +93,11 @@ type Report struct {
 	ScratchFlowID   string `json:"scratchFlowId"`
 	ScratchFlowName string `json:"scratchFlowName"`
 	ScratchDeleted  bool   `json:"scratchDeleted"`
-	// ActionID is the data action the scratch flow referenced.
-	ActionID string `json:"actionId"`
-	Rows     []Row  `json:"rows"`
+	// ActionID is the data action the scratch flow referenced;
+	// FunctionActionID the function action probed, if any.
+	ActionID         string `json:"actionId"`
+	FunctionActionID string `json:"functionActionId,omitempty"`
+	Rows             []Row  `json:"rows"`
 }
 
 // Count returns how many rows have verdict v.
@@ -164,7 +172,7 @@ func newProber(c *client.Client, opts *Options) *prober {
 		p.mu.Unlock()
 	})
 	for _, m := range probeModel {
-		if m.behaviour == behaviourActionPatch && !p.o.WriteAction {
+		if (m.behaviour == behaviourActionPatch || m.behaviour == behaviourFunctionDraft) && !p.o.WriteAction {
 			continue
 		}
 		p.rep.Rows = append(p.rep.Rows, Row{Behaviour: m.behaviour, Modelled: m.modelled, Verdict: NotChecked, Why: "not reached", FixIn: m.fixIn})
@@ -235,7 +243,7 @@ func (p *prober) pickAction(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("listing the data actions: %w", err)
 		}
-		if a.TimeoutChangeable() == nil {
+		if a.TimeoutChangeable() == nil && !a.IsFunction() {
 			p.rep.ActionID = a.ID
 			return nil
 		}

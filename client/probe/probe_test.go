@@ -66,13 +66,14 @@ func probeDemo(t *testing.T, opts *probe.Options, dev ...clienttest.Deviation) (
 // without WriteAction no action is written and its PATCH row is absent.
 func TestProbePlainFake(t *testing.T) {
 	rep, srv := probeDemo(t, &probe.Options{WriteAction: true})
-	require.Len(t, rep.Rows, 11)
+	require.Len(t, rep.Rows, 13)
 	for _, r := range rep.Rows {
 		assert.Equal(t, probe.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
 		assert.Empty(t, r.FixIn, r.Behaviour)
 		assert.NotEmpty(t, r.Modelled, r.Behaviour)
 	}
-	assert.Equal(t, 1, srv.Counters().ActionPatches, "WriteAction: one PATCH, the same config back")
+	assert.Equal(t, 2, srv.Counters().ActionPatches, "WriteAction: one PATCH, the same config back, and one publish of the function, unchanged")
+	assert.False(t, srv.HasActionDraft(rep.FunctionActionID), "no draft left")
 	byName := map[string]probe.Row{}
 	for _, r := range rep.Rows {
 		byName[r.Behaviour] = r
@@ -82,15 +83,49 @@ func TestProbePlainFake(t *testing.T) {
 	assert.Equal(t, "401 invalid_client", byName["token-wrong-secret"].Observed)
 	assert.Equal(t, "listed with its config (timeoutSeconds 3)", byName["action-list-config"].Observed)
 	assert.Regexp(t, `^\d+ flows either way$`, byName["list-parameters"].Observed)
+	assert.Equal(t, `category "Function Data Actions"; function.timeoutSeconds 3 at GET .../function`, byName["function-route"].Observed)
+	assert.Equal(t, "draft version 1 published as made, the function unchanged", byName["function-draft"].Observed)
 	require.NotEmpty(t, byName["publish-status"].Answers)
 	assert.Equal(t, http.StatusOK, byName["publish-status"].Answers[0].Status)
 	assert.Contains(t, byName["publish-status"].Answers[0].Request, "POST /api/v2/flows/actions/publish")
 	assert.NotEmpty(t, byName["publish-status"].Answers[0].CorrelationID, "what Genesys support asks for")
 
 	rep, srv = probeDemo(t, nil)
-	assert.Len(t, rep.Rows, 10, "no PATCH row without WriteAction")
-	assert.Equal(t, 10, rep.Count(probe.Confirmed))
+	assert.Len(t, rep.Rows, 11, "no PATCH or draft row without WriteAction")
+	assert.Equal(t, 11, rep.Count(probe.Confirmed))
 	assert.Zero(t, srv.Counters().ActionPatches, "no action written")
+}
+
+// TestProbeFunctionRouteDiffers: a named action that is no function action
+// answers 404 at .../function: the row says the limit is not there; an
+// action with somebody's draft is left, its draft row not checked.
+func TestProbeFunctionRouteDiffers(t *testing.T) {
+	rep, _ := probeDemo(t, &probe.Options{FunctionActionID: "custom_-_0a1b2c3d-0002-4000-8000-000000000002"})
+	row := rowOf(t, rep, "function-route")
+	assert.Equal(t, probe.Differs, row.Verdict)
+	assert.Equal(t, "GET .../function answered 404: the function's limit is not there", row.Observed)
+	assert.Equal(t, "client/dataaction/modelled.go: functionCategoryMark", row.FixIn)
+
+	srv := clienttest.Start(t, nil, true)
+	const fn = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
+	require.NoError(t, srv.StartActionDraft(fn))
+	rep, err := probe.Run(context.Background(), srv.Client(t), &probe.Options{WriteAction: true})
+	require.NoError(t, err)
+	row = rowOf(t, rep, "function-draft")
+	assert.Equal(t, probe.NotChecked, row.Verdict)
+	assert.Equal(t, "the action has a draft already, somebody's work: left as it is", row.Why)
+	assert.True(t, srv.HasActionDraft(fn), "somebody's draft is left")
+}
+
+func rowOf(t *testing.T, rep *probe.Report, behaviour string) probe.Row {
+	t.Helper()
+	for _, r := range rep.Rows {
+		if r.Behaviour == behaviour {
+			return r
+		}
+	}
+	t.Fatalf("no row %s", behaviour)
+	return probe.Row{}
 }
 
 // TestProbeDeviations: each deviation turns its own row, and no other, to

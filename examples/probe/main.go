@@ -12,7 +12,9 @@
 // prints the scratch flow's id first, to delete by hand should the process
 // be killed outright). It reads one data action (-action, or the first the
 // organisation lists) and writes none, unless -write-action, which PATCHes
-// that action with its own config, unchanged. It touches no other flow.
+// that action with its own config, unchanged, and publishes a draft of the
+// function action (-function-action, or the first the organisation lists)
+// whose function is put back unchanged. It touches no other flow.
 // -sandbox acknowledges this; without it, probe only says what it would do.
 //
 // Each row is one behaviour: what the module models, what the platform did,
@@ -48,7 +50,7 @@ import (
 const permissions = "architect:flow:view, architect:flow:add, architect:flow:edit, architect:flow:publish, architect:flow:delete, architect:flow:unlock and integrations:action:view (integrations:action:edit with -write-action)"
 
 // what is what the probe does, as -sandbox acknowledges it.
-const what = "the probe creates one scratch workflow (gcflow-probe-<timestamp>), saves, checks in, publishes and reverts it, then deletes it; it reads one data action and writes none unless -write-action; it touches no other flow. Run it on a sandbox organisation, with -sandbox to acknowledge this"
+const what = "the probe creates one scratch workflow (gcflow-probe-<timestamp>), saves, checks in, publishes and reverts it, then deletes it; it reads one data action and one function action and writes neither unless -write-action; it touches no other flow. Run it on a sandbox organisation, with -sandbox to acknowledge this"
 
 func main() {
 	cli.Main("probe", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -108,7 +110,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	sandbox := fs.Bool("sandbox", false, "acknowledge that probe creates, publishes and deletes one scratch flow: run it on a sandbox organisation")
 	action := fs.String("action", "", "the id of an existing data action the scratch flow may reference, read only (default: the first the organisation lists)")
-	writeAction := fs.Bool("write-action", false, "also PATCH that data action with its own config, unchanged, to see whether its version goes up")
+	writeAction := fs.Bool("write-action", false, "also PATCH that data action with its own config, unchanged, to see whether its version goes up, and publish a draft of the function action, unchanged")
+	functionAction := fs.String("function-action", "", "the id of a function data action whose function route (and, with -write-action, draft path) to check (default: the first whose category says function data action)")
 	format := fs.String("format", "text", "output format: text or json")
 	demo := fs.Bool("demo", false, "probe an in-process demo organisation: no credentials, no network")
 	fs.Usage = func() {
@@ -125,7 +128,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	case *format != "text" && *format != "json":
 		return nil, cli.Usagef(stderr, "probe", "-format %s: not text or json", cli.Cut(*format))
 	}
-	return &options{format: *format, demo: *demo, probe: probe.Options{ActionID: *action, WriteAction: *writeAction}}, cli.ExitOK
+	return &options{format: *format, demo: *demo, probe: probe.Options{ActionID: *action, WriteAction: *writeAction, FunctionActionID: *functionAction}}, cli.ExitOK
 }
 
 // write writes the report as a table or as JSON.

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/examples/internal/backup"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -125,4 +129,47 @@ func TestRestoreUnknownShape(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	assert.Equal(t, string(original), string(srv.Published(id)), "restored byte for byte")
 	assert.Empty(t, srv.LockHolder(id))
+}
+
+// TestRestoreFunctionAction: a function action raised through its draft,
+// with its backup, is put back through a draft; a backup whose function
+// timeout is 16 s or 0 is refused with one line before any request.
+func TestRestoreFunctionAction(t *testing.T) {
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, false)
+	const id = "custom_-_fn"
+	srv.AddFunctionAction(id, "Score", 3)
+	c := srv.Client(t)
+	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
+	dir := t.TempDir()
+	d := &backup.Dir{Path: dir}
+	ch, err := dataaction.SetTimeout(context.Background(), c, id, 5*time.Second, &dataaction.SetOptions{AtLeast: true,
+		Backup: func(_ context.Context, read []byte) error { return d.WriteAction(id, read, 5) }})
+	require.NoError(t, err)
+	require.True(t, ch.Changed)
+	require.NoError(t, d.ActionWritten(id, ch.NewVersion))
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-dir", dir, "-publish"}, &out, &errOut, connect)
+	require.Equal(t, 0, code, errOut.String())
+	assert.Contains(t, out.String(), "action custom_-_fn (Score): timeout restored to 3s as version 3\n")
+	fn, _, _ := srv.ActionFunction(id)
+	assert.Contains(t, string(fn), `"timeoutSeconds":3`)
+	assert.False(t, srv.HasActionDraft(id))
+
+	for _, bad := range []int{16, 0} {
+		path := filepath.Join(dir, "actions", id+".json")
+		read, err := os.ReadFile(path)
+		require.NoError(t, err)
+		tampered := regexp.MustCompile(`"timeoutSeconds":\d+`).ReplaceAll(read, []byte(`"timeoutSeconds":`+strconv.Itoa(bad)))
+		require.NoError(t, os.Remove(path))
+		require.NoError(t, os.Remove(filepath.Join(dir, "actions", id+".manifest.json")))
+		require.NoError(t, d.WriteAction(id, tampered, 5)) // a manifest that matches the tampered bytes
+		before := len(srv.Requests())
+		out.Reset()
+		errOut.Reset()
+		code = run(context.Background(), []string{"-dir", dir, "-publish"}, &out, &errOut, connect)
+		assert.Equal(t, 1, code)
+		assert.Equal(t, fmt.Sprintf("restore: %s: its function's timeoutSeconds is %d, not 1 to 15; nothing was restored\n", path, bad), errOut.String())
+		assert.Equal(t, before, len(srv.Requests()), "refused before any request")
+	}
 }
