@@ -3,6 +3,7 @@ package examples_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -46,6 +47,15 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, probe
 		}
 		assert.Equal(t, want, got[id], "action %s", id)
 	}
+	// -write-action published the function action's draft, its function
+	// unchanged, and left no draft.
+	const fn = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
+	assert.Equal(t, fn, rep.FunctionActionID)
+	f, err := dataaction.GetFunction(context.Background(), o.c, fn)
+	require.NoError(t, err)
+	assert.Equal(t, 3, f.TimeoutSeconds)
+	err = o.c.Do(context.Background(), &client.Request{Method: http.MethodGet, Path: "/api/v2/integrations/actions/" + fn + "/draft"}, nil)
+	assert.ErrorIs(t, err, client.ErrNotFound, "no draft left")
 	return r, rep
 }
 
@@ -86,13 +96,13 @@ func TestProbeCommand(t *testing.T) {
 		assert.Equal(t, before, o.state(t), "a bad -action creates no scratch flow")
 		r, rep := probeOutcome(t, o, "")
 		assert.Equal(t, 0, r.code, r.stderr)
-		require.Len(t, rep.Rows, 11)
+		require.Len(t, rep.Rows, 13)
 		for _, row := range rep.Rows {
 			assert.Equal(t, probe.Confirmed, row.Verdict, "%s: %s %s", row.Behaviour, row.Observed, row.Why)
 		}
 		text := o.run(t, nil, "probe", "-sandbox")
 		assert.Equal(t, 0, text.code, text.stderr)
-		assert.Contains(t, text.stdout, "10 confirmed, 0 differ, 0 could not be checked")
+		assert.Contains(t, text.stdout, "11 confirmed, 0 differ, 0 could not be checked")
 		assert.Regexp(t, `(?m)^publish-status +confirmed +200 `, text.stdout)
 	})
 	for _, dev := range clienttest.Deviations() {
@@ -110,7 +120,7 @@ func TestProbeCommand(t *testing.T) {
 			require.Len(t, differ, 1, "exactly one row differs")
 			text := o.run(t, nil, "probe", "-sandbox", "-write-action")
 			assert.Equal(t, 3, text.code)
-			assert.Contains(t, text.stdout, "10 confirmed, 1 differ, 0 could not be checked")
+			assert.Contains(t, text.stdout, "12 confirmed, 1 differ, 0 could not be checked")
 			assert.Regexp(t, `(?m)^\S+ differs: change \S+`, text.stdout)
 		})
 	}
@@ -161,7 +171,7 @@ func TestTwoProbesAtOnce(t *testing.T) {
 	for _, p := range []*proc{a, b} {
 		r := p.wait(t)
 		require.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, "10 confirmed, 0 differ, 0 could not be checked")
+		assert.Contains(t, r.stdout, "11 confirmed, 0 differ, 0 could not be checked")
 		assert.NotContains(t, r.stderr, "probe: probe:", "the command's prefix once")
 		m := regexpScratch.FindStringSubmatch(r.stderr)
 		require.NotNil(t, m, r.stderr)
