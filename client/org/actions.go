@@ -160,48 +160,68 @@ type actionRaiser struct {
 }
 
 // raisedAction is what raising one action came to: its timeout then, and
-// whether this run raised it (or, in a dry run, would).
+// whether this run raised it (or, in a dry run, would); capped when it is a
+// function at the most a function waits, which no raise can pass.
 type raisedAction struct {
-	to   time.Duration
-	ours bool
-	err  error
+	to     time.Duration
+	ours   bool
+	capped bool
+	err    error
+}
+
+// enough reports whether what came of an action's raise serves a node
+// whose target is target: it failed (which a second try in the same run
+// would not cure), reached the target, or cannot go higher.
+func (res raisedAction) enough(target time.Duration) bool {
+	return res.err != nil || res.to >= target || res.capped
 }
 
 func newActionRaiser(c *client.Client, o *RaiseOptions) *actionRaiser {
 	return &actionRaiser{c: c, o: o, done: map[string]raisedAction{}}
 }
 
-// raise sets the action's timeout to Min rounded up (or, in a dry run,
+// raise sets the action's timeout to target rounded up (or, in a dry run,
 // plans it) and returns what came of it: an action somebody else raised to
-// Min or more meanwhile is left as it is, and not this run's raise. read
-// is the action as the run read it.
-func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataaction.Action) raisedAction {
-	r.mu.Lock()
-	got, ok := r.done[actionID]
-	r.mu.Unlock()
-	if ok {
-		return got
-	}
-	ch := r.flight.DoChan(actionID, func() (any, error) {
-		// Another flight may have finished between the check above and
-		// this one's start: never raise (or report) an action twice.
+// target or more meanwhile is left as it is, and not this run's raise. An
+// action raised already this run is raised again only when target is more
+// than it was raised to (a policy's rules differ by flow). read is the
+// action as the run read it.
+func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataaction.Action, target time.Duration) raisedAction {
+	for {
 		r.mu.Lock()
 		got, ok := r.done[actionID]
 		r.mu.Unlock()
-		if ok {
-			return got, nil
+		if ok && got.enough(target) {
+			return got
 		}
-		res := r.raiseOnce(ctx, actionID, read)
-		r.mu.Lock()
-		r.done[actionID] = res
-		r.mu.Unlock()
-		return res, nil
-	})
-	select {
-	case res := <-ch:
-		return res.Val.(raisedAction)
-	case <-ctx.Done():
-		return raisedAction{err: ctx.Err()}
+		ch := r.flight.DoChan(actionID, func() (any, error) {
+			// Another flight may have finished between the check above and
+			// this one's start: never raise (or report) an action twice
+			// for one target.
+			r.mu.Lock()
+			got, ok := r.done[actionID]
+			r.mu.Unlock()
+			if ok && got.enough(target) {
+				return got, nil
+			}
+			res := r.raiseOnce(ctx, actionID, read, target)
+			if ok && got.ours && !res.ours {
+				res.ours = true // raised by this run before, and left since
+			}
+			r.mu.Lock()
+			r.done[actionID] = res
+			r.mu.Unlock()
+			return res, nil
+		})
+		select {
+		case res := <-ch:
+			if got := res.Val.(raisedAction); got.enough(target) {
+				return got
+			}
+			// That flight was for a smaller target: go again for this one.
+		case <-ctx.Done():
+			return raisedAction{err: ctx.Err()}
+		}
 	}
 }
 
@@ -216,9 +236,9 @@ func raiseOptions(actionID string, dry bool, expect time.Duration, backup func(c
 	return so
 }
 
-// raiseOnce raises the action, reports it to OnAction, and returns what
-// came of it.
-func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dataaction.Action) raisedAction {
+// raiseOnce raises the action to target, reports it to OnAction, and
+// returns what came of it.
+func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dataaction.Action, target time.Duration) raisedAction {
 	dry := r.o.Update.DryRun
 	var ch *dataaction.Change
 	var err error
@@ -230,7 +250,7 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dat
 		err = &client.ObjectError{Op: "timeout", Kind: "action", ID: actionID, Err: err}
 		ch = &dataaction.Change{ActionID: actionID, Name: read.Name, DryRun: dry}
 	} else {
-		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, r.o.Min, raiseOptions(actionID, dry, 0, r.o.ActionBackup))
+		ch, err = dataaction.SetTimeout(ctx, r.c, actionID, target, raiseOptions(actionID, dry, 0, r.o.ActionBackup))
 	}
 	if ch == nil { // refused before any request
 		ch = &dataaction.Change{ActionID: actionID, DryRun: dry}
@@ -238,7 +258,8 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dat
 	var res raisedAction
 	if err == nil {
 		res.ours = ch.Changed || (ch.DryRun && ch.Diff != "")
-		res.to = ch.From // as it is: already Min or more
+		res.capped = ch.Capped || (ch.Function && ch.From >= dataaction.MaxFunctionTimeout)
+		res.to = ch.From // as it is: already the target or more
 		if res.ours {
 			res.to = ch.To
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
+	"github.com/gcflow/timeouts/policy"
 )
 
 // Selection chooses the flows of an audit or a raise, and how they are
@@ -55,14 +56,26 @@ type AuditOptions struct {
 	Latest bool
 }
 
-// RaiseOptions say what Raise raises and how it writes each flow. Min is
-// required.
+// RaiseOptions say what Raise raises and how it writes each flow. Min or
+// Policy is required, not both.
 type RaiseOptions struct {
 	Selection
 	// Min is the shortest acceptable timeout: every Data Action that waits
 	// less is raised to it, where that makes callers wait longer. At most
 	// flow.MaxDataActionTimeout.
 	Min time.Duration
+	// Policy, instead of Min, gives each node its own target: the min of
+	// the policy rule that judges it (policy.Policy.Judge, on the day
+	// Now). A node that no rule judges, whose rule has no min, or that an
+	// exemption in force covers, is not raised and not reported. A raise
+	// never lowers a timeout: a node above its rule's max is left as it is
+	// (an audit with the policy reports it). With Actions, an action is
+	// raised to the largest target among the nodes that rely on it, and
+	// raised again, higher, when a later flow needs more.
+	Policy *policy.Policy
+	// Now is the day exemptions are judged on; zero means the time Raise
+	// is called.
+	Now time.Time
 	// OverrideSuggested gives a custom timeout of Min to nodes that use the
 	// suggested timeout, where that raises what they wait: only when their
 	// action's own timeout is unknown, since a node never waits longer

@@ -212,7 +212,7 @@ func TestRaiseOverrideSuggested(t *testing.T) {
 		require.Len(t, res.Changes, 1)
 		assert.Equal(t, "n1", res.Changes[0].Node.ID)
 		require.Len(t, res.Effects, 2)
-		assert.Equal(t, org.Effect{Node: res.Effects[1].Node, ActionTimeout: 3 * time.Second, Before: 3 * time.Second, After: 3 * time.Second, CappedBy: "custom_-_pay", Reason: org.ReasonActionNotRaised}, res.Effects[1])
+		assert.Equal(t, org.Effect{Node: res.Effects[1].Node, Target: 5 * time.Second, ActionTimeout: 3 * time.Second, Before: 3 * time.Second, After: 3 * time.Second, CappedBy: "custom_-_pay", Reason: org.ReasonActionNotRaised}, res.Effects[1])
 		assert.True(t, res.Effects[0].Raised)
 		assert.Equal(t, 3*time.Second, res.Effects[0].Before)
 		assert.Equal(t, 5*time.Second, res.Effects[0].After, "custom_-_crm waits 8 s: 5 s is what callers now wait")

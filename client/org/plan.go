@@ -28,20 +28,24 @@ const PlanFormat = "gcflow-timeouts/plan/v1"
 // plan file of `raise -out` and `raise -plan`:
 //
 //	{"format": "gcflow-timeouts/plan/v1", "created": "2026-12-07T10:00:00Z",
-//	 "organization": "<16 hex digits>", "target": "5s",
+//	 "organization": "<16 hex digits>", "target": "5s", "policy": "",
 //	 "flows": [{"id", "name", "type", "version", "sha256",
-//	            "changes": [{"nodeId", "nodeName", "fromMs", "toMs"}], "diff"}],
+//	            "changes": [{"nodeId", "nodeName", "fromMs", "toMs", "rule"}], "diff"}],
 //	 "actions": [{"id", "name", "version", "fromSeconds", "toSeconds", "flows": [ids]}]}
 //
 // organization is a hash of the client's region (or base URL) and OAuth
 // client id, never either in clear; sha256 is the configuration the flow's
 // changes were planned on, version its version id; fromMs is 0 for a node
-// that had no literal.
+// that had no literal. A plan made with a policy (RaiseOptions.Policy)
+// has no target but a policy (what the caller names it by: its file name
+// and sha256, say), and each change's toMs is the target of that node,
+// its rule's min, named by rule.
 type Plan struct {
 	Format       string          `json:"format"`
 	Created      time.Time       `json:"created"`
 	Organization string          `json:"organization"`
 	Target       string          `json:"target"`
+	Policy       string          `json:"policy,omitempty"`
 	Flows        []PlannedFlow   `json:"flows"`
 	Actions      []PlannedAction `json:"actions"`
 
@@ -65,6 +69,7 @@ type PlannedChange struct {
 	NodeName string `json:"nodeName"`
 	FromMs   int64  `json:"fromMs"`
 	ToMs     int64  `json:"toMs"`
+	Rule     string `json:"rule,omitempty"`
 }
 
 // PlannedAction is one integration action's planned timeout.
@@ -77,10 +82,19 @@ type PlannedAction struct {
 	Flows       []string `json:"flows"`
 }
 
-// NewPlan starts an empty plan for c's organisation and the target.
+// NewPlan starts an empty plan for c's organisation and the target. A
+// plan of a raise by policy has no target: NewPolicyPlan.
 func NewPlan(c *client.Client, target time.Duration) *Plan {
 	return &Plan{Format: PlanFormat, Created: time.Now().UTC().Truncate(time.Second), Organization: organization(c),
 		Target: target.String(), Flows: []PlannedFlow{}, Actions: []PlannedAction{}}
+}
+
+// NewPolicyPlan starts an empty plan for c's organisation and a raise by
+// the policy named: each node's change holds its own target and rule.
+func NewPolicyPlan(c *client.Client, policyName string) *Plan {
+	p := NewPlan(c, 0)
+	p.Target, p.Policy = "", policyName
+	return p
 }
 
 // organization identifies c's organisation in a plan: its region (or base
@@ -115,8 +129,13 @@ func (p *Plan) AddFlow(res *Result) {
 	}
 	pf := PlannedFlow{ID: res.FlowID, Name: res.FlowName, Type: strings.ToLower(res.FlowType), Version: res.FromVersion,
 		SHA256: res.FromSHA256, Diff: res.Diff}
+	rule := map[string]string{}
+	for _, e := range res.Effects {
+		rule[e.Node.ID] = e.Rule
+	}
 	for _, ch := range res.Changes {
-		pf.Changes = append(pf.Changes, PlannedChange{NodeID: ch.Node.ID, NodeName: ch.Node.Name, FromMs: ch.From.Milliseconds(), ToMs: ch.To.Milliseconds()})
+		pf.Changes = append(pf.Changes, PlannedChange{NodeID: ch.Node.ID, NodeName: ch.Node.Name, FromMs: ch.From.Milliseconds(), ToMs: ch.To.Milliseconds(),
+			Rule: rule[ch.Node.ID]})
 	}
 	p.Flows = append(p.Flows, pf)
 }
@@ -128,8 +147,17 @@ func (p *Plan) AddAction(ch *dataaction.Change, err error) {
 		return
 	}
 	flows := append([]string{}, p.users[ch.ActionID]...)
-	p.Actions = append(p.Actions, PlannedAction{ID: ch.ActionID, Name: ch.Name, Version: ch.Version,
-		FromSeconds: int(ch.From / time.Second), ToSeconds: int(ch.To / time.Second), Flows: flows})
+	pa := PlannedAction{ID: ch.ActionID, Name: ch.Name, Version: ch.Version,
+		FromSeconds: int(ch.From / time.Second), ToSeconds: int(ch.To / time.Second), Flows: flows}
+	for i := range p.Actions {
+		if p.Actions[i].ID == pa.ID { // planned again for a longer target (a policy's rules differ)
+			if pa.ToSeconds > p.Actions[i].ToSeconds {
+				p.Actions[i].ToSeconds = pa.ToSeconds
+			}
+			return
+		}
+	}
+	p.Actions = append(p.Actions, pa)
 }
 
 // Sort puts the flows and actions in id order, for a plan file that reads
@@ -158,8 +186,8 @@ func ParsePlan(data []byte) (*Plan, error) {
 	case p.Organization == "":
 		return nil, fmt.Errorf("%w: it names no organization", ErrPlanInvalid)
 	}
-	if _, err := time.ParseDuration(p.Target); err != nil {
-		return nil, fmt.Errorf("%w: target %q is not a duration", ErrPlanInvalid, p.Target)
+	if _, err := time.ParseDuration(p.Target); err != nil && (p.Target != "" || p.Policy == "") {
+		return nil, fmt.Errorf("%w: target %q is not a duration, and no policy is named", ErrPlanInvalid, p.Target)
 	}
 	for i, f := range p.Flows {
 		if f.ID == "" || f.Version == "" || f.SHA256 == "" || len(f.Changes) == 0 {

@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/policy"
 )
 
 // Result is one flow's raise: the update, and what it did to what callers
-// wait at each Data Action that waited less than Min.
+// wait at each Data Action that waited less than its target (Min, or its
+// policy rule's min).
 type Result struct {
 	client.UpdateResult
 	// Effects are the nodes raised, and those left alone because their
@@ -28,6 +31,10 @@ type Result struct {
 type Effect struct {
 	// Node is the node as it was.
 	Node flow.Node
+	// Target is what the node was raised towards: RaiseOptions.Min, or
+	// the min of the policy rule named by Rule.
+	Target time.Duration
+	Rule   string
 	// ActionTimeout is the action's own timeoutSeconds; zero when the node
 	// has no action, or the action could not be read or does not say.
 	ActionTimeout time.Duration
@@ -76,12 +83,8 @@ func Raise(ctx context.Context, c *client.Client, opts *RaiseOptions) (iter.Seq2
 
 // raise is Raise; wrap, in tests, wraps each flow's edit.
 func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(client.EditFunc) client.EditFunc) (iter.Seq2[Result, error], error) {
-	switch {
-	case opts == nil || opts.Min <= 0:
-		return nil, fmt.Errorf("%w: RaiseOptions.Min must be a positive duration", client.ErrInvalidArgument)
-	case opts.Min > flow.MaxDataActionTimeout:
-		return nil, fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
-			dataaction.ErrTargetTooLong, opts.Min, flow.MaxDataActionTimeout)
+	if err := checkTargets(opts); err != nil {
+		return nil, err
 	}
 	o := *opts
 	if o.Update.DryRun {
@@ -89,6 +92,9 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 	}
 	if o.Update.DiffLabel == "" {
 		o.Update.DiffLabel = "raised"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
 	}
 	flows, missing, err := selectFlows(ctx, c, &o.Selection)
 	if err != nil {
@@ -110,6 +116,28 @@ func raise(ctx context.Context, c *client.Client, opts *RaiseOptions, wrap func(
 			}
 		}
 	}, nil
+}
+
+// checkTargets says what is wrong with opts' targets: Min or Policy, not
+// both, and no target above what any data action waits.
+func checkTargets(opts *RaiseOptions) error {
+	switch {
+	case opts == nil || (opts.Min <= 0 && opts.Policy == nil):
+		return fmt.Errorf("%w: RaiseOptions.Min must be a positive duration, or Policy set", client.ErrInvalidArgument)
+	case opts.Min != 0 && opts.Policy != nil:
+		return fmt.Errorf("%w: RaiseOptions.Min and Policy are both set; a policy gives each node its target", client.ErrInvalidArgument)
+	case opts.Min > flow.MaxDataActionTimeout:
+		return fmt.Errorf("%w: a minimum of %v is above %v, the longest a data action waits: the action would give up first",
+			dataaction.ErrTargetTooLong, opts.Min, flow.MaxDataActionTimeout)
+	}
+	if opts.Policy != nil {
+		for _, r := range opts.Policy.Rules {
+			if r.Min > flow.MaxDataActionTimeout {
+				return fmt.Errorf("%w: rule %s: a min of %v is above %v, the longest a data action waits", dataaction.ErrTargetTooLong, r.Name, r.Min, flow.MaxDataActionTimeout)
+			}
+		}
+	}
+	return nil
 }
 
 // raiser is one run of Raise.
@@ -170,7 +198,7 @@ func (r *raiser) flow(ctx context.Context, f client.Flow) (Result, error) {
 		res := Result{UpdateResult: client.UpdateResult{FlowID: f.ID, FlowName: f.Name, DryRun: r.o.Update.DryRun}}
 		return res, objectError(ctx, "update", &f, err)
 	}
-	p := r.plan(ctx, doc)
+	p := r.plan(ctx, &f, doc)
 	edit := p.edit()
 	if r.wrap != nil {
 		edit = r.wrap(edit)
@@ -205,6 +233,10 @@ type action struct {
 type plan struct {
 	o       *RaiseOptions
 	actions map[string]*action
+	// targets are each node's target by id (Min, or its policy rule's
+	// min; absent: not raised), rules its rule's name.
+	targets map[string]time.Duration
+	rules   map[string]string
 	effects []Effect
 	// written are the effects of the last edit that changed something:
 	// what the version written holds, when a later pass of the update
@@ -213,11 +245,12 @@ type plan struct {
 }
 
 // plan reads the actions of doc's nodes and, with Actions, raises those
-// that keep a node below Min: every request of a flow's raise but its
-// update.
-func (r *raiser) plan(ctx context.Context, doc *flow.Document) *plan {
+// that keep a node below its target: every request of a flow's raise but
+// its update.
+func (r *raiser) plan(ctx context.Context, f *client.Flow, doc *flow.Document) *plan {
 	p := &plan{o: r.o, actions: map[string]*action{}}
 	nodes := doc.Nodes()
+	p.targets, p.rules = targetsOf(r.o, f, nodes)
 	ids := make([]string, 0, len(nodes))
 	for _, n := range nodes {
 		ids = append(ids, n.ActionID)
@@ -234,15 +267,44 @@ func (r *raiser) plan(ctx context.Context, doc *flow.Document) *plan {
 	if !r.o.Actions {
 		return p
 	}
+	need := map[string]time.Duration{} // each action's largest target among the nodes it keeps short
+	var order []string
 	for _, n := range nodes {
-		act := p.actions[n.ActionID]
-		if act == nil || act.raised || !act.known || act.to >= r.o.Min || (n.Err == nil && n.TimeoutKind == flow.TimeoutExpression) ||
+		act, target := p.actions[n.ActionID], p.targets[n.ID]
+		if act == nil || !act.known || act.to >= target || (n.Err == nil && n.TimeoutKind == flow.TimeoutExpression) ||
 			(act.a != nil && act.a.IsFunction() && act.to >= dataaction.MaxFunctionTimeout) { // no raise can help
 			continue
 		}
-		act.raised, act.res = true, r.raises.raise(ctx, n.ActionID, act.a)
+		if _, seen := need[n.ActionID]; !seen {
+			order = append(order, n.ActionID)
+		}
+		need[n.ActionID] = max(need[n.ActionID], target)
+	}
+	for _, id := range order {
+		act := p.actions[id]
+		act.raised, act.res = true, r.raises.raise(ctx, id, act.a, need[id])
 	}
 	return p
+}
+
+// targetsOf is each node's target, and the name of the policy rule that
+// gives it: Min for every node, or, with a Policy, the min of the rule
+// that judges the node (none for a node no rule judges, whose rule has no
+// min, or that an exemption in force covers).
+func targetsOf(o *RaiseOptions, f *client.Flow, nodes []flow.Node) (map[string]time.Duration, map[string]string) {
+	targets, rules := make(map[string]time.Duration, len(nodes)), map[string]string{}
+	for i := range nodes {
+		n := &nodes[i]
+		if o.Policy == nil {
+			targets[n.ID] = o.Min
+			continue
+		}
+		v := o.Policy.Judge(policy.Flow{ID: f.ID, Name: f.Name, Type: f.Type}, n, 0, false, o.Now)
+		if v.Rule != nil && v.Exempt == nil && v.Rule.Min > 0 {
+			targets[n.ID], rules[n.ID] = v.Rule.Min, v.Rule.Name
+		}
+	}
+	return targets, rules
 }
 
 // edit is the flow's edit: it plans each node by effective timeout from
@@ -267,10 +329,15 @@ func (p *plan) edit() client.EditFunc {
 			p.effects = append(p.effects, e)
 			return change
 		}
-		changes, err := doc.RaiseTimeouts(p.o.Min, &flow.RaiseOptions{OverrideSuggested: p.o.OverrideSuggested, IncludeHTTP: p.o.IncludeHTTP, Filter: filter})
-		if err != nil {
-			p.effects = p.effects[:0]
-			return nil, err
+		var changes []flow.Change
+		for _, target := range p.distinctTargets() {
+			only := func(n flow.Node) bool { return p.targets[n.ID] == target && filter(n) }
+			ch, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{OverrideSuggested: p.o.OverrideSuggested, IncludeHTTP: p.o.IncludeHTTP, Filter: only})
+			if err != nil {
+				p.effects = p.effects[:0]
+				return nil, err
+			}
+			changes = append(changes, ch...)
 		}
 		// A planned node that flow did not change (an expression, say) did
 		// not have its effect.
@@ -282,9 +349,10 @@ func (p *plan) edit() client.EditFunc {
 			if !changed[id] {
 				e := &p.effects[i]
 				e.Raised, e.After = false, e.Before
-				e.Reason = raiseReason(e, nil, nil, p.o.Min)
+				e.Reason = raiseReason(e, nil, nil, e.Target)
 			}
 		}
+		p.inDocumentOrder(doc) // after planned's indices are used
 		if len(changes) > 0 {
 			p.written = append(p.written[:0], p.effects...)
 		}
@@ -292,9 +360,38 @@ func (p *plan) edit() client.EditFunc {
 	}
 }
 
+// distinctTargets are the plan's targets, each once, shortest first: one
+// RaiseTimeouts a target.
+func (p *plan) distinctTargets() []time.Duration {
+	var out []time.Duration
+	for _, t := range p.targets {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// inDocumentOrder puts the effects in the order of doc's nodes, however
+// many targets planned them.
+func (p *plan) inDocumentOrder(doc *flow.Document) {
+	at := map[string]int{}
+	for i, n := range doc.Nodes() {
+		if _, seen := at[n.ID]; !seen {
+			at[n.ID] = i
+		}
+	}
+	slices.SortStableFunc(p.effects, func(a, b Effect) int { return at[a.Node.ID] - at[b.Node.ID] })
+}
+
 // node plans one node: its effect, whether to change it, and whether it is
-// reported at all.
+// reported at all (a node without a target is not).
 func (p *plan) node(n flow.Node) (e Effect, change, keep bool) {
+	min, targeted := p.targets[n.ID]
+	if !targeted {
+		return Effect{}, false, false
+	}
 	act := p.actions[n.ActionID]
 	if act == nil && n.ActionID != "" {
 		act = &action{err: errNotPlanned}
@@ -305,10 +402,9 @@ func (p *plan) node(n flow.Node) (e Effect, change, keep bool) {
 	action, known := act.to, act.known
 	if n.Err == nil && n.TimeoutKind == flow.TimeoutExpression {
 		// Never touched; reported, since what it waits is unknown.
-		return Effect{Node: n, ActionTimeout: action, Reason: ReasonExpression}, false, true
+		return Effect{Node: n, Target: min, Rule: p.rules[n.ID], ActionTimeout: action, Reason: ReasonExpression}, false, true
 	}
-	min := p.o.Min
-	e = Effect{Node: n, ActionTimeout: action}
+	e = Effect{Node: n, Target: min, Rule: p.rules[n.ID], ActionTimeout: action}
 	e.Before, e.After = effectiveTimeouts(n, action, known, min)
 	if act.raised {
 		action = applyRaise(&e, act.res, min) // the action first; then the node against it
