@@ -125,3 +125,29 @@ func TestUndoActionsChangedSince(t *testing.T) {
 	assert.Contains(t, r.stdout, "1 action backups: restored 0, 0 already as backed up, 1 left as somebody changed them, 0 failed")
 	assert.NotRegexp(t, `(?m)^\d+ backups:`, r.stdout, "-actions alone restores no flow")
 }
+
+// TestUndoPolicyRaise: raise -policy -actions -publish raises some actions
+// twice (5 s for a voice flow, then 10 s for a workflow); the backup folder
+// keeps each action's first original, and restore puts every action and
+// every node back as it was.
+func TestUndoPolicyRaise(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 0)
+	originalFlows, originalActions := o.published(t), o.actionTimeouts(t)
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(policyFile, []byte("version: 1\nrules:\n  - name: voice\n    types: [inboundcall, inqueuecall, outboundcall]\n    min: 5s\n    max: 20s\n"+
+		"  - name: workflows\n    types: [workflow]\n    min: 10s\n"), 0o600))
+	dir := filepath.Join(t.TempDir(), "backups")
+	r := o.run(t, nil, "raise", "-policy", policyFile, "-actions", "-publish", "-no-cache", "-backup-dir", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `raised its own timeout 5s -> 10s`, r.stdout, "an action raised a second time, higher")
+	raised := o.actionTimeouts(t)
+	assert.Equal(t, 10, raised["custom_-_0a1b2c3d-0001-4000-8000-000000000001"])
+
+	r = o.run(t, nil, "restore", "-dir", dir, "-publish", "-allow-draft")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Equal(t, originalActions, o.actionTimeouts(t), "every action back as it was, not as it was between its two raises")
+	for id, doc := range o.published(t) {
+		assert.Empty(t, flow.TimeoutChanges(originalFlows[id], doc), "%s: every node back as it was", id)
+	}
+}

@@ -120,7 +120,7 @@ func setFunctionOnce(ctx context.Context, c *client.Client, actionID string, sec
 		return nil
 	}
 	if o.Backup != nil {
-		if err := o.Backup(ctx, raw); err != nil {
+		if err := o.Backup(ctx, raw, time.Duration(secs)*time.Second); err != nil {
 			return retry.Permanent(fmt.Errorf("writing the backup failed: %w", err))
 		}
 	}

@@ -48,7 +48,11 @@ func TestSetFunctionTimeout(t *testing.T) {
 	from := len(srv.Requests())
 	var backedUp []byte
 	ch, err := dataaction.SetTimeout(context.Background(), c, fnID, 8*time.Second, &dataaction.SetOptions{AtLeast: true,
-		Backup: func(_ context.Context, read []byte) error { backedUp = read; return nil }})
+		Backup: func(_ context.Context, read []byte, to time.Duration) error {
+			backedUp = read
+			assert.Equal(t, 8*time.Second, to)
+			return nil
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, &dataaction.Change{ActionID: fnID, Name: "Score risk", From: 4 * time.Second, To: 8 * time.Second,
 		Version: 1, NewVersion: 2, Changed: true, Function: true}, ch)

@@ -19,7 +19,7 @@ func TestSetTimeoutBackup(t *testing.T) {
 	srv, c := actionOrg(t)
 	var got []byte
 	patchesAtBackup := -1
-	opts := &dataaction.SetOptions{Backup: func(_ context.Context, read []byte) error {
+	opts := &dataaction.SetOptions{Backup: func(_ context.Context, read []byte, _ time.Duration) error {
 		got, patchesAtBackup = read, srv.Counters().ActionPatches
 		return nil
 	}}
@@ -29,7 +29,7 @@ func TestSetTimeoutBackup(t *testing.T) {
 	assert.Equal(t, int64(3), gjson.GetBytes(got, "config.timeoutSeconds").Int())
 	assert.Equal(t, "custom_-_crm", gjson.GetBytes(got, "id").Str)
 
-	opts.Backup = func(context.Context, []byte) error { return errors.New("disk full") }
+	opts.Backup = func(context.Context, []byte, time.Duration) error { return errors.New("disk full") }
 	_, err = dataaction.SetTimeout(context.Background(), c, "custom_-_crm", 9*time.Second, opts)
 	require.ErrorContains(t, err, "writing the backup failed: disk full")
 	assert.Equal(t, 1, srv.Counters().ActionPatches, "nothing written without a backup")

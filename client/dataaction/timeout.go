@@ -36,9 +36,12 @@ type SetOptions struct {
 	// a later change by somebody else wins.
 	Expect time.Duration
 	// Backup, when set, receives the action as read (its exact bytes,
-	// with its config) just before the PATCH that changes it; an error
-	// from it stops the change, with nothing written.
-	Backup func(ctx context.Context, read []byte) error
+	// with its config; a function action's function settings) just
+	// before the write that changes it, and the timeout that write sets
+	// (the target rounded up to whole seconds, a function's capped at
+	// MaxFunctionTimeout); an error from it stops the change, with nothing
+	// written.
+	Backup func(ctx context.Context, read []byte, to time.Duration) error
 }
 
 // Change reports one action's timeout change.
@@ -229,7 +232,7 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 		return nil
 	}
 	if o.Backup != nil {
-		if err := o.Backup(ctx, raw); err != nil {
+		if err := o.Backup(ctx, raw, time.Duration(secs)*time.Second); err != nil {
 			return retry.Permanent(fmt.Errorf("writing the backup failed: %w", err))
 		}
 	}

@@ -228,10 +228,10 @@ func (r *actionRaiser) raise(ctx context.Context, actionID string, read *dataact
 // raiseOptions are the options of an action raise of Raise or ApplyPlan:
 // only raising (AtLeast), only from expect when it is not zero, and the
 // caller's backup of the action, if any, before its PATCH.
-func raiseOptions(actionID string, dry bool, expect time.Duration, backup func(context.Context, string, []byte) error) *dataaction.SetOptions {
+func raiseOptions(actionID string, dry bool, expect time.Duration, backup func(context.Context, string, []byte, time.Duration) error) *dataaction.SetOptions {
 	so := &dataaction.SetOptions{DryRun: dry, AtLeast: true, Expect: expect}
 	if backup != nil {
-		so.Backup = func(ctx context.Context, read []byte) error { return backup(ctx, actionID, read) }
+		so.Backup = func(ctx context.Context, read []byte, to time.Duration) error { return backup(ctx, actionID, read, to) }
 	}
 	return so
 }

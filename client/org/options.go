@@ -101,10 +101,11 @@ type RaiseOptions struct {
 	OnAction func(*dataaction.Change, error)
 	// ActionBackup, when set, receives each action that Actions is about
 	// to change, as read just before its PATCH (a function action: its
-	// function settings, before its draft; dataaction.SetOptions.Backup);
+	// function settings, before its draft), and the timeout the change
+	// sets (dataaction.SetOptions.Backup);
 	// an error from it stops that action's raise, with nothing written.
 	// Not called in a dry run.
-	ActionBackup func(ctx context.Context, actionID string, read []byte) error
+	ActionBackup func(ctx context.Context, actionID string, read []byte, to time.Duration) error
 	// Update says how each flow is written: Publish, AllowDraft,
 	// ForceUnlock, ReleaseStaleLocks, DryRun (the whole raise then runs on
 	// a ReadOnly view of the client), Backup, DiffLabel ("raised" when

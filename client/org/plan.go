@@ -219,7 +219,7 @@ type ApplyOptions struct {
 	// Progress, OnAction and ActionBackup are as in RaiseOptions.
 	Progress     func(done, total int, current string)
 	OnAction     func(*dataaction.Change, error)
-	ActionBackup func(ctx context.Context, actionID string, read []byte) error
+	ActionBackup func(ctx context.Context, actionID string, read []byte, to time.Duration) error
 }
 
 // PlanMovedError lists what moved since a plan was made: each item a line

@@ -4,6 +4,14 @@
 //	go run ./examples/raise -demo                    # dry run: diffs and a summary, nothing written
 //	go run ./examples/raise -demo -apply -publish    # raise, publish, verify
 //	go run ./examples/raise -flows 1a2b,3c4d -min 8s -apply
+//	go run ./examples/raise -policy policy.yaml -publish   # each node to its rule's min
+//
+// -policy FILE, instead of -min, raises each node to the min of the policy
+// rule that judges it (the file audit -policy reads): a node no rule
+// judges, whose rule has no min, or that an exemption in force covers, is
+// left alone, and nothing is lowered (a node above its rule's max is the
+// audit's to report). With -actions an action goes to the largest min
+// among the nodes that rely on it.
 //
 // It is a dry run unless -apply (check in) or -publish (publish, which
 // implies -apply) is given. With -apply, each flow's original configuration
@@ -42,6 +50,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -64,6 +74,7 @@ import (
 	"github.com/gcflow/timeouts/examples/internal/connect"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/safefile"
+	"github.com/gcflow/timeouts/policy"
 )
 
 const permissions = "architect:flow:view, architect:flow:edit, architect:flow:publish and integrations:action:view"
@@ -134,6 +145,8 @@ type changeLine struct {
 	// and after (0: unknown).
 	EffectiveBeforeMS int64 `json:"effectiveBeforeMs"`
 	EffectiveAfterMS  int64 `json:"effectiveAfterMs"`
+	// Rule is the policy rule whose min the node was raised to (-policy).
+	Rule string `json:"rule,omitempty"`
 }
 
 // cappedLine is a node that still waits less than -min because its action
@@ -149,9 +162,11 @@ type cappedLine struct {
 
 // options are the command's flags, checked.
 type options struct {
-	raise  org.RaiseOptions
-	out    string    // -out: write the dry run's plan here
-	plan   *org.Plan // -plan: apply this plan, exactly
+	raise org.RaiseOptions
+	out   string    // -out: write the dry run's plan here
+	plan  *org.Plan // -plan: apply this plan, exactly
+	// policy names -policy's file in a plan: its path and sha256.
+	policy string
 	apply  bool
 	demo   bool
 	backup *backup.Dir // nil in a dry run
@@ -185,10 +200,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		o.raise.Cache = cache
 	}
 	rep := &reporter{stdout: stdout, stderr: stderr, log: logW, backup: o.backup, progress: cli.NewProgress(stderr),
-		sum: summary{apply: o.apply, min: o.raise.Min, skippedFlows: map[org.Reason]int{}}}
+		sum: summary{apply: o.apply, min: o.target(), skippedFlows: map[org.Reason]int{}}}
 	rep.sum.consumers = func(id string) ([]dataaction.Consumer, string, bool, error) { return dataaction.Consumers(ctx, c, id) }
 	rep.sum.planUsers(o.plan)
-	if o.out != "" {
+	switch {
+	case o.out != "" && o.raise.Policy != nil:
+		rep.plan = org.NewPolicyPlan(c, o.policy)
+	case o.out != "":
 		rep.plan = org.NewPlan(c, o.raise.Min)
 	}
 	o.raise.Progress, o.raise.OnAction = rep.progress.Update, rep.action
@@ -299,6 +317,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
 	out := fs.String("out", "", "a dry run that also writes its plan to this file, for review; apply it with -plan FILE -apply")
 	planFile := fs.String("plan", "", "apply exactly this plan (written by -out), or nothing when a flow or action moved since; a dry run unless -apply or -publish")
+	policyFile := fs.String("policy", "", "raise each Data Action to the min of the rule of this policy file that judges it (the YAML audit -policy reads), instead of one -min; never lowers")
 	cache := connect.AddCacheFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raise [flags]\n\nRaises every Data Action timeout below -min. A dry run unless -apply or -publish.")
@@ -323,6 +342,13 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if err := cli.CheckTimeout("min", minimum); err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
+	pol, code, ok := readPolicy(fs, o, *policyFile, stderr)
+	if !ok {
+		return nil, code
+	}
+	if pol != nil {
+		minimum.D = 0
+	}
 	ids, err := flowIDs(fs, *flows)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
@@ -342,7 +368,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	}
 	o.raise = org.RaiseOptions{
 		Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency},
-		Min:       minimum.D, OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Actions: *actions,
+		Min:       minimum.D, Policy: pol, OverrideSuggested: *override, IncludeHTTP: *includeHTTP, Actions: *actions,
 		Update: client.UpdateOptions{Publish: *publish, AllowDraft: *allowDraft, ForceUnlock: *forceUnlock,
 			ReleaseStaleLocks: *releaseStale, DryRun: !o.apply},
 	}
@@ -371,9 +397,8 @@ func (o *options) backups(dir string, stderr io.Writer) (int, bool) {
 	}
 	o.backup = &backup.Dir{Path: dir}
 	o.raise.Update.Backup = func(_ context.Context, orig *client.Original) error { return o.backup.Write(orig) }
-	toSeconds := int((o.raise.Min + time.Second - 1) / time.Second) // what dataaction.SetTimeout writes
-	o.raise.ActionBackup = func(_ context.Context, id string, read []byte) error {
-		return o.backup.WriteAction(id, read, toSeconds)
+	o.raise.ActionBackup = func(_ context.Context, id string, read []byte, to time.Duration) error {
+		return o.backup.WriteAction(id, read, int(to/time.Second))
 	}
 	return cli.ExitOK, true
 }
@@ -395,7 +420,7 @@ func planFlags(fs *flag.FlagSet, o *options, planFile string, stderr io.Writer) 
 	case !given["plan"]:
 		return cli.ExitOK, true
 	}
-	for _, f := range []string{"flows", "type", "name", "min", "actions", "override-suggested", "include-http"} {
+	for _, f := range []string{"flows", "type", "name", "min", "policy", "actions", "override-suggested", "include-http"} {
 		if given[f] {
 			return cli.Usagef(stderr, "raise", "-plan %s and -%s: the plan holds its own flows, actions and target", cli.Cut(planFile), f), false
 		}
@@ -410,6 +435,36 @@ func planFlags(fs *flag.FlagSet, o *options, planFile string, stderr io.Writer) 
 		return cli.ExitFailure, false
 	}
 	return cli.ExitOK, true
+}
+
+// readPolicy reads -policy's file, named in a plan by its path and
+// sha256. Beside -min (or TARGET_TIMEOUT_MS) it is a usage error, as is a
+// file that is not a policy: one line, "FILE:LINE: what".
+func readPolicy(fs *flag.FlagSet, o *options, path string, stderr io.Writer) (*policy.Policy, int, bool) {
+	given := cli.Given(fs)
+	_, env := os.LookupEnv("TARGET_TIMEOUT_MS")
+	switch {
+	case !given["policy"]:
+		return nil, cli.ExitOK, true
+	case given["min"] || env:
+		return nil, cli.Usagef(stderr, "raise", "-policy %s and -min (or TARGET_TIMEOUT_MS): the policy gives each node its target; give one", cli.Cut(path)), false
+	}
+	p, err := cli.ReadPolicy(path)
+	if err != nil {
+		return nil, cli.Usagef(stderr, "raise", "%v", err), false
+	}
+	data, _ := safefile.ReadRegular(path, 1<<20) // read once already: it is a regular file
+	sum := sha256.Sum256(data)
+	o.policy = fmt.Sprintf("%s sha256:%s", path, hex.EncodeToString(sum[:]))
+	return p, cli.ExitOK, true
+}
+
+// target is what the summary says the target is.
+func (o *options) target() string {
+	if o.raise.Policy != nil || (o.plan != nil && o.plan.Policy != "") {
+		return "their rule's min"
+	}
+	return o.raise.Min.String()
 }
 
 // flowIDs are the ids -flows gives, else TARGET_FLOW_IDS; nil when
@@ -457,7 +512,7 @@ func (s *summary) otherOutcomes() string {
 // summary counts a run's outcomes.
 type summary struct {
 	apply                                                 bool
-	min                                                   time.Duration
+	min                                                   string // the target, as the summary says it
 	total, raised, nodes, unchanged, failed, duplicates   int
 	unverified, stopped                                   int // written but not read back; stopped before writing
 	staged, stagedNodes, alreadyStaged                    int // staged drafts published (and their nodes); left staged
@@ -717,18 +772,22 @@ func (s *summary) action(stdout, stderr io.Writer, ch *dataaction.Change, err er
 	if ch.Capped {
 		capped = fmt.Sprintf(" (a function waits at most %v: nodes that need more stay capped)", dataaction.MaxFunctionTimeout)
 	}
+	again := slices.Contains(s.raisedIDs, ch.ActionID) // raised again, higher, for a later flow's rule
+	count := func() {
+		if !again {
+			s.actionsRaised++
+			s.raisedIDs = append(s.raisedIDs, ch.ActionID)
+		}
+	}
 	switch {
 	case ch.DryRun && ch.Diff != "":
-		s.actionsRaised++
-		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
+		count()
 		fmt.Fprintf(stdout, "== action %s (%s): would raise %s %v -> %v%s (every flow that uses it waits longer)\n%s", ch.ActionID, ch.Name, what, ch.From, ch.To, capped, ch.Diff)
 	case ch.Changed && ch.Function:
-		s.actionsRaised++
-		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
+		count()
 		fmt.Fprintf(stdout, "action %s (%s): raised %s %v -> %v%s through a draft, published as version %d\n", ch.ActionID, ch.Name, what, ch.From, ch.To, capped, ch.NewVersion)
 	case ch.Changed:
-		s.actionsRaised++
-		s.raisedIDs = append(s.raisedIDs, ch.ActionID)
+		count()
 		fmt.Fprintf(stdout, "action %s (%s): raised %s %v -> %v, version %d -> %d\n", ch.ActionID, ch.Name, what, ch.From, ch.To, ch.Version, ch.NewVersion)
 	default:
 		fmt.Fprintf(stdout, "action %s (%s): already waits %v, changed since this run read it (by another user or run); left as it is\n", ch.ActionID, ch.Name, ch.From)
@@ -750,7 +809,7 @@ func changeLines(res *org.Result) []changeLine {
 		}
 		e := effect[ch.Node.ID]
 		out = append(out, changeLine{ch.Node.ID, ch.Node.Name, ch.From.Milliseconds(), ch.To.Milliseconds(), was,
-			e.Before.Milliseconds(), e.After.Milliseconds()})
+			e.Before.Milliseconds(), e.After.Milliseconds(), e.Rule})
 	}
 	return out
 }

@@ -143,7 +143,9 @@ func TestRestoreFunctionAction(t *testing.T) {
 	dir := t.TempDir()
 	d := &backup.Dir{Path: dir}
 	ch, err := dataaction.SetTimeout(context.Background(), c, id, 5*time.Second, &dataaction.SetOptions{AtLeast: true,
-		Backup: func(_ context.Context, read []byte) error { return d.WriteAction(id, read, 5) }})
+		Backup: func(_ context.Context, read []byte, to time.Duration) error {
+			return d.WriteAction(id, read, int(to/time.Second))
+		}})
 	require.NoError(t, err)
 	require.True(t, ch.Changed)
 	require.NoError(t, d.ActionWritten(id, ch.NewVersion))

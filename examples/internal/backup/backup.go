@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -236,12 +237,25 @@ type ActionManifest struct {
 }
 
 // WriteAction writes the action as read, and its manifest, before the run
-// changes its timeout to toSeconds. It has org.RaiseOptions.ActionBackup's
-// shape, with toSeconds bound by the caller.
+// changes its timeout to toSeconds. An action the folder holds a backup of
+// already (a policy's raise goes higher for a later flow, or the folder is
+// reused) keeps the backup it has, the earliest original: only its
+// manifest's ToSeconds moves to the new change, so that restore puts the
+// earliest original back, and only while the action has what was written
+// last.
 func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
 	name, err := FileName(actionID)
 	if err != nil {
 		return err
+	}
+	base := filepath.Join(d.Path, ActionsDir, strings.TrimSuffix(name, ".json"))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if m, err := readActionManifest(base + manifestSuffix); err == nil && m.ActionID == actionID {
+		if _, err := os.Lstat(base + ".json"); err == nil {
+			m.ToSeconds, m.NewVersion, m.Time = toSeconds, 0, time.Now().UTC()
+			return safefile.WriteJSON(base+manifestSuffix, m)
+		}
 	}
 	a := gjson.ParseBytes(read)
 	sum := sha256.Sum256(read)
@@ -251,9 +265,6 @@ func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
 	}
 	m := ActionManifest{ActionID: actionID, Name: title, Version: int(a.Get("version").Int()), ToSeconds: toSeconds,
 		SHA256: hex.EncodeToString(sum[:]), Bytes: len(read), Time: time.Now().UTC()}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	base := filepath.Join(d.Path, ActionsDir, strings.TrimSuffix(name, ".json"))
 	if err := safefile.Write(base+".json", read); err != nil {
 		return err
 	}

@@ -81,3 +81,25 @@ func TestStaleTempRemoved(t *testing.T) {
 	assert.NoFileExists(t, stale)
 	assert.FileExists(t, mine)
 }
+
+// TestWriteActionKeepsTheEarliest: a second backup of an action in the
+// same folder (raised again, higher) keeps the first original, and moves
+// the manifest's timeout written to the second change.
+func TestWriteActionKeepsTheEarliest(t *testing.T) {
+	d := &Dir{Path: t.TempDir()}
+	first := []byte(`{"id":"a1","name":"CRM","version":1,"config":{"timeoutSeconds":3}}`)
+	require.NoError(t, d.WriteAction("a1", first, 5))
+	require.NoError(t, d.ActionWritten("a1", 2))
+	require.NoError(t, d.WriteAction("a1", []byte(`{"id":"a1","name":"CRM","version":2,"config":{"timeoutSeconds":5}}`), 10))
+	all, err := ReadActions(d.Path)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, string(first), string(all[0].Read), "the earliest original")
+	from, ok := all[0].FromSeconds()
+	assert.True(t, ok)
+	assert.Equal(t, 3, from)
+	assert.Equal(t, 10, all[0].Manifest.ToSeconds, "what was written last")
+	assert.Equal(t, 0, all[0].Manifest.NewVersion, "until the second change is confirmed")
+	assert.Equal(t, 1, all[0].Manifest.Version)
+	assert.NoError(t, all[0].Check())
+}
