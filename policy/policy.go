@@ -353,9 +353,12 @@ func (r *Rule) matches(f Flow, n *flow.Node) bool {
 	return true
 }
 
-// glob matches name against a pattern with * and ? (path.Match), case
-// sensitive as names are.
+// glob matches name against a pattern with *, ? and [...] (path.Match's
+// syntax), case sensitive as names are. A name is not a path: * and ?
+// match "/" too ("Main IVR*" matches "Main IVR / Billing"), so "/" is
+// swapped for a byte no name holds on both sides before path.Match.
 func glob(pattern, name string) bool {
-	ok, err := path.Match(pattern, name)
+	const slash = "\x00"
+	ok, err := path.Match(strings.ReplaceAll(pattern, "/", slash), strings.ReplaceAll(name, "/", slash))
 	return err == nil && ok
 }

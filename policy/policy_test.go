@@ -119,3 +119,22 @@ func TestJudge(t *testing.T) {
 	assert.NotNil(t, p.Judge(voice, &n2, time.Second, true, last).Exempt)
 	assert.Nil(t, p.Judge(voice, &n2, time.Second, true, last.Add(2*time.Minute)).Exempt)
 }
+
+// TestGlobAcrossSlashes: a flow or action name is not a path: * matches
+// across "/", and a "/" in a pattern still matches only "/".
+func TestGlobAcrossSlashes(t *testing.T) {
+	p, err := policy.Parse(strings.NewReader("version: 1\nrules:\n  - name: ivr\n    flows: [\"Main IVR*\", \"A/?/C\"]\n    min: 5s\n"))
+	require.NoError(t, err)
+	for name, want := range map[string]bool{
+		"Main IVR":           true,
+		"Main IVR / Billing": true,
+		"Main IVR/After/Hrs": true,
+		"A/b/C":              true,
+		"A/bb/C":             false,
+		"AxbxC":              false,
+		"Other / Main IVR":   false,
+	} {
+		v := p.Judge(policy.Flow{ID: "f", Name: name, Type: "inboundcall"}, &flow.Node{ID: "n"}, time.Second, true, time.Now())
+		assert.Equal(t, want, v.Rule != nil, name)
+	}
+}

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"io"
+	"net/url"
+	"path/filepath"
 	"runtime/debug"
 )
 
@@ -57,12 +59,25 @@ type SARIFLogical struct {
 	Properties         map[string]any `json:"properties,omitempty"`
 }
 
-// NewPhysical is a location at line and column of the file at uri.
-func NewPhysical(uri string, line, column int) *SARIFPhysical {
+// NewPhysical is a location at line and column of the file at path, as the
+// command line named it: its uri is that path as a URI reference (slashes,
+// percent-encoded where a URI needs it: "my flows/a b.json" is
+// "my%20flows/a%20b.json"), relative when the path is.
+func NewPhysical(path string, line, column int) *SARIFPhysical {
 	p := &SARIFPhysical{}
-	p.Artifact.URI = uri
+	p.Artifact.URI = FileURI(path)
 	p.Region.StartLine, p.Region.StartColumn = line, column
 	return p
+}
+
+// FileURI is a file path as a SARIF artifact uri: a URI reference, relative
+// when the path is; an absolute path is a file: URI.
+func FileURI(path string) string {
+	slashed := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		return (&url.URL{Scheme: "file", Path: slashed}).String()
+	}
+	return (&url.URL{Path: slashed}).String() // "./" before a first segment with a colon
 }
 
 // WriteSARIF writes a SARIF 2.1.0 log of one run of tool (its version from
