@@ -176,3 +176,21 @@ func TestFunctionLimit(t *testing.T) {
 	fn, _, _ := srv.ActionFunction("fn4")
 	assert.Contains(t, string(fn), `"timeoutSeconds":15`)
 }
+
+// TestFunctionUnreadable: a function action whose function cannot be read
+// (403) leaves what its nodes wait unknown: a finding with the reason,
+// never a guess from its config.
+func TestFunctionUnreadable(t *testing.T) {
+	srv := clienttest.Start(t, nil, false)
+	srv.AddFunctionAction("fn", "Hidden function", 12)
+	_, err := srv.AddFlow(clienttest.FlowSeed{Name: "F", Type: "inboundcall", Config: []byte(`{"name":"F","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[` +
+		`{"__type":"DataAction","id":"n","actionId":"fn","useSuggestedTimeout":true}]}]}`)})
+	require.NoError(t, err)
+	srv.FailNext("GET", "/api/v2/integrations/actions/fn/function", 1, 403)
+	for a, err := range mustAudit(t, context.Background(), srv.Client(t), &org.AuditOptions{Min: 5 * time.Second}) {
+		require.NoError(t, err)
+		require.Len(t, a.Nodes, 1)
+		assert.False(t, a.Nodes[0].EffectiveKnown, "unknown, though the function waits 12 s")
+		assert.Equal(t, org.ReasonPermissionMissing, a.Nodes[0].Reason)
+	}
+}

@@ -70,14 +70,11 @@ func NewPhysical(path string, line, column int) *SARIFPhysical {
 	return p
 }
 
-// FileURI is a file path as a SARIF artifact uri: a URI reference, relative
-// when the path is; an absolute path is a file: URI.
+// FileURI is a file path as a SARIF artifact uri: the path as named, as a
+// URI reference (relative stays relative, absolute stays an absolute
+// path), percent-encoded where a URI needs it.
 func FileURI(path string) string {
-	slashed := filepath.ToSlash(path)
-	if filepath.IsAbs(path) {
-		return (&url.URL{Scheme: "file", Path: slashed}).String()
-	}
-	return (&url.URL{Path: slashed}).String() // "./" before a first segment with a colon
+	return (&url.URL{Path: filepath.ToSlash(path)}).String() // "./" before a first segment with a colon
 }
 
 // WriteSARIF writes a SARIF 2.1.0 log of one run of tool (its version from
