@@ -97,21 +97,10 @@ func setFunctionOnce(ctx context.Context, c *client.Client, actionID string, sec
 	}
 	current := f.Get("timeoutSeconds")
 	ch.From, ch.Version = time.Duration(current.Int())*time.Second, version
-	switch {
-	case current.Type == gjson.Number && int(current.Int()) == secs:
-		if *sent { // a publish whose answer was lost went through
-			ch.Changed, ch.NewVersion = true, version
-		}
-		return nil
-	case o.AtLeast && current.Type == gjson.Number && int(current.Int()) > secs:
-		return nil // longer already: left as it is
-	case o.Expect > 0 && !*sent && (current.Type != gjson.Number || time.Duration(current.Int())*time.Second != o.Expect):
-		have := "not set"
-		if current.Exists() {
-			have = current.Raw + " s"
-		}
-		return retry.Permanent(fmt.Errorf("%w: its function's timeoutSeconds is %s, not the %v expected", ErrMoved, have, o.Expect))
-	case o.DryRun:
+	if done, err := decided(current, "function's timeoutSeconds", secs, version, o, ch, *sent); done {
+		return err
+	}
+	if o.DryRun {
 		edited, err := setSeconds([]byte(f.Raw), secs)
 		if err != nil {
 			return retry.Permanent(err)

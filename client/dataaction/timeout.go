@@ -141,6 +141,29 @@ type startOver struct{ err error }
 func (e *startOver) Error() string { return e.err.Error() }
 func (e *startOver) Unwrap() error { return e.err }
 
+// decided settles a pass from the timeout read (current, named what in a
+// message) before anything is written: done when the action waits secs
+// already (a write whose answer was lost, sent, went through), waits
+// longer and o.AtLeast, or o.Expect names another timeout (ErrMoved).
+func decided(current gjson.Result, what string, secs, version int, o *SetOptions, ch *Change, sent bool) (bool, error) {
+	switch {
+	case current.Type == gjson.Number && int(current.Int()) == secs:
+		if sent {
+			ch.Changed, ch.NewVersion = true, version
+		}
+		return true, nil
+	case o.AtLeast && current.Type == gjson.Number && int(current.Int()) > secs:
+		return true, nil // longer already: left as it is
+	case o.Expect > 0 && !sent && (current.Type != gjson.Number || time.Duration(current.Int())*time.Second != o.Expect):
+		have := "not set"
+		if current.Exists() {
+			have = current.Raw + " s"
+		}
+		return true, retry.Permanent(fmt.Errorf("%w: its %s is %s, not the %v expected", ErrMoved, what, have, o.Expect))
+	}
+	return false, nil
+}
+
 // readFailed classifies a failed read: the request layer has repeated what
 // was worth repeating, so only a conflict starts over.
 func readFailed(err error) error {
@@ -207,23 +230,13 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 	}
 	current := config.Get("timeoutSeconds")
 	ch.From = time.Duration(current.Int()) * time.Second
-	switch {
-	case !config.IsObject():
+	if !config.IsObject() {
 		return retry.Permanent(fmt.Errorf("%w: it has no config object", client.ErrInvalidResponse))
-	case current.Type == gjson.Number && int(current.Int()) == secs:
-		if *sent { // a PATCH whose answer was lost went through
-			ch.Changed, ch.NewVersion = true, version
-		}
-		return nil
-	case o.AtLeast && current.Type == gjson.Number && int(current.Int()) > secs:
-		return nil // longer already: left as it is
-	case o.Expect > 0 && !*sent && (current.Type != gjson.Number || time.Duration(current.Int())*time.Second != o.Expect):
-		have := "not set"
-		if current.Exists() {
-			have = current.Raw + " s"
-		}
-		return retry.Permanent(fmt.Errorf("%w: its timeoutSeconds is %s, not the %v expected", ErrMoved, have, o.Expect))
-	case o.DryRun:
+	}
+	if done, err := decided(current, "timeoutSeconds", secs, version, o, ch, *sent); done {
+		return err
+	}
+	if o.DryRun {
 		edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
 		if err != nil {
 			return retry.Permanent(err)
