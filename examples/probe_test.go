@@ -29,7 +29,7 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, probe
 	// the action the probe picks (the first listed) and another
 	demoActions := []string{"custom_-_0a1b2c3d-0001-4000-8000-000000000001", "custom_-_0a1b2c3d-0002-4000-8000-000000000002"}
 	actions := actionVersions(t, o, demoActions...)
-	r := o.run(t, nil, "probe", "-sandbox", "-write-action", "-format", "json")
+	r := o.run(t, nil, "probe", "-sandbox", "-write-action", "-function-action", demoFunction, "-format", "json")
 	var rep probe.Report
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	after := o.state(t) // 40 flows: the scratch flow is not listed
@@ -49,7 +49,7 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, probe
 	}
 	// -write-action published the function action's draft, its function
 	// unchanged, and left no draft.
-	const fn = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
+	const fn = demoFunction
 	assert.Equal(t, fn, rep.FunctionActionID)
 	f, err := dataaction.GetFunction(context.Background(), o.c, fn)
 	require.NoError(t, err)
@@ -58,6 +58,9 @@ func probeOutcome(t *testing.T, o *org, dev clienttest.Deviation) (result, probe
 	assert.ErrorIs(t, err, client.ErrNotFound, "no draft left")
 	return r, rep
 }
+
+// demoFunction is the demo's function action.
+const demoFunction = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
 
 // actionVersions reads the versions of the actions ids through the API.
 func actionVersions(t *testing.T, o *org, ids ...string) map[string]int {
@@ -118,7 +121,7 @@ func TestProbeCommand(t *testing.T) {
 				}
 			}
 			require.Len(t, differ, 1, "exactly one row differs")
-			text := o.run(t, nil, "probe", "-sandbox", "-write-action")
+			text := o.run(t, nil, "probe", "-sandbox", "-write-action", "-function-action", demoFunction)
 			assert.Equal(t, 3, text.code)
 			assert.Contains(t, text.stdout, "12 confirmed, 1 differ, 0 could not be checked")
 			assert.Regexp(t, `(?m)^\S+ differs: change \S+`, text.stdout)

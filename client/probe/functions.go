@@ -16,9 +16,9 @@ import (
 	"github.com/gcflow/timeouts/internal/settle"
 )
 
-// functionChecks settles function-route and, with WriteAction,
-// function-draft, on the function action named in Options, or else the
-// first one the organisation lists by its category.
+// functionChecks settles function-route on the function action named in
+// Options, or else the first one the organisation lists by its category,
+// and, with WriteAction and the action named, function-draft.
 func (p *prober) functionChecks(ctx context.Context) {
 	id, err := p.pickFunction(ctx)
 	switch {
@@ -58,7 +58,7 @@ func (p *prober) functionChecks(ctx context.Context) {
 	default:
 		p.settle(behaviourFunctionRoute, Confirmed, fmt.Sprintf("category %q; function.timeoutSeconds %s at GET .../function", a.Category, t.Raw))
 	}
-	if p.o.WriteAction {
+	if p.row(behaviourFunctionDraft) != nil { // WriteAction, and the action named
 		p.functionDraft(ctx, id)
 	}
 }

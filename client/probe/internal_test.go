@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
 
 	"github.com/gcflow/timeouts/client"
@@ -112,6 +113,11 @@ func TestProbeRowsAndWriteAction(t *testing.T) {
 	assert.Nil(t, p.row(behaviourActionPatch))
 	assert.Nil(t, p.row(behaviourFunctionDraft))
 	p = probeRows(t, true)
+	assert.Len(t, p.rep.Rows, len(probeModel)-1, "no draft of a function action nobody named")
+	assert.Nil(t, p.row(behaviourFunctionDraft))
+	c, err := client.New(client.Config{BaseURL: "http://127.0.0.1:1", ClientID: "id", ClientSecret: "secret"})
+	require.NoError(t, err)
+	p = newProber(c, &Options{WriteAction: true, FunctionActionID: "fn"})
 	assert.Len(t, p.rep.Rows, len(probeModel))
 	for _, r := range p.rep.Rows {
 		assert.Equal(t, NotChecked, r.Verdict)

@@ -37,13 +37,15 @@ type Options struct {
 	ActionID string
 	// WriteAction also PATCHes that action with its own config, unchanged
 	// (the same timeout back), to see whether a PATCH bumps its version,
-	// and publishes a draft of the function action whose function is put
-	// back unchanged. Without it no action is written.
+	// and, when FunctionActionID names one, publishes a draft of that
+	// function action whose function is put back unchanged. Without it no
+	// action is written.
 	WriteAction bool
 	// FunctionActionID names a function data action whose function route
 	// (and, with WriteAction, draft path) the probe checks. Empty: the
-	// first action the organisation lists whose category says it is one;
-	// none, and those rows are not checked.
+	// route is checked on the first action the organisation lists whose
+	// category says it is one (none: not checked), and no draft is made:
+	// the probe writes only to an action it was told to.
 	FunctionActionID string
 	// Name is the scratch flow's name: empty means
 	// "gcflow-probe-<UTC timestamp>-<6 random hex digits>", so that two
@@ -172,7 +174,8 @@ func newProber(c *client.Client, opts *Options) *prober {
 		p.mu.Unlock()
 	})
 	for _, m := range probeModel {
-		if (m.behaviour == behaviourActionPatch || m.behaviour == behaviourFunctionDraft) && !p.o.WriteAction {
+		if (m.behaviour == behaviourActionPatch && !p.o.WriteAction) ||
+			(m.behaviour == behaviourFunctionDraft && (!p.o.WriteAction || strings.TrimSpace(p.o.FunctionActionID) == "")) {
 			continue
 		}
 		p.rep.Rows = append(p.rep.Rows, Row{Behaviour: m.behaviour, Modelled: m.modelled, Verdict: NotChecked, Why: "not reached", FixIn: m.fixIn})

@@ -65,7 +65,7 @@ func probeDemo(t *testing.T, opts *probe.Options, dev ...clienttest.Deviation) (
 // TestProbePlainFake: against the fake as modelled, every row is confirmed;
 // without WriteAction no action is written and its PATCH row is absent.
 func TestProbePlainFake(t *testing.T) {
-	rep, srv := probeDemo(t, &probe.Options{WriteAction: true})
+	rep, srv := probeDemo(t, &probe.Options{WriteAction: true, FunctionActionID: "custom_-_0a1b2c3d-0014-4000-8000-000000000014"})
 	require.Len(t, rep.Rows, 13)
 	for _, r := range rep.Rows {
 		assert.Equal(t, probe.Confirmed, r.Verdict, "%s: %s %s", r.Behaviour, r.Observed, r.Why)
@@ -94,6 +94,11 @@ func TestProbePlainFake(t *testing.T) {
 	assert.Len(t, rep.Rows, 11, "no PATCH or draft row without WriteAction")
 	assert.Equal(t, 11, rep.Count(probe.Confirmed))
 	assert.Zero(t, srv.Counters().ActionPatches, "no action written")
+
+	rep, srv = probeDemo(t, &probe.Options{WriteAction: true})
+	assert.Len(t, rep.Rows, 12, "no draft row when no function action is named")
+	assert.Zero(t, srv.Counters().ActionDrafts, "no draft of an action the probe was not told to write")
+	assert.Equal(t, 1, srv.Counters().ActionPatches, "the ordinary action's PATCH alone")
 }
 
 // TestProbeFunctionRouteDiffers: a named action that is no function action
@@ -109,7 +114,7 @@ func TestProbeFunctionRouteDiffers(t *testing.T) {
 	srv := clienttest.Start(t, nil, true)
 	const fn = "custom_-_0a1b2c3d-0014-4000-8000-000000000014"
 	require.NoError(t, srv.StartActionDraft(fn))
-	rep, err := probe.Run(context.Background(), srv.Client(t), &probe.Options{WriteAction: true})
+	rep, err := probe.Run(context.Background(), srv.Client(t), &probe.Options{WriteAction: true, FunctionActionID: fn})
 	require.NoError(t, err)
 	row = rowOf(t, rep, "function-draft")
 	assert.Equal(t, probe.NotChecked, row.Verdict)

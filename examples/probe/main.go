@@ -12,9 +12,9 @@
 // prints the scratch flow's id first, to delete by hand should the process
 // be killed outright). It reads one data action (-action, or the first the
 // organisation lists) and writes none, unless -write-action, which PATCHes
-// that action with its own config, unchanged, and publishes a draft of the
-// function action (-function-action, or the first the organisation lists)
-// whose function is put back unchanged. It touches no other flow.
+// that action with its own config, unchanged, and, when -function-action
+// names one, publishes a draft of that function action whose function is
+// put back unchanged. It touches no other flow.
 // -sandbox acknowledges this; without it, probe only says what it would do.
 //
 // Each row is one behaviour: what the module models, what the platform did,
@@ -110,8 +110,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	sandbox := fs.Bool("sandbox", false, "acknowledge that probe creates, publishes and deletes one scratch flow: run it on a sandbox organisation")
 	action := fs.String("action", "", "the id of an existing data action the scratch flow may reference, read only (default: the first the organisation lists)")
-	writeAction := fs.Bool("write-action", false, "also PATCH that data action with its own config, unchanged, to see whether its version goes up, and publish a draft of the function action, unchanged")
-	functionAction := fs.String("function-action", "", "the id of a function data action whose function route (and, with -write-action, draft path) to check (default: the first whose category says function data action)")
+	writeAction := fs.Bool("write-action", false, "also PATCH that data action with its own config, unchanged, to see whether its version goes up (and publish an unchanged draft of -function-action's action)")
+	functionAction := fs.String("function-action", "", "the id of a function data action whose function route (and, with -write-action, draft path) to check (default: the route of the first whose category says function data action, and no draft)")
 	format := fs.String("format", "text", "output format: text or json")
 	demo := fs.Bool("demo", false, "probe an in-process demo organisation: no credentials, no network")
 	fs.Usage = func() {
