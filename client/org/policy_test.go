@@ -105,9 +105,12 @@ func TestRaisePolicy(t *testing.T) {
 			assert.Equal(t, 10*time.Second, effects["w1"].Target)
 			assert.True(t, effects["v2"].ByAction && effects["w2"].ByAction)
 			assert.Equal(t, 10*time.Second, effects["w2"].After)
-			for _, id := range []string{"v3", "v4", "b1"} {
-				assert.NotContains(t, effects, id)
+			for _, id := range []string{"v4", "b1"} {
+				assert.NotContains(t, effects, id, "exempt, or judged by no rule: not reported")
 			}
+			assert.True(t, effects["v3"].AboveMax, "25 s, above voice's max of 20 s: reported, not lowered")
+			assert.Equal(t, 25*time.Second, effects["v3"].Before)
+			assert.Equal(t, effects["v3"].Before, effects["v3"].After)
 		})
 	}
 }

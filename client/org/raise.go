@@ -54,6 +54,10 @@ type Effect struct {
 	ByAction bool
 	// ActionErr is why the action that caps the node could not be raised.
 	ActionErr error
+	// AboveMax is set, with a Policy, for a node that waits more than its
+	// rule's max (Before, as far as it is known): a raise never lowers a
+	// timeout, so it is reported and left as it is.
+	AboveMax bool
 	// Reason is why the node still waits less than Min after the raise,
 	// or cannot be known to wait enough: "" when it waits enough. An
 	// expression node is reported with only Node and Reason.
@@ -234,9 +238,10 @@ type plan struct {
 	o       *RaiseOptions
 	actions map[string]*action
 	// targets are each node's target by id (Min, or its policy rule's
-	// min; absent: not raised), rules its rule's name.
+	// min; absent: not raised), rules the policy rule that judges it (not
+	// exempt).
 	targets map[string]time.Duration
-	rules   map[string]string
+	rules   map[string]*policy.Rule
 	effects []Effect
 	// written are the effects of the last edit that changed something:
 	// what the version written holds, when a later pass of the update
@@ -287,12 +292,13 @@ func (r *raiser) plan(ctx context.Context, f *client.Flow, doc *flow.Document) *
 	return p
 }
 
-// targetsOf is each node's target, and the name of the policy rule that
-// gives it: Min for every node, or, with a Policy, the min of the rule
-// that judges the node (none for a node no rule judges, whose rule has no
-// min, or that an exemption in force covers).
-func targetsOf(o *RaiseOptions, f *client.Flow, nodes []flow.Node) (map[string]time.Duration, map[string]string) {
-	targets, rules := make(map[string]time.Duration, len(nodes)), map[string]string{}
+// targetsOf is each node's target, and the policy rule that judges it:
+// Min for every node, or, with a Policy, the min of the rule that judges
+// the node (no target for a node no rule judges, whose rule has no min,
+// or that an exemption in force covers; no rule for the first and the
+// last).
+func targetsOf(o *RaiseOptions, f *client.Flow, nodes []flow.Node) (map[string]time.Duration, map[string]*policy.Rule) {
+	targets, rules := make(map[string]time.Duration, len(nodes)), map[string]*policy.Rule{}
 	for i := range nodes {
 		n := &nodes[i]
 		if o.Policy == nil {
@@ -300,8 +306,12 @@ func targetsOf(o *RaiseOptions, f *client.Flow, nodes []flow.Node) (map[string]t
 			continue
 		}
 		v := o.Policy.Judge(policy.Flow{ID: f.ID, Name: f.Name, Type: f.Type}, n, 0, false, o.Now)
-		if v.Rule != nil && v.Exempt == nil && v.Rule.Min > 0 {
-			targets[n.ID], rules[n.ID] = v.Rule.Min, v.Rule.Name
+		if v.Rule == nil || v.Exempt != nil {
+			continue
+		}
+		rules[n.ID] = v.Rule
+		if v.Rule.Min > 0 {
+			targets[n.ID] = v.Rule.Min
 		}
 	}
 	return targets, rules
@@ -352,11 +362,44 @@ func (p *plan) edit() client.EditFunc {
 				e.Reason = raiseReason(e, nil, nil, e.Target)
 			}
 		}
+		p.aboveMax(doc)
 		p.inDocumentOrder(doc) // after planned's indices are used
 		if len(changes) > 0 {
 			p.written = append(p.written[:0], p.effects...)
 		}
 		return changes, nil
+	}
+}
+
+// ruleName is the name of the policy rule that judges a node; "" without
+// a policy.
+func (p *plan) ruleName(nodeID string) string {
+	if r := p.rules[nodeID]; r != nil {
+		return r.Name
+	}
+	return ""
+}
+
+// aboveMax adds an effect for each node of doc that waits more than its
+// policy rule's max, as far as what it waits is known: a raise never
+// lowers one, and says so (Effect.AboveMax).
+func (p *plan) aboveMax(doc *flow.Document) {
+	for _, n := range doc.Nodes() {
+		r := p.rules[n.ID]
+		if r == nil || r.Max <= 0 || n.Err != nil || n.TimeoutKind == flow.TimeoutExpression {
+			continue
+		}
+		act := p.actions[n.ActionID]
+		if act == nil || !act.known {
+			continue // what it waits is not known to be more
+		}
+		to := act.to
+		if act.raised && act.res.err == nil {
+			to = act.res.to
+		}
+		if waits := effectiveNodeOnly(n, to); waits > r.Max {
+			p.effects = append(p.effects, Effect{Node: n, Target: p.targets[n.ID], Rule: r.Name, ActionTimeout: to, Before: waits, After: waits, AboveMax: true})
+		}
 	}
 }
 
@@ -402,9 +445,9 @@ func (p *plan) node(n flow.Node) (e Effect, change, keep bool) {
 	action, known := act.to, act.known
 	if n.Err == nil && n.TimeoutKind == flow.TimeoutExpression {
 		// Never touched; reported, since what it waits is unknown.
-		return Effect{Node: n, Target: min, Rule: p.rules[n.ID], ActionTimeout: action, Reason: ReasonExpression}, false, true
+		return Effect{Node: n, Target: min, Rule: p.ruleName(n.ID), ActionTimeout: action, Reason: ReasonExpression}, false, true
 	}
-	e = Effect{Node: n, Target: min, Rule: p.rules[n.ID], ActionTimeout: action}
+	e = Effect{Node: n, Target: min, Rule: p.ruleName(n.ID), ActionTimeout: action}
 	e.Before, e.After = effectiveTimeouts(n, action, known, min)
 	if act.raised {
 		action = applyRaise(&e, act.res, min) // the action first; then the node against it

@@ -200,7 +200,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, dial conn
 		o.raise.Cache = cache
 	}
 	rep := &reporter{stdout: stdout, stderr: stderr, log: logW, backup: o.backup, progress: cli.NewProgress(stderr),
-		sum: summary{apply: o.apply, min: o.target(), skippedFlows: map[org.Reason]int{}}}
+		sum: summary{apply: o.apply, min: o.target(), maxOf: map[string]time.Duration{}, skippedFlows: map[org.Reason]int{}}}
+	if o.raise.Policy != nil {
+		for _, r := range o.raise.Policy.Rules {
+			rep.sum.maxOf[r.Name] = r.Max
+		}
+	}
 	rep.sum.consumers = func(id string) ([]dataaction.Consumer, string, bool, error) { return dataaction.Consumers(ctx, c, id) }
 	rep.sum.planUsers(o.plan)
 	switch {
@@ -512,7 +517,9 @@ func (s *summary) otherOutcomes() string {
 // summary counts a run's outcomes.
 type summary struct {
 	apply                                                 bool
-	min                                                   string // the target, as the summary says it
+	min                                                   string                   // the target, as the summary says it
+	maxOf                                                 map[string]time.Duration // -policy: each rule's max
+	aboveMax                                              int
 	total, raised, nodes, unchanged, failed, duplicates   int
 	unverified, stopped                                   int // written but not read back; stopped before writing
 	staged, stagedNodes, alreadyStaged                    int // staged drafts published (and their nodes); left staged
@@ -593,6 +600,13 @@ func (s *summary) effects(stdout io.Writer, res *org.Result, capped []cappedLine
 	for _, e := range res.Effects {
 		if e.Reason != "" {
 			s.short(e.Reason, 1)
+		}
+	}
+	for _, e := range res.Effects {
+		if e.AboveMax {
+			s.aboveMax++
+			fmt.Fprintf(stdout, "   above max: %s (%s) node %s %q waits %v, more than rule %s's max of %v; left as it is (a raise never lowers a timeout)\n",
+				res.FlowName, res.FlowID, e.Node.ID, e.Node.Name, e.Before, e.Rule, s.maxOf[e.Rule])
 		}
 	}
 	for _, c := range capped {
@@ -886,6 +900,9 @@ func (s *summary) print(stdout io.Writer, stopped bool, dir *backup.Dir) {
 			advice = fmt.Sprintf("%d of them need their action's own timeout raised: -actions", s.cappedRaisable)
 		}
 		fmt.Fprintf(stdout, "%d Data Action(s) still wait less than %v because their action gives up first: %s\n", s.capped, s.min, advice)
+	}
+	if s.aboveMax > 0 {
+		fmt.Fprintf(stdout, "%d Data Action(s) wait more than their rule's max: a raise never lowers a timeout; lower them, or their action, by hand\n", s.aboveMax)
 	}
 	still := "still wait"
 	if !s.apply {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestRaisePolicyCommand(t *testing.T) {
 	c, _, err := dial(false)
 	require.NoError(t, err)
 	left := map[string]int{}
-	judged := 0
+	judged, above := 0, 0
 	seq, err := org.Audit(context.Background(), c, nil)
 	require.NoError(t, err)
 	for a, err := range seq {
@@ -73,6 +74,9 @@ func TestRaisePolicyCommand(t *testing.T) {
 				continue
 			}
 			judged++
+			if slices.Contains(v.Findings, policy.FindingAboveMax) {
+				above++
+			}
 			if !n.EffectiveKnown || n.Effective >= v.Rule.Min {
 				if n.Node.TimeoutKind == flow.TimeoutExpression {
 					left["expression"]++
@@ -91,6 +95,9 @@ func TestRaisePolicyCommand(t *testing.T) {
 	}
 	t.Logf("%d nodes judged; below their rule's min afterwards: %v", judged, left)
 	assert.Positive(t, left["capped by its action"])
+	assert.Contains(t, out, fmt.Sprintf("%d Data Action(s) wait more than their rule's max: a raise never lowers a timeout", above),
+		"the raise reports every node the audit finds above its max, and lowers none")
+	assert.Positive(t, above)
 	for _, id := range srv.FlowIDs() {
 		b, err := flow.Parse(before[id])
 		require.NoError(t, err)
