@@ -130,6 +130,10 @@ func TestRaisePolicyBadInput(t *testing.T) {
 	code, _, errOut := raise(t, dial, "-policy", writePolicy(t, demoPolicy), "-min", "8s")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "the policy gives each node its target")
+	t.Setenv("TARGET_TIMEOUT_MS", "8000") // the tutorial's variable, left set in a CI job
+	code, _, errOut = raise(t, dial, "-policy", writePolicy(t, demoPolicy))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "-min (or TARGET_TIMEOUT_MS)")
 	assert.Zero(t, srv.Counters().Requests, "nothing read")
 }
 
