@@ -228,3 +228,18 @@ func TestFunctionRoutesRefuseBadTimeouts(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrConflict, "a second draft")
 	assert.True(t, srv.HasActionDraft(fnID))
 }
+
+// TestSetFunctionTimeoutCancelled: a raise stopped (Ctrl-C) after its
+// draft was made deletes that draft before it returns: nothing is left
+// half-done, and the function is as it was.
+func TestSetFunctionTimeoutCancelled(t *testing.T) {
+	srv, c := functionOrg(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.Before(http.MethodGet, "/api/v2/integrations/actions/"+fnID+"/draft/function", func(*clienttest.Org) { cancel() })
+	_, err := dataaction.SetTimeout(ctx, c, fnID, 8*time.Second, &dataaction.SetOptions{AtLeast: true})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, srv.HasActionDraft(fnID), "the draft this run made is deleted, though it was stopped")
+	fn, version, _ := srv.ActionFunction(fnID)
+	assert.Equal(t, int64(4), gjson.GetBytes(fn, "timeoutSeconds").Int())
+	assert.Equal(t, 1, version)
+}
