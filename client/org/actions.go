@@ -20,12 +20,16 @@ import (
 // does not exist, or may not be read); it does not keep a failure that
 // belongs to one caller (its cancelled context) or to one moment (a 5xx, a
 // 429, a lost connection): the next caller reads again. A caller waiting
-// for another's read gives up when its own context ends.
+// for another's read gives up when its own context ends. An action a
+// batch (prefetch) is reading is waited for, not read again.
 type actionCache struct {
 	c      *client.Client
 	flight singleflight.Group
 	mu     sync.Mutex
 	kept   map[string]actionRead
+	// batched are the ids a prefetch is reading; each channel is closed
+	// when its batch has landed.
+	batched map[string]chan struct{}
 }
 
 // actionRead is one action as read: the action, or why it could not be.
@@ -35,16 +39,30 @@ type actionRead struct {
 }
 
 func newActionCache(c *client.Client) *actionCache {
-	return &actionCache{c: c, kept: map[string]actionRead{}}
+	return &actionCache{c: c, kept: map[string]actionRead{}, batched: map[string]chan struct{}{}}
 }
 
 func (ac *actionCache) get(ctx context.Context, id string) (*dataaction.Action, error) {
 	for {
 		ac.mu.Lock()
 		r, ok := ac.kept[id]
+		landed := ac.batched[id]
 		ac.mu.Unlock()
 		if ok {
 			return r.a, r.err
+		}
+		if landed != nil { // another flow's batch is reading it
+			select {
+			case <-landed:
+				ac.mu.Lock()
+				r, ok = ac.kept[id]
+				ac.mu.Unlock()
+				if ok {
+					return r.a, r.err
+				}
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		ch := ac.flight.DoChan(id, func() (any, error) {
 			a, err := dataaction.Get(ctx, ac.c, id)
@@ -80,18 +98,30 @@ const batchSize = 25
 // of ids that are not kept yet, and keeps those the listing answers. An id
 // the listing does not answer (deleted, not permitted) is left to get,
 // which reads it alone, so that its reason is exact; a batch that fails is
-// left to get likewise.
+// left to get likewise. An id another prefetch is reading is left to it:
+// get waits for that batch.
 func (ac *actionCache) prefetch(ctx context.Context, ids []string) {
 	ac.mu.Lock()
 	var want []string
 	seen := map[string]bool{}
+	landed := make(chan struct{})
 	for _, id := range ids {
-		if _, kept := ac.kept[id]; !kept && id != "" && !seen[id] {
+		_, kept := ac.kept[id]
+		if !kept && id != "" && !seen[id] && ac.batched[id] == nil { // one batch reads an id at a time
 			seen[id] = true
 			want = append(want, id)
+			ac.batched[id] = landed
 		}
 	}
 	ac.mu.Unlock()
+	defer func() {
+		ac.mu.Lock()
+		for _, id := range want {
+			delete(ac.batched, id)
+		}
+		ac.mu.Unlock()
+		close(landed)
+	}()
 	for start := 0; start < len(want); start += batchSize {
 		batch := want[start:min(start+batchSize, len(want))]
 		read := map[string]*dataaction.Action{}

@@ -73,3 +73,28 @@ func TestRaiseActionsRequestCost(t *testing.T) {
 	assert.Equal(t, perFlow(without)-8*without.changed, perFlow(with)-8*with.changed,
 		"apart from the listing and the skipped flows, a flow costs 8 requests changed, 2 unchanged, either way")
 }
+
+// TestRaiseReadsEachFunctionOnce: flows planned at once share the batches
+// in flight (an action another flow's batch is reading is waited for, not
+// read again), so the function action's function is read once a run,
+// however the eight workers meet. (Before: twice in 2 runs of 10.)
+func TestRaiseReadsEachFunctionOnce(t *testing.T) {
+	for range 5 {
+		srv, c := demo(t, &clienttest.Options{OperationReads: 1, RequestsPerMinute: -1})
+		for _, err := range mustRaise(t, context.Background(), c, &org.RaiseOptions{Selection: org.Selection{Concurrency: 8}, Min: 5 * time.Second,
+			Update: client.UpdateOptions{DryRun: true}}) {
+			_ = err // the locked and draft-pending flows
+		}
+		functions, batches := 0, 0
+		for _, r := range srv.Requests() {
+			switch {
+			case strings.HasSuffix(r.Path, "/function"):
+				functions++
+			case r.Path == "/api/v2/integrations/actions":
+				batches++
+			}
+		}
+		assert.Equal(t, 1, functions)
+		assert.Less(t, batches, 14, "fewer requests than the 14 actions read one by one")
+	}
+}
