@@ -16,6 +16,7 @@ import (
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
+	"github.com/gcflow/timeouts/internal/settle"
 )
 
 // PlanFormat names the version of a plan's JSON encoding.
@@ -264,6 +265,9 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 		o.Update.DiffLabel = "planned"
 	}
 	flows, err := checkPlan(ctx, c, p)
+	if stopped, serr := settle.Stopped(ctx, err); stopped {
+		return nil, fmt.Errorf("checking the plan against the organisation stopped: %w; nothing was written", serr)
+	}
 	if err != nil {
 		return nil, err
 	}

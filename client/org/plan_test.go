@@ -227,3 +227,17 @@ func TestApplyPlanFunction(t *testing.T) {
 	assert.Contains(t, string(fn), `"timeoutSeconds":5`)
 	assert.Equal(t, 2, version)
 }
+
+// TestApplyPlanStoppedDuringCheck: a stop while the plan is checked says
+// so once, names no URL twice, and writes nothing.
+func TestApplyPlanStoppedDuringCheck(t *testing.T) {
+	srv, c, id := setup(t)
+	plan := makePlan(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.Before("GET", "/api/v2/flows/"+id, func(*clienttest.Org) { cancel() })
+	before := srv.Counters().Writes
+	_, err := org.ApplyPlan(ctx, c, plan, &org.ApplyOptions{Update: client.UpdateOptions{Publish: true}})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "checking the plan against the organisation stopped: context canceled; nothing was written", err.Error())
+	assert.Equal(t, before, srv.Counters().Writes)
+}
