@@ -70,7 +70,7 @@ func TestCountsUnder429s(t *testing.T) {
 // demo-flow-08's. A second -apply in between writes nothing.
 func TestApplyThenPublish(t *testing.T) {
 	processTest(t)
-	o := startOrg(t, 0)
+	o := startOrg(t, 0, "-operation-reads", "0") // staging and counting, not polling, are what this tests
 	before := o.state(t)
 	original := o.published(t)
 	r := o.run(t, nil, "raise", "-apply", "-no-cache")
