@@ -387,9 +387,12 @@ func BenchmarkShapes(b *testing.B) {
 	}
 }
 
-// TestNoQuadraticCorner holds every shape's time per byte within 6 times an
-// ordinary document's (the goal, measured in BENCHMARKS.md, is 3; the
-// margin is for a shared machine). The quadratic duplicate check made the
+// TestNoQuadraticCorner holds every shape's time per byte within 10 times
+// an ordinary document's. The goal, measured in BENCHMARKS.md, is 3; alone
+// the shapes measure 1.8 to 4.8 times, and with the other packages' tests
+// running beside them up to 6.75 (small-nodes-1MB, once in six suite
+// runs), so 10 is the margin of a shared machine. What it guards against
+// is an order of magnitude more: the quadratic duplicate check made the
 // wide object 116 times slower per byte.
 func TestNoQuadraticCorner(t *testing.T) {
 	if testing.Short() {
@@ -413,7 +416,7 @@ func TestNoQuadraticCorner(t *testing.T) {
 		}
 		ratio := shape / base
 		t.Logf("%s: %.2fx the time per byte of %s", s.name, ratio, all[0].name)
-		assert.Less(t, ratio, 6.0, s.name)
+		assert.Less(t, ratio, 10.0, s.name)
 	}
 }
 
