@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,29 +107,16 @@ func actionJSON(a *dataAction, withConfig bool) []byte {
 		b.WriteString(`,"config":`)
 		b.Write(a.config)
 	}
-	fmt.Fprintf(&b, `,"selfUri":"/api/v2/integrations/actions/%s"}`, a.id)
+	fmt.Fprintf(&b, `,"selfUri":%s}`, q("/api/v2/integrations/actions/"+url.PathEscape(a.id)))
 	return []byte(b.String())
 }
 
 func (o *Org) getDataAction(w http.ResponseWriter, r *http.Request) {
 	o.lock()
-	a, ok := o.actions[r.PathValue("id")]
-	var body []byte
-	hidden := ok && a.hidden
-	if ok {
-		body = actionJSON(a, r.URL.Query().Get("includeConfig") == "true")
+	defer o.mu.Unlock()
+	if a := o.actionFor(w, r); a != nil {
+		writeRaw(w, http.StatusOK, actionJSON(a, r.URL.Query().Get("includeConfig") == "true"))
 	}
-	o.mu.Unlock()
-	switch {
-	case !ok:
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' not found.", r.PathValue("id")))
-		return
-	case hidden:
-		writeError(w, http.StatusForbidden, "missing.permissions", "You are missing the following permission(s) for this request: integrations:action:view")
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
 }
 
 // HideAction makes an action one the OAuth clients may not see, as a

@@ -1,9 +1,11 @@
 package clienttest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -51,12 +53,13 @@ type actionDraft struct {
 
 // functionConfigJSON is the Functionconfig the function routes answer.
 func functionConfigJSON(actionID string, function []byte, draft bool) []byte {
-	q, _ := json.Marshal(actionID)
-	self := "/api/v2/integrations/actions/" + actionID
+	self := "/api/v2/integrations/actions/" + url.PathEscape(actionID)
 	if draft {
 		self += "/draft"
 	}
-	return []byte(`{"id":` + string(q) + `,"function":` + string(function) + `,"selfUri":"` + self + `/function"}`)
+	q, _ := json.Marshal(actionID)
+	u, _ := json.Marshal(self + "/function")
+	return []byte(`{"id":` + string(q) + `,"function":` + string(function) + `,"selfUri":` + string(u) + `}`)
 }
 
 // actionFor looks an action up for a function or draft route, writing 404
@@ -85,7 +88,7 @@ func (o *Org) getFunction(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case a == nil:
 	case a.function == nil:
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' is not a function data action.", a.id))
+		notFunction(w, a)
 	default:
 		writeRaw(w, http.StatusOK, functionConfigJSON(a.id, a.function, false))
 	}
@@ -108,9 +111,21 @@ func (o *Org) createDraft(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "conflict", fmt.Sprintf("Action '%s' already has a draft.", a.id))
 		return
 	}
-	a.draft = &actionDraft{version: a.version, config: clone(a.config), function: clone(a.function)}
+	a.newDraft()
 	o.counters.ActionDrafts++
 	writeRaw(w, http.StatusOK, draftJSON(a, true))
+}
+
+// newDraft starts a's draft from the published action: its version,
+// config and function.
+func (a *dataAction) newDraft() {
+	a.draft = &actionDraft{version: a.version, config: bytes.Clone(a.config), function: bytes.Clone(a.function)}
+}
+
+// publish makes a's draft the action, one version up.
+func (a *dataAction) publish() {
+	a.config, a.function, a.draft = a.draft.config, a.draft.function, nil
+	a.version++
 }
 
 // draftJSON is the draft as an Action, the published one's metadata with
@@ -155,18 +170,30 @@ func (o *Org) deleteDraft(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// functionDraftFor is draftFor for a function action's draft: 404 when
+// the action is not a function action. The org's lock is held.
+func (o *Org) functionDraftFor(w http.ResponseWriter, r *http.Request) *dataAction {
+	a := o.draftFor(w, r)
+	if a != nil && a.draft.function == nil {
+		notFunction(w, a)
+		return nil
+	}
+	return a
+}
+
+// notFunction answers 404 for an action that is not a function action
+// (modelled).
+func notFunction(w http.ResponseWriter, a *dataAction) {
+	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' is not a function data action.", a.id))
+}
+
 // getDraftFunction answers the draft's function settings.
 //
 // GET /api/v2/integrations/actions/{id}/draft/function
 func (o *Org) getDraftFunction(w http.ResponseWriter, r *http.Request) {
 	o.lock()
 	defer o.mu.Unlock()
-	a := o.draftFor(w, r)
-	switch {
-	case a == nil:
-	case a.draft.function == nil:
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' is not a function data action.", a.id))
-	default:
+	if a := o.functionDraftFor(w, r); a != nil {
 		writeRaw(w, http.StatusOK, functionConfigJSON(a.id, a.draft.function, true))
 	}
 }
@@ -191,13 +218,8 @@ func (o *Org) putDraftFunction(w http.ResponseWriter, r *http.Request) {
 	}
 	o.lock()
 	defer o.mu.Unlock()
-	a := o.draftFor(w, r)
-	switch {
-	case a == nil:
-	case a.draft.function == nil:
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Action '%s' is not a function data action.", a.id))
-	default:
-		a.draft.function = clone(body)
+	if a := o.functionDraftFor(w, r); a != nil {
+		a.draft.function = bytes.Clone(body)
 		writeRaw(w, http.StatusOK, functionConfigJSON(a.id, a.draft.function, true))
 	}
 }
@@ -225,8 +247,7 @@ func (o *Org) publishDraft(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("Version %d does not match the current version %d of the draft of action '%s'.", version.Int(), a.draft.version, a.id))
 		return
 	}
-	a.config, a.function, a.draft = a.draft.config, a.draft.function, nil
-	a.version++
+	a.publish()
 	o.counters.ActionPatches++
 	writeRaw(w, http.StatusOK, actionJSON(a, true))
 }
@@ -243,7 +264,7 @@ func (o *Org) StartActionDraft(id string) error {
 	case a.draft != nil:
 		return fmt.Errorf("clienttest: data action %q has a draft already", id)
 	}
-	a.draft = &actionDraft{version: a.version, config: clone(a.config), function: clone(a.function)}
+	a.newDraft()
 	return nil
 }
 
@@ -262,14 +283,13 @@ func (o *Org) PublishActionDraft(id string, timeoutSeconds int) error {
 		return fmt.Errorf("clienttest: data action %q has no draft", id)
 	}
 	if timeoutSeconds > 0 && a.draft.function != nil {
-		f, err := sjson.SetBytes(clone(a.draft.function), "timeoutSeconds", timeoutSeconds)
+		f, err := sjson.SetBytes(bytes.Clone(a.draft.function), "timeoutSeconds", timeoutSeconds)
 		if err != nil {
 			return err
 		}
 		a.draft.function = f
 	}
-	a.config, a.function, a.draft = a.draft.config, a.draft.function, nil
-	a.version++
+	a.publish()
 	return nil
 }
 
@@ -291,7 +311,7 @@ func (o *Org) ActionFunction(id string) (function []byte, version int, ok bool) 
 	if !found || a.function == nil {
 		return nil, 0, false
 	}
-	return clone(a.function), a.version, true
+	return bytes.Clone(a.function), a.version, true
 }
 
 // EditFunctionTimeout makes another user publish a function action with
@@ -304,19 +324,12 @@ func (o *Org) EditFunctionTimeout(id string, timeoutSeconds int) error {
 	if !ok || a.function == nil {
 		return fmt.Errorf("clienttest: no function data action %q", id)
 	}
-	f, err := sjson.SetBytes(clone(a.function), "timeoutSeconds", timeoutSeconds)
+	f, err := sjson.SetBytes(bytes.Clone(a.function), "timeoutSeconds", timeoutSeconds)
 	if err != nil {
 		return err
 	}
 	a.function, a.version = f, a.version+1
 	return nil
-}
-
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte(nil), b...)
 }
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {

@@ -116,10 +116,11 @@ func setFunctionOnce(ctx context.Context, c *client.Client, actionID string, sec
 	return publishFunction(ctx, c, actionID, []byte(f.Raw), secs, ch, sent)
 }
 
-// setSeconds is a function object with its timeoutSeconds set to secs,
-// every other byte as it was.
-func setSeconds(function []byte, secs int) ([]byte, error) {
-	return sjson.SetRawBytes(append([]byte(nil), function...), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
+// setSeconds is an object (an action's config, a function) with its
+// timeoutSeconds set to secs, every other byte as it was. sjson returns a
+// new slice: obj is not written to.
+func setSeconds(obj []byte, secs int) ([]byte, error) {
+	return sjson.SetRawBytes(obj, "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
 }
 
 // publishFunction changes the function's timeoutSeconds to secs through a

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/flow"
@@ -237,7 +235,7 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 		return err
 	}
 	if o.DryRun {
-		edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
+		edited, err := setSeconds([]byte(config.Raw), secs)
 		if err != nil {
 			return retry.Permanent(err)
 		}
@@ -256,7 +254,7 @@ func setOnce(ctx context.Context, c *client.Client, actionID string, secs int, o
 // changed, and reads it back.
 func patchTimeout(ctx context.Context, c *client.Client, actionID string, a gjson.Result, secs int, ch *Change, sent *bool) error {
 	config := a.Get("config")
-	edited, err := sjson.SetRawBytes([]byte(config.Raw), "timeoutSeconds", strconv.AppendInt(nil, int64(secs), 10))
+	edited, err := setSeconds([]byte(config.Raw), secs)
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("dataaction: editing the config of action %s: %w", actionID, err))
 	}

@@ -191,19 +191,21 @@ type actionRaiser struct {
 
 // raisedAction is what raising one action came to: its timeout then, and
 // whether this run raised it (or, in a dry run, would); capped when it is a
-// function at the most a function waits, which no raise can pass.
+// function at the most a function waits, which no raise can pass; asked
+// the target the raise was for.
 type raisedAction struct {
-	to     time.Duration
-	ours   bool
-	capped bool
-	err    error
+	to, asked time.Duration
+	ours      bool
+	capped    bool
+	err       error
 }
 
-// enough reports whether what came of an action's raise serves a node
-// whose target is target: it failed (which a second try in the same run
-// would not cure), reached the target, or cannot go higher.
+// enough reports whether what came of an action's raise is all a node
+// whose target is target will get this run: it failed (which a second try
+// would not cure), reached the target, cannot go higher, or was a raise to
+// target or more already. Only a raise for a smaller target is not.
 func (res raisedAction) enough(target time.Duration) bool {
-	return res.err != nil || res.to >= target || res.capped
+	return res.err != nil || res.to >= target || res.capped || res.asked >= target
 }
 
 func newActionRaiser(c *client.Client, o *RaiseOptions) *actionRaiser {
@@ -285,7 +287,7 @@ func (r *actionRaiser) raiseOnce(ctx context.Context, actionID string, read *dat
 	if ch == nil { // refused before any request
 		ch = &dataaction.Change{ActionID: actionID, DryRun: dry}
 	}
-	var res raisedAction
+	res := raisedAction{asked: target}
 	if err == nil {
 		res.ours = ch.Changed || (ch.DryRun && ch.Diff != "")
 		res.capped = ch.Capped || (ch.Function && ch.From >= dataaction.MaxFunctionTimeout)

@@ -292,7 +292,7 @@ func readPolicy(fs *flag.FlagSet, path string, stderr io.Writer) (*policy.Policy
 	case given["min"] || given["below"]:
 		return nil, cli.Usagef(stderr, "audit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(path)), false
 	}
-	p, err := cli.ReadPolicy(path)
+	p, _, err := cli.ReadPolicy(path)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "audit", "%v", err), false
 	}

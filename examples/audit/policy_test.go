@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,13 +24,6 @@ rules:
     types: [workflow]
     min: 10s
 `
-
-func writePolicy(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "policy.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-	return path
-}
 
 // TestPolicyJUnit: on the demo organisation, the JUnit output has exactly
 // one testcase per node of the flow types the rules name, and a failure
@@ -58,7 +49,7 @@ func TestPolicyJUnit(t *testing.T) {
 	}
 	require.NotEmpty(t, want)
 
-	code, out, stderr := audit(t, "-demo", "-policy", writePolicy(t, twoRules), "-format", "junit", "-check")
+	code, out, stderr := audit(t, "-demo", "-policy", clitest.WritePolicy(t, twoRules), "-format", "junit", "-check")
 	assert.Equal(t, 3, code, stderr)
 	clitest.ValidJUnit(t, []byte(out)) // as Jenkins' schema says
 	var doc cli.JUnitSuites
@@ -97,7 +88,7 @@ func TestPolicyExemptions(t *testing.T) {
     reason: was fixed last year
     expires: 2020-01-01
 `
-	code, out, stderr := audit(t, "-demo", "-flows", "demo-flow-07", "-policy", writePolicy(t, policy), "-format", "junit")
+	code, out, stderr := audit(t, "-demo", "-flows", "demo-flow-07", "-policy", clitest.WritePolicy(t, policy), "-format", "junit")
 	require.Equal(t, 0, code, stderr)
 	clitest.ValidJUnit(t, []byte(out))
 	var doc cli.JUnitSuites
@@ -128,13 +119,13 @@ func TestPolicyRefused(t *testing.T) {
 		{"a bad duration", "version: 1\nrules:\n  - name: voice\n    min: 5 seconds\n", `:4: "5 seconds" is not a duration such as 5s or 1500ms`},
 		{"an exemption without a reason", "version: 1\nexemptions:\n  - flow: demo-flow-04\n    expires: 2027-03-31\n", ":3: an exemption needs a reason"},
 	} {
-		path := writePolicy(t, c.policy)
+		path := clitest.WritePolicy(t, c.policy)
 		code, out, stderr := audit(t, "-demo", "-policy", path)
 		assert.Equal(t, 2, code, c.name)
 		assert.Empty(t, out, c.name)
 		assert.Equal(t, "audit: "+path+c.says+"\n", stderr, c.name)
 	}
-	code, _, stderr := audit(t, "-demo", "-policy", writePolicy(t, twoRules), "-below", "5s")
+	code, _, stderr := audit(t, "-demo", "-policy", clitest.WritePolicy(t, twoRules), "-below", "5s")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "and -min: the policy holds the limits")
 	code, _, stderr = audit(t, "-demo", "-format", "junit")
@@ -146,7 +137,7 @@ func TestPolicyRefused(t *testing.T) {
 // with a result per finding at the logical location "<flow id>/<node id>",
 // the flow's and node's names as properties; the same findings as JUnit.
 func TestPolicySARIF(t *testing.T) {
-	path := writePolicy(t, twoRules)
+	path := clitest.WritePolicy(t, twoRules)
 	code, out, stderr := audit(t, "-demo", "-policy", path, "-format", "sarif", "-check")
 	assert.Equal(t, 3, code, stderr)
 	clitest.ValidSARIF(t, []byte(out))

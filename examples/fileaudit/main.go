@@ -63,7 +63,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	case given["policy"] && given["min"]:
 		return cli.Usagef(stderr, "fileaudit", "-policy %s and -min: the policy holds the limits; give one", cli.Cut(*policyFile))
 	case given["policy"]:
-		p, err := cli.ReadPolicy(*policyFile)
+		p, _, err := cli.ReadPolicy(*policyFile)
 		if err != nil {
 			return cli.Usagef(stderr, "fileaudit", "%v", err)
 		}

@@ -50,8 +50,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -454,13 +452,11 @@ func readPolicy(fs *flag.FlagSet, o *options, path string, stderr io.Writer) (*p
 	case given["min"] || env:
 		return nil, cli.Usagef(stderr, "raise", "-policy %s and -min (or TARGET_TIMEOUT_MS): the policy gives each node its target; give one", cli.Cut(path)), false
 	}
-	p, err := cli.ReadPolicy(path)
+	p, name, err := cli.ReadPolicy(path)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err), false
 	}
-	data, _ := safefile.ReadRegular(path, 1<<20) // read once already: it is a regular file
-	sum := sha256.Sum256(data)
-	o.policy = fmt.Sprintf("%s sha256:%s", path, hex.EncodeToString(sum[:]))
+	o.policy = name
 	return p, cli.ExitOK, true
 }
 

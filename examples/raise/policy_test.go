@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client/org"
+	"github.com/gcflow/timeouts/examples/internal/clitest"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/policy"
 )
@@ -32,13 +33,6 @@ rules:
     min: 10s
 `
 
-func writePolicy(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "policy.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-	return path
-}
-
 // TestRaisePolicyCommand: raise -policy -publish on the demo raises each
 // node to its own rule's min; read back through the API afterwards, no
 // node is below its rule's min through its own timeout: what is left is
@@ -47,7 +41,7 @@ func writePolicy(t *testing.T, text string) string {
 // expression. Nodes no rule judges (bots, messaging) are untouched.
 func TestRaisePolicyCommand(t *testing.T) {
 	srv, dial := demoOrg(t)
-	path := writePolicy(t, demoPolicy)
+	path := clitest.WritePolicy(t, demoPolicy)
 	p, err := policy.Parse(strings.NewReader(demoPolicy))
 	require.NoError(t, err)
 	before := map[string][]byte{}
@@ -119,7 +113,7 @@ func TestRaisePolicyBadInput(t *testing.T) {
 		{"version: 1\nrules:\n  - name: voice\n    min: soon\n", ":4: "},
 		{"version: 1\nrules:\n  - name: voice\n    min: 5s\nexemptions:\n  - flow: f\n    expires: 2030-01-01\n", ":6: "},
 	} {
-		path := writePolicy(t, tc.text)
+		path := clitest.WritePolicy(t, tc.text)
 		code, out, errOut := raise(t, dial, "-policy", path)
 		assert.Equal(t, 2, code, tc.text)
 		assert.Empty(t, out)
@@ -127,11 +121,11 @@ func TestRaisePolicyBadInput(t *testing.T) {
 		assert.True(t, strings.HasPrefix(errOut, "raise: "+path+":"), errOut)
 		assert.Contains(t, errOut, tc.says)
 	}
-	code, _, errOut := raise(t, dial, "-policy", writePolicy(t, demoPolicy), "-min", "8s")
+	code, _, errOut := raise(t, dial, "-policy", clitest.WritePolicy(t, demoPolicy), "-min", "8s")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "the policy gives each node its target")
 	t.Setenv("TARGET_TIMEOUT_MS", "8000") // the tutorial's variable, left set in a CI job
-	code, _, errOut = raise(t, dial, "-policy", writePolicy(t, demoPolicy))
+	code, _, errOut = raise(t, dial, "-policy", clitest.WritePolicy(t, demoPolicy))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "-min (or TARGET_TIMEOUT_MS)")
 	assert.Zero(t, srv.Counters().Requests, "nothing read")
@@ -142,7 +136,7 @@ func TestRaisePolicyBadInput(t *testing.T) {
 // -publish applies exactly it.
 func TestRaisePolicyPlan(t *testing.T) {
 	srv, dial := demoOrg(t)
-	path := writePolicy(t, demoPolicy)
+	path := clitest.WritePolicy(t, demoPolicy)
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	code, _, errOut := raise(t, dial, "-policy", path, "-actions", "-out", planFile)
 	require.Equal(t, 0, code, errOut)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -9,22 +11,25 @@ import (
 	"github.com/gcflow/timeouts/policy"
 )
 
-// ReadPolicy reads a -policy file. Its error is the one line a usage error
-// says: "FILE:LINE: what is wrong" for a file that is not a policy.
-func ReadPolicy(path string) (*policy.Policy, error) {
+// ReadPolicy reads a -policy file, once, and names it as a plan records
+// it: "<path> sha256:<hex>" of the bytes parsed. Its error is the one line
+// a usage error says: "FILE:LINE: what is wrong" for a file that is not a
+// policy.
+func ReadPolicy(path string) (*policy.Policy, string, error) {
 	data, err := safefile.ReadRegular(path, 1<<20)
 	if err != nil {
-		return nil, fmt.Errorf("-policy: %w", err)
+		return nil, "", fmt.Errorf("-policy: %w", err)
 	}
 	p, err := policy.Parse(bytes.NewReader(data))
 	var pe *policy.Error
 	switch {
 	case errors.As(err, &pe):
-		return nil, fmt.Errorf("%s:%d: %s", path, pe.Line, pe.Msg)
+		return nil, "", fmt.Errorf("%s:%d: %s", path, pe.Line, pe.Msg)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	return p, nil
+	sum := sha256.Sum256(data)
+	return p, path + " sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
 // PolicyRules are the SARIF rules of a policy's findings: one per kind.
