@@ -86,7 +86,7 @@ func (a *actionRows) rows() []ActionRow {
 
 // write writes one row per action; nodes is unused (the per-node findings
 // still decide -check).
-func (a *actionRows) write(w io.Writer, format string, _ []Row, below time.Duration) error {
+func (a *actionRows) write(w io.Writer, format string, _ []Row, below time.Duration, _ bool) error {
 	rows := a.rows()
 	switch format {
 	case "json":

@@ -31,9 +31,13 @@
 // not seen, and says on stderr how many came from the cache. -no-cache
 // turns it off; -demo uses none (-cache with -demo is a usage error).
 //
-// Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check; a
-// selection that matches no flow is one: a gate that judged nothing has not
-// passed).
+// Exit codes: 0 success, 1 failure, 2 usage, 3 findings (with -check). A
+// gate that judged nothing has not passed: with -check, a selection that
+// matches no flow, flows without a Data Action, and a policy none of whose
+// rules matches a Data Action are each exit 3 with a line that says so.
+// Under -policy, a rule or an exemption that matched no Data Action is
+// said on stderr ("FILE:LINE: rule "voice" matched no Data Action ..."),
+// whatever the exit: it is most often a renamed flow or a misspelt type.
 package main
 
 import (
@@ -111,6 +115,7 @@ type options struct {
 	byAction bool
 	cache    *connect.CacheFlags
 	policy   *policy.Policy // -policy: judge by it, not by -min
+	policyAt string         // -policy's file, as named
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -132,7 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	progress := cli.NewProgress(stderr)
 	o.audit.Progress = progress.Update
 	var rows []Row
-	flows, hits := 0, 0
+	flows, hits, nodes := 0, 0, 0
+	var use *cli.PolicyUse
+	if o.policy != nil {
+		use = cli.NewPolicyUse(o.policy)
+	}
 	byAction := newActionRows()
 	failed := false
 	audit, err := org.Audit(ctx, c, &o.audit)
@@ -157,9 +166,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		for _, n := range a.Nodes {
 			byAction.add(a, n)
+			nodes++
 			switch {
 			case o.policy != nil:
-				if row, judged := judgedRow(o.policy, a, n); judged {
+				if row, judged := judgedRow(o.policy, use, a, n); judged {
 					rows = append(rows, row)
 				}
 			case o.audit.Min == 0 || finding(n):
@@ -176,13 +186,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.byAction {
 		write = byAction.write
 	}
-	if err := write(stdout, o.format, rows, o.audit.Min); err != nil {
+	if err := write(stdout, o.format, rows, o.audit.Min, o.policy != nil); err != nil {
 		fmt.Fprintln(stderr, "audit:", err)
 		return cli.ExitFailure
+	}
+	judged, nothing := nodes, "no Data Action in the "+cli.Things(flows, "flow")+" selected"
+	if use != nil {
+		for _, line := range use.Unused(o.policyAt, "the "+cli.Things(flows, "flow")+" audited") {
+			fmt.Fprintln(stderr, "audit:", line)
+		}
+		judged, nothing = use.Judged, fmt.Sprintf("no rule of %s matched a Data Action of the %s selected", o.policyAt, cli.Things(flows, "flow"))
 	}
 	switch {
 	case failed || ctx.Err() != nil:
 		return cli.ExitFailure
+	case o.check && judged == 0:
+		fmt.Fprintf(stderr, "audit: -check: %s; a gate that judged nothing has not passed\n", nothing)
+		return cli.ExitFindings
 	case o.check && o.policy != nil && slices.ContainsFunc(rows, func(r Row) bool { return len(r.Findings) > 0 }):
 		return cli.ExitFindings
 	case o.check && o.policy == nil && len(rows) > 0:
@@ -192,8 +212,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // judgedRow is a node's row under a policy, and whether a rule judges it.
-func judgedRow(p *policy.Policy, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
+func judgedRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
 	v := p.Judge(policy.Flow{ID: a.Flow.ID, Name: a.Flow.Name, Type: a.Flow.Type}, &n.Node, n.Effective, n.EffectiveKnown, time.Now())
+	use.Add(v)
 	if v.Rule == nil {
 		return Row{}, false
 	}
@@ -279,7 +300,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check && pol == nil {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, policy: pol, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, policy: pol, policyAt: *policyFile, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
 }
 
 // readPolicy reads -policy's file. Beside -min or -below it is a usage
@@ -330,7 +351,7 @@ func rowOf(a org.FlowAudit, n org.NodeAudit) Row {
 	return r
 }
 
-func write(w io.Writer, format string, rows []Row, below time.Duration) error {
+func write(w io.Writer, format string, rows []Row, below time.Duration, judging bool) error {
 	switch format {
 	case "junit":
 		return writeJUnit(w, rows)
@@ -377,7 +398,7 @@ func write(w io.Writer, format string, rows []Row, below time.Duration) error {
 			unreadable++
 		}
 	}
-	if len(rows) > 0 && rows[0].Rule != "" {
+	if judging {
 		writePolicySummary(w, rows)
 		return nil
 	}

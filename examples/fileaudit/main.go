@@ -11,7 +11,11 @@
 // Exit codes: 0 success, 1 a file could not be read or parsed, 2 usage, 3
 // with -check when a timeout is below -min or a Data Action cannot be read
 // (duplicate keys on its path, a timeout of the wrong type): a gate fails
-// closed.
+// closed. A gate that judged nothing has not passed either: with -check,
+// files without a Data Action, or a policy none of whose rules matches
+// one, are exit 3 with a line that says so. Under -policy, a rule or an
+// exemption that matched no Data Action is said on stderr, whatever the
+// exit.
 package main
 
 import (
@@ -67,26 +71,29 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return cli.Usagef(stderr, "fileaudit", "%v", err)
 		}
-		return judgeFiles(p, fs.Args(), *format, *check, stdout, stderr)
+		return judgeFiles(p, *policyFile, fs.Args(), *format, *check, stdout, stderr)
 	}
 	target := minimum.D
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tNODE\tTYPE\tNAME\tSTORED\tSUGGESTED\tRAISE TO")
-	failed, below, unreadable := false, 0, 0
+	failed, below, unreadable, nodes := false, 0, 0, 0
 	for _, path := range fs.Args() {
-		b, u, err := auditFile(tw, path, target)
+		b, u, n, err := auditFile(tw, path, target)
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true
 			continue
 		}
-		below, unreadable = below+b, unreadable+u
+		below, unreadable, nodes = below+b, unreadable+u, nodes+n
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d below %v, %d cannot be read\n", below, target, unreadable)
 	switch {
 	case failed:
 		return 1
+	case *check && nodes == 0:
+		fmt.Fprintf(stderr, "fileaudit: -check: no Data Action in the %s; a gate that judged nothing has not passed\n", cli.Things(fs.NArg(), "file"))
+		return 3
 	case *check && below+unreadable > 0:
 		return 3 // a node that cannot be read fails the gate: fail closed
 	}
@@ -112,17 +119,17 @@ func readDocument(path string) ([]byte, *flow.Document, error) {
 }
 
 // auditFile writes a row for each Data Action of the flow document at path,
-// and counts those below target and those that cannot be read. Its error
-// names the file.
-func auditFile(tw io.Writer, path string, target time.Duration) (below, unreadable int, err error) {
+// and counts those below target, those that cannot be read, and all. Its
+// error names the file.
+func auditFile(tw io.Writer, path string, target time.Duration) (below, unreadable, all int, err error) {
 	_, doc, err := readDocument(path)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	nodes := doc.Nodes()
 	changes, err := doc.RaiseTimeouts(target, &flow.RaiseOptions{Filter: func(n flow.Node) bool { return n.Err == nil }})
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", path, err)
+		return 0, 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	raised := map[string]bool{}
 	for _, c := range changes {
@@ -143,5 +150,5 @@ func auditFile(tw io.Writer, path string, target time.Duration) (below, unreadab
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", path, n.ID, n.Type, n.Name, stored, n.UseSuggested, to)
 	}
-	return len(changes), unreadable, nil
+	return len(changes), unreadable, len(nodes), nil
 }

@@ -26,10 +26,11 @@ const offline = "uses its action's suggested timeout: judged only against the or
 // the document's own name and type. A node's wait is its stored literal;
 // one that cannot be read is unreadable (fail closed); one that uses the
 // suggested timeout is not judged offline.
-func judgeFiles(p *policy.Policy, paths []string, format string, check bool, stdout, stderr io.Writer) int {
+func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string, check bool, stdout, stderr io.Writer) int {
 	var suites []cli.JUnitSuite
 	var results []cli.SARIFResult
-	failed, findings := false, 0
+	failed, findings, read := false, 0, 0
+	use := cli.NewPolicyUse(p)
 	now := time.Now()
 	for _, path := range paths {
 		data, doc, err := readDocument(path)
@@ -38,12 +39,14 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 			failed = true
 			continue
 		}
+		read++
 		lines := lineStarts(data)
 		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
 		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
 		for _, n := range doc.DataActions() {
 			known := n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral && !n.UseSuggested
 			v := p.Judge(f, &n, n.Timeout, known, now)
+			use.Add(v)
 			if v.Rule == nil {
 				continue
 			}
@@ -84,9 +87,15 @@ func judgeFiles(p *policy.Policy, paths []string, format string, check bool, std
 		fmt.Fprintln(stderr, "fileaudit:", err)
 		return cli.ExitFailure
 	}
+	for _, line := range use.Unused(policyAt, "the "+cli.Things(read, "file")+" read") {
+		fmt.Fprintln(stderr, "fileaudit:", line)
+	}
 	switch {
 	case failed:
 		return cli.ExitFailure
+	case check && use.Judged == 0:
+		fmt.Fprintf(stderr, "fileaudit: -check: no rule of %s matched a Data Action of the %s; a gate that judged nothing has not passed\n", policyAt, cli.Things(read, "file"))
+		return cli.ExitFindings
 	case check && findings > 0:
 		return cli.ExitFindings
 	}

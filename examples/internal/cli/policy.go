@@ -48,3 +48,65 @@ func PolicyRules() []SARIFRule {
 			"The exemption's date has passed; renew it with a new reason and date, or fix the node."),
 	}
 }
+
+// PolicyUse notes what of a policy judged something in one run: how many
+// Data Actions a rule matched, and which rules and exemptions matched one.
+// A gate that judged nothing has not passed (Judged is 0); a rule or an
+// exemption that matched nothing is most often a renamed flow or a
+// misspelt type, which Unused says.
+type PolicyUse struct {
+	p          *policy.Policy
+	Judged     int // Data Actions a rule matched, exempt ones included
+	rules      map[*policy.Rule]bool
+	exemptions map[*policy.Exemption]bool
+}
+
+// NewPolicyUse is a PolicyUse of p that has seen nothing.
+func NewPolicyUse(p *policy.Policy) *PolicyUse {
+	return &PolicyUse{p: p, rules: map[*policy.Rule]bool{}, exemptions: map[*policy.Exemption]bool{}}
+}
+
+// Add notes verdict v of one Data Action.
+func (u *PolicyUse) Add(v policy.Verdict) {
+	if v.Rule == nil {
+		return
+	}
+	u.Judged++
+	u.rules[v.Rule] = true
+	for _, e := range []*policy.Exemption{v.Exempt, v.Expired} {
+		if e != nil {
+			u.exemptions[e] = true
+		}
+	}
+}
+
+// Unused are the lines that name each rule and exemption of the policy,
+// read from file, that matched no Data Action of what was judged (of,
+// such as "the 40 flows audited"), in the file's order: "FILE:LINE: rule
+// "voice" matched no Data Action of the 40 flows audited".
+func (u *PolicyUse) Unused(file, of string) []string {
+	var lines []string
+	for i := range u.p.Rules {
+		if r := &u.p.Rules[i]; !u.rules[r] {
+			lines = append(lines, fmt.Sprintf("%s:%d: rule %q matched no Data Action of %s", file, r.Line, r.Name, of))
+		}
+	}
+	for i := range u.p.Exemptions {
+		if e := &u.p.Exemptions[i]; !u.exemptions[e] {
+			what := "flow " + e.Flow
+			if e.Node != "" {
+				what += " node " + e.Node
+			}
+			lines = append(lines, fmt.Sprintf("%s:%d: the exemption of %s matched no Data Action a rule judges in %s", file, e.Line, what, of))
+		}
+	}
+	return lines
+}
+
+// Things is n and noun, plural unless n is 1: "1 file", "2 files".
+func Things(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
