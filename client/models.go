@@ -4,17 +4,16 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/gcflow/timeouts/flow"
 )
 
 // FlowTypes returns the flow types the platform knows, lower case, as the
-// type filter of GET /api/v2/flows takes them (from the Flow.type enum of
-// Genesys' SDKs). Genesys adds types over time: a type missing here is not
-// refused by the client, only by the example commands.
-func FlowTypes() []string {
-	return []string{"bot", "commonmodule", "digitalbot", "inboundcall", "inboundchat", "inboundemail", "inboundshortmessage",
-		"inqueuecall", "inqueueemail", "inqueueshortmessage", "outboundcall", "securecall", "surveyinvite", "voice",
-		"voicemail", "voicesurvey", "workflow", "workitem"}
-}
+// type filter of GET /api/v2/flows takes them.
+//
+// Deprecated: use flow.Types, the same list, which code that reads flow
+// documents without the client (a policy file, fileaudit) can use too.
+func FlowTypes() []string { return flow.Types() }
 
 // Ref names an entity: a user, an OAuth client, a division.
 type Ref struct {

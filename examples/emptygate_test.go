@@ -34,9 +34,10 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 		return p
 	}
 	nowhere := write("nowhere.yaml", "version: 1\nrules:\n  - name: nowhere\n    flows: [\"No such flow*\"]\n    min: 5s\n")
-	// voice judges the demo's calls; misspelt names a type that does not
-	// exist; the exemption names a flow that does not.
-	partly := write("partly.yaml", "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n  - name: misspelt\n    types: [worklfow]\n    min: 1s\n"+
+	// voice judges the demo's calls; background its workflows, which the
+	// audits below do not select; the exemption names a flow that does not
+	// exist.
+	partly := write("partly.yaml", "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n  - name: background\n    types: [workflow]\n    min: 1s\n"+
 		"exemptions:\n  - flow: gone-flow\n    reason: retired\n    expires: 2099-01-01\n")
 
 	r := runBin(t, env, "audit", "-no-cache", "-check", "-flows", id)
@@ -55,11 +56,11 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 
 	r = runBin(t, env, "audit", "-no-cache", "-check", "-policy", partly, "-type", "inboundcall")
 	assert.Equal(t, 3, r.code, "voice judges the calls, and some of them cannot be read: findings")
-	assert.Equal(t, "audit: "+partly+":6: rule \"misspelt\" matched no Data Action of the 17 flows audited\n"+
+	assert.Equal(t, "audit: "+partly+":6: rule \"background\" matched no Data Action of the 17 flows audited\n"+
 		"audit: "+partly+":10: the exemption of flow gone-flow matched no Data Action a rule judges in the 17 flows audited\n", r.stderr)
 	r = runBin(t, env, "audit", "-no-cache", "-check", "-policy", partly, "-type", "inboundcall", "-name", "Billing Inbound 1")
 	assert.Equal(t, 0, r.code, "a rule that matched nothing changes no exit: %s", r.stdout)
-	assert.Contains(t, r.stderr, `rule "misspelt" matched no Data Action of the 1 flow audited`)
+	assert.Contains(t, r.stderr, `rule "background" matched no Data Action of the 1 flow audited`)
 
 	empty := write("menu.json", noDataActions)
 	r = runBin(t, nil, "fileaudit", "-check", empty)

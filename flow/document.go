@@ -20,6 +20,17 @@ const MaxDocumentBytes = 32 << 20
 // up first, whatever the node says.
 const MaxDataActionTimeout = 60 * time.Second
 
+// Types returns the flow types of Architect, lower case, as a flow
+// document's "type" and the type filter of GET /api/v2/flows name them
+// (the Flow.type enum of Genesys' SDKs). Genesys adds types over time; a
+// type missing here is refused by the example commands and by a policy
+// file, never by this package or the client.
+func Types() []string {
+	return []string{"bot", "commonmodule", "digitalbot", "inboundcall", "inboundchat", "inboundemail", "inboundshortmessage",
+		"inqueuecall", "inqueueemail", "inqueueshortmessage", "outboundcall", "securecall", "surveyinvite", "voice",
+		"voicemail", "voicesurvey", "workflow", "workitem"}
+}
+
 // Shape says which of the two known document shapes a Document holds.
 type Shape int
 

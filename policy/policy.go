@@ -106,11 +106,12 @@ func (e *Error) Unwrap() error { return ErrInvalid }
 // line).
 var ErrInvalid = errors.New("policy: invalid policy")
 
-// Parse reads a policy from YAML. An unknown key, a rule without a
-// name or with one already used, a duration that is not one (or is not
-// positive, or above flow.MaxDataActionTimeout), a min above its max, an
-// exemption without a flow, a reason or an expiry date, and a version
-// other than 1 are a *Error naming the line.
+// Parse reads a policy from YAML. An unknown key, a key given twice in one
+// mapping, a rule without a name or with one already used, a type that is
+// not one of flow.Types, a duration that is not one (or is not positive,
+// or above flow.MaxDataActionTimeout), a min above its max, an exemption
+// without a flow, a reason or an expiry date, a version other than 1, and
+// a policy without rules are a *Error naming the line.
 func Parse(r io.Reader) (*Policy, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
@@ -143,8 +144,11 @@ func Parse(r io.Reader) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if version != 1 {
+	switch {
+	case version != 1:
 		return nil, &Error{Line: 1, Msg: "no version: say version: 1"}
+	case len(p.Rules) == 0:
+		return nil, &Error{Line: 1, Msg: "no rules: a policy without one judges nothing"}
 	}
 	return p, nil
 }
@@ -159,7 +163,10 @@ func (p *Policy) addRule(item *yaml.Node) error {
 		case "types":
 			err = v.Decode(&r.Types)
 			for i := range r.Types {
-				r.Types[i] = strings.ToLower(r.Types[i])
+				r.Types[i] = strings.ToLower(strings.TrimSpace(r.Types[i]))
+				if err == nil && !slices.Contains(flow.Types(), r.Types[i]) {
+					return &Error{Line: v.Line, Msg: fmt.Sprintf("types: %q is not a flow type (%s)", r.Types[i], strings.Join(flow.Types(), ", "))}
+				}
 			}
 		case "flows":
 			err = v.Decode(&r.Flows)
@@ -245,12 +252,21 @@ func policyDuration(v *yaml.Node) (time.Duration, error) {
 	return d, nil
 }
 
+// eachKey calls fn with each key of mapping m and its value. A key given
+// twice is an error: YAML's decoders take one of the two silently, and a
+// policy that says two things at once is not a policy.
 func eachKey(m *yaml.Node, fn func(key string, v *yaml.Node) error) error {
 	if m.Kind != yaml.MappingNode {
 		return &Error{Line: m.Line, Msg: "a mapping (key: value) is expected here"}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if err := fn(m.Content[i].Value, m.Content[i+1]); err != nil {
+		k := m.Content[i]
+		if first, dup := seen[k.Value]; dup {
+			return &Error{Line: k.Line, Msg: fmt.Sprintf("%q is given twice here (first on line %d)", k.Value, first)}
+		}
+		seen[k.Value] = k.Line
+		if err := fn(k.Value, m.Content[i+1]); err != nil {
 			return err
 		}
 	}

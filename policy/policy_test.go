@@ -62,6 +62,11 @@ func TestParseRefuses(t *testing.T) {
 		{"another version", "version: 2\n", "line 1: version 2: only version 1 is known"},
 		{"not YAML", "version: 1\nrules: [\n", "not YAML"},
 		{"an unknown top key", "version: 1\nrule: []\n", `line 2: unknown key "rule"`},
+		{"a key given twice in a rule", "version: 1\nrules:\n  - name: a\n    min: 5s\n    min: 1s\n", `line 5: "min" is given twice here (first on line 4)`},
+		{"rules given twice", "version: 1\nrules:\n  - name: a\nrules:\n  - name: b\n", `line 4: "rules" is given twice here (first on line 2)`},
+		{"a misspelt flow type", "version: 1\nrules:\n  - name: a\n    types: [inboundcall, worklfow]\n", `line 4: types: "worklfow" is not a flow type (bot, commonmodule,`},
+		{"no rules", "version: 1\nexemptions:\n  - flow: f\n    reason: r\n    expires: 2027-01-01\n", "line 1: no rules: a policy without one judges nothing"},
+		{"an empty list of rules", "version: 1\nrules: []\n", "line 1: no rules"},
 	} {
 		_, err := policy.Parse(strings.NewReader(c.policy))
 		require.ErrorIs(t, err, policy.ErrInvalid, c.name)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gcflow/timeouts/client"
+	"github.com/gcflow/timeouts/flow"
 )
 
 type ctxKey struct{}
@@ -515,7 +516,7 @@ func (o *Org) createFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ := strings.ToLower(in.Type)
-	if !contains(client.FlowTypes(), typ) {
+	if !contains(flow.Types(), typ) {
 		writeError(w, http.StatusBadRequest, "invalid.schema", fmt.Sprintf("Unknown flow type '%s'", in.Type))
 		return
 	}

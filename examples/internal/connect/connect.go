@@ -94,7 +94,7 @@ func FlowTypes(raw string) ([]string, error) {
 	if len(types) == 0 {
 		return nil, fmt.Errorf("-type %s: no flow type in the list", cli.Quote(raw))
 	}
-	known := client.FlowTypes()
+	known := flow.Types()
 	for i, t := range types {
 		types[i] = strings.ToLower(t)
 		if !slices.Contains(known, types[i]) {
