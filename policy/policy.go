@@ -305,19 +305,36 @@ type Flow struct{ ID, Name, Type string }
 // empties the findings; an expired one is a finding itself, and the node
 // is judged as if it had none.
 func (p *Policy) Judge(f Flow, n *flow.Node, waits time.Duration, known bool, now time.Time) Verdict {
-	var v Verdict
 	for i := range p.Rules {
-		if p.Rules[i].matches(f, n) {
-			v.Rule = &p.Rules[i]
-			break
+		if r := &p.Rules[i]; r.matchesFlow(f) && r.matchesAction(n) {
+			return p.judge(r, f, n.ID, waits, known, now)
 		}
 	}
-	if v.Rule == nil {
-		return v
+	return Verdict{}
+}
+
+// JudgeFlow judges flow f, whose Data Actions cannot be read (its
+// configuration cannot be), on the day now. The first rule whose types and
+// flows match f judges it, whatever the rule's actions say, since any of
+// the flow's Data Actions may be one the rule judges: the flow is
+// unreadable (fail closed) unless an exemption of the whole flow is in
+// force. Rule is nil when no rule can match f.
+func (p *Policy) JudgeFlow(f Flow, now time.Time) Verdict {
+	for i := range p.Rules {
+		if r := &p.Rules[i]; r.matchesFlow(f) {
+			return p.judge(r, f, "", 0, false, now)
+		}
 	}
+	return Verdict{}
+}
+
+// judge is the verdict of rule r on node (the whole flow when node is "")
+// of flow f.
+func (p *Policy) judge(r *Rule, f Flow, node string, waits time.Duration, known bool, now time.Time) Verdict {
+	v := Verdict{Rule: r}
 	for i := range p.Exemptions {
 		e := &p.Exemptions[i]
-		if e.Flow != f.ID || (e.Node != "" && e.Node != n.ID) {
+		if e.Flow != f.ID || (e.Node != "" && e.Node != node) {
 			continue
 		}
 		if !now.UTC().After(e.Expires.Add(24*time.Hour - time.Nanosecond)) {
@@ -329,7 +346,6 @@ func (p *Policy) Judge(f Flow, n *flow.Node, waits time.Duration, known bool, no
 	if v.Expired != nil {
 		v.Findings = append(v.Findings, FindingExemptionExpired)
 	}
-	r := v.Rule
 	switch {
 	case !known:
 		v.Findings = append(v.Findings, FindingUnreadable)
@@ -355,18 +371,17 @@ func (r *Rule) Bounds() string {
 	return "no bound"
 }
 
-// matches reports whether every selector of r matches node n of flow f.
-func (r *Rule) matches(f Flow, n *flow.Node) bool {
+// matchesFlow reports whether r's types and flows match flow f.
+func (r *Rule) matchesFlow(f Flow) bool {
 	if len(r.Types) > 0 && !slices.Contains(r.Types, strings.ToLower(f.Type)) {
 		return false
 	}
-	if len(r.Flows) > 0 && !slices.ContainsFunc(r.Flows, func(s string) bool { return s == f.ID || glob(s, f.Name) }) {
-		return false
-	}
-	if len(r.Actions) > 0 && !slices.ContainsFunc(r.Actions, func(s string) bool { return s == n.ActionID || glob(s, n.ActionName) }) {
-		return false
-	}
-	return true
+	return len(r.Flows) == 0 || slices.ContainsFunc(r.Flows, func(s string) bool { return s == f.ID || glob(s, f.Name) })
+}
+
+// matchesAction reports whether r's actions match node n's action.
+func (r *Rule) matchesAction(n *flow.Node) bool {
+	return len(r.Actions) == 0 || slices.ContainsFunc(r.Actions, func(s string) bool { return s == n.ActionID || glob(s, n.ActionName) })
 }
 
 // glob matches name against a pattern with *, ? and [...] (path.Match's

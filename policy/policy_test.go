@@ -143,3 +143,34 @@ func TestGlobAcrossSlashes(t *testing.T) {
 		assert.Equal(t, want, v.Rule != nil, name)
 	}
 }
+
+// TestJudgeFlow: a flow that cannot be read is judged by the first rule
+// whose types and flows match it, whatever the rule's actions (any of its
+// Data Actions may be one the rule judges): unreadable, unless the whole
+// flow is exempt; a node's exemption does not cover it.
+func TestJudgeFlow(t *testing.T) {
+	p, err := policy.Parse(strings.NewReader(goodPolicy))
+	require.NoError(t, err)
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		f        policy.Flow
+		rule     string
+		findings []policy.Finding
+	}{
+		{policy.Flow{ID: "flow-1", Name: "Main IVR", Type: "inboundcall"}, "voice", []policy.Finding{policy.FindingUnreadable}}, // n2's exemption is a node's
+		{policy.Flow{ID: "flow-7", Name: "Chat", Type: "bot"}, "vendor", []policy.Finding{policy.FindingUnreadable}},            // vendor's actions may be in it
+		{policy.Flow{ID: "flow-2", Name: "Nightly export", Type: "workflow"}, "vendor", []policy.Finding{policy.FindingExemptionExpired, policy.FindingUnreadable}},
+	} {
+		v := p.JudgeFlow(c.f, now)
+		require.NotNil(t, v.Rule, c.f.ID)
+		assert.Equal(t, c.rule, v.Rule.Name, c.f.ID)
+		assert.Equal(t, c.findings, v.Findings, c.f.ID)
+		assert.Nil(t, v.Exempt, c.f.ID)
+	}
+	whole, err := policy.Parse(strings.NewReader("version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\nexemptions:\n  - flow: f\n    reason: rebuilt\n    expires: 2027-01-01\n"))
+	require.NoError(t, err)
+	v := whole.JudgeFlow(policy.Flow{ID: "f", Type: "inboundcall"}, now)
+	require.NotNil(t, v.Exempt, "the whole flow is exempt")
+	assert.Empty(t, v.Findings)
+	assert.Nil(t, whole.JudgeFlow(policy.Flow{ID: "g", Type: "workflow"}, now).Rule, "no rule can match a workflow")
+}

@@ -38,6 +38,9 @@
 // Under -policy, a rule or an exemption that matched no Data Action is
 // said on stderr ("FILE:LINE: rule "voice" matched no Data Action ..."),
 // whatever the exit: it is most often a renamed flow or a misspelt type.
+// A flow that cannot be read is exit 1; under -policy it is also a finding
+// in every report (policy.Policy.JudgeFlow), so that an upload of the
+// report never shows its nodes as fixed.
 package main
 
 import (
@@ -156,8 +159,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		progress.Done()
 		switch {
 		case err != nil:
-			fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
+			line := connect.Explain(err, permissions)
+			fmt.Fprintln(stderr, "audit:", line)
 			failed = true
+			if o.policy != nil && ctx.Err() == nil {
+				if row, judged := unreadableFlowRow(o.policy, use, a, line); judged {
+					rows = append(rows, row)
+				}
+			}
 			continue
 		}
 		flows++
@@ -230,6 +239,28 @@ func judgedRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, n org.Node
 		r.Detail = fmt.Sprintf("its exemption (%s) expired on %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly))
 	}
 	r.Bounds = v.Rule.Bounds()
+	return r, true
+}
+
+// unreadableFlowRow is the row of a flow that cannot be read, under a
+// policy: its Data Actions cannot be known, so a rule that may judge any
+// of them finds the flow unreadable (fail closed), and the reports show it
+// rather than leave it out: a SARIF upload without it would close its
+// earlier alerts as fixed. detail says why it cannot be read.
+func unreadableFlowRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, detail string) (Row, bool) {
+	v := p.JudgeFlow(policy.Flow{ID: a.Flow.ID, Name: a.Flow.Name, Type: a.Flow.Type}, time.Now())
+	use.Add(v)
+	if v.Rule == nil {
+		return Row{}, false
+	}
+	r := Row{FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Flags: []string{}, Findings: []string{},
+		Rule: v.Rule.Name, Bounds: v.Rule.Bounds(), Detail: detail}
+	for _, f := range v.Findings {
+		r.Findings = append(r.Findings, string(f))
+	}
+	if v.Exempt != nil {
+		r.Exempt = fmt.Sprintf("%s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))
+	}
 	return r, true
 }
 
@@ -469,6 +500,9 @@ func writeJUnit(w io.Writer, rows []Row) error {
 			suites = append(suites, cli.JUnitSuite{Name: r.FlowName + " (" + r.FlowID + ")"})
 		}
 		c := cli.JUnitCase{ClassName: r.FlowType + "." + r.FlowID, Name: r.NodeName + " [" + r.NodeID + "]"}
+		if r.NodeID == "" { // the flow could not be read
+			c.Name = "configuration [" + r.FlowID + "]"
+		}
 		for _, f := range r.Findings {
 			c.Failures = append(c.Failures, cli.JUnitFailure{Type: f, Message: failureMessage(r, f)})
 		}
@@ -490,8 +524,12 @@ func writeSARIF(w io.Writer, rows []Row) error {
 		for _, f := range r.Findings {
 			loc := cli.SARIFLogical{FullyQualifiedName: r.FlowID + "/" + r.NodeID, Kind: "member",
 				Properties: map[string]any{"flowName": r.FlowName, "nodeName": r.NodeName}}
-			results = append(results, cli.SARIFResult{RuleID: f, Level: "error",
-				Message:   cli.SARIFMessage{Text: fmt.Sprintf("%s (%s), node %s (%s): %s", r.FlowName, r.FlowID, r.NodeName, r.NodeID, failureMessage(r, f))},
+			text := fmt.Sprintf("%s (%s), node %s (%s): %s", r.FlowName, r.FlowID, r.NodeName, r.NodeID, failureMessage(r, f))
+			if r.NodeID == "" { // the flow could not be read: its location is the flow
+				loc = cli.SARIFLogical{FullyQualifiedName: r.FlowID, Kind: "module", Properties: map[string]any{"flowName": r.FlowName}}
+				text = fmt.Sprintf("%s (%s): %s", r.FlowName, r.FlowID, failureMessage(r, f))
+			}
+			results = append(results, cli.SARIFResult{RuleID: f, Level: "error", Message: cli.SARIFMessage{Text: text},
 				Locations: []cli.SARIFLocation{{Logical: []cli.SARIFLogical{loc}}}})
 		}
 	}
@@ -502,6 +540,9 @@ func writeSARIF(w io.Writer, rows []Row) error {
 func failureMessage(r Row, f string) string {
 	switch policy.Finding(f) {
 	case policy.FindingUnreadable:
+		if r.NodeID == "" {
+			return fmt.Sprintf("the flow cannot be read (%s), so none of its Data Actions can be shown to keep rule %s (%s)", r.Detail, r.Rule, r.Bounds)
+		}
 		return fmt.Sprintf("what it waits cannot be known (%s), so it cannot be shown to keep rule %s (%s)", r.TimeoutKind, r.Rule, r.Bounds)
 	case policy.FindingExemptionExpired:
 		return r.Detail + "; it is judged by rule " + r.Rule

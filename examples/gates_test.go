@@ -1,8 +1,11 @@
 package examples_test
 
 import (
+	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,4 +77,101 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 	assert.Equal(t, 3, r.code)
 	assert.Equal(t, "fileaudit: "+nowhere+":3: rule \"nowhere\" matched no Data Action of the 2 files read\n"+
 		"fileaudit: -check: no rule of "+nowhere+" matched a Data Action of the 2 files; a gate that judged nothing has not passed\n", r.stderr)
+}
+
+// TestUnreadableFlowUnderPolicy: under -policy, a flow that cannot be read
+// is a finding of the rule that may judge it, in every report: a JUnit
+// failure on its configuration, a SARIF result at the flow (an upload
+// without it would close its earlier alerts as fixed). An exemption of the
+// whole flow makes it a skip; a flow no rule can judge is no row. The run
+// still exits 1: something could not be read.
+func TestUnreadableFlowUnderPolicy(t *testing.T) {
+	processTest(t)
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
+	cfg := srv.ClientConfig()
+	env := []string{"GENESYS_CLOUD_API_URL=" + cfg.BaseURL, "GENESYS_CLOUD_CLIENT_ID=" + cfg.ClientID, "GENESYS_CLOUD_CLIENT_SECRET=" + cfg.ClientSecret}
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte("version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    actions: [\"Get account*\"]\n    min: 1s\n"), 0o600))
+	exempt := filepath.Join(dir, "exempt.yaml")
+	require.NoError(t, os.WriteFile(exempt, []byte("version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n"+
+		"exemptions:\n  - flow: demo-flow-02\n    reason: being rebuilt\n    expires: 2099-01-01\n"), 0o600))
+	unreadable := func() { srv.FailNext("GET", "/api/v2/flows/demo-flow-02/", 1, 403) }
+
+	unreadable()
+	r := runBin(t, env, "audit", "-no-cache", "-policy", pol, "-format", "junit", "-check", "-type", "inboundcall")
+	assert.Equal(t, 1, r.code, "something could not be read")
+	var doc struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name     string `xml:"name,attr"`
+				Failures []struct {
+					Type    string `xml:"type,attr"`
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+	var found bool
+	for _, s := range doc.Suites {
+		if s.Name != "Billing Inbound 1 (demo-flow-02)" {
+			continue
+		}
+		found = true
+		require.Len(t, s.Cases, 1, "the flow's nodes are unknown: one case for the flow")
+		assert.Equal(t, "configuration [demo-flow-02]", s.Cases[0].Name)
+		require.Len(t, s.Cases[0].Failures, 1)
+		assert.Equal(t, "unreadable", s.Cases[0].Failures[0].Type)
+		assert.Contains(t, s.Cases[0].Failures[0].Message, "the flow cannot be read (")
+		assert.Contains(t, s.Cases[0].Failures[0].Message, "so none of its Data Actions can be shown to keep rule voice (at least 1s)")
+	}
+	assert.True(t, found, "the unreadable flow has a suite: %s", r.stdout)
+
+	unreadable()
+	r = runBin(t, env, "audit", "-no-cache", "-policy", pol, "-format", "sarif", "-type", "inboundcall")
+	assert.Equal(t, 1, r.code)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Message   struct{ Text string }
+				Locations []struct {
+					LogicalLocations []struct{ FullyQualifiedName, Kind string }
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &log))
+	var at []string
+	for _, res := range log.Runs[0].Results {
+		if strings.HasPrefix(res.Message.Text, "Billing Inbound 1 (demo-flow-02)") {
+			l := res.Locations[0].LogicalLocations[0]
+			at = append(at, res.RuleID+" "+l.FullyQualifiedName+" "+l.Kind)
+		}
+	}
+	assert.Equal(t, []string{"unreadable demo-flow-02 module"}, at)
+
+	unreadable()
+	r = runBin(t, env, "audit", "-no-cache", "-policy", exempt, "-format", "junit", "-type", "inboundcall")
+	assert.Equal(t, 1, r.code)
+	assert.Regexp(t, `<testcase classname="inboundcall.demo-flow-02" name="configuration \[demo-flow-02\]">\s*<skipped message="exempt: being rebuilt \(until 2099-01-01\)"></skipped>\s*</testcase>`, r.stdout)
+
+	unreadable()
+	r = runBin(t, env, "audit", "-no-cache", "-policy", pol, "-format", "json", "-type", "workflow,inboundcall", "-name", "Billing")
+	assert.Equal(t, 1, r.code)
+	var rows []struct{ FlowID, FlowType, NodeID, Rule string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows))
+	var flowRows []string
+	for _, row := range rows {
+		assert.Equal(t, "inboundcall", row.FlowType, "no rule judges a workflow")
+		if row.NodeID == "" {
+			flowRows = append(flowRows, row.FlowID+" "+row.Rule)
+		}
+	}
+	assert.Equal(t, []string{"demo-flow-02 voice"}, flowRows, "the unreadable flow is one row, judged by the rule its type and name match")
 }
