@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,4 +175,33 @@ func TestUnreadableFlowUnderPolicy(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"demo-flow-02 voice"}, flowRows, "the unreadable flow is one row, judged by the rule its type and name match")
+}
+
+// TestCancelledAuditWritesNoCIReport: an audit stopped by Ctrl-C writes no
+// JUnit or SARIF report (a CI uploads it whatever the exit, and a part of
+// one would show the flows not audited as passing); text still gets the
+// rows so far. Both exit 1.
+func TestCancelledAuditWritesNoCIReport(t *testing.T) {
+	processTest(t)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte("version: 1\nrules:\n  - name: all\n    min: 1s\n"), 0o600))
+	for _, format := range []string{"junit", "sarif", "text"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			requests := filepath.Join(t.TempDir(), "requests.log")
+			o := startOrg(t, 100*time.Millisecond, "-requests", requests)
+			p := o.start(t, nil, "audit", "-no-cache", "-concurrency", "1", "-policy", pol, "-format", format)
+			waitFile(t, requests, "/api/v2/flows/demo-flow-03/")
+			require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+			r := p.wait(t)
+			assert.Equal(t, 1, r.code, r.stderr)
+			if format == "text" {
+				assert.Contains(t, r.stderr, "audit: cancelled; the rows so far follow")
+				assert.Contains(t, r.stdout, "demo-flow-01", "the rows so far")
+				return
+			}
+			assert.Empty(t, r.stdout, "no report")
+			assert.Contains(t, r.stderr, "audit: cancelled; no "+format+" report written: a part of one would show the flows not audited as passing\n")
+		})
+	}
 }

@@ -38,6 +38,9 @@
 // Under -policy, a rule or an exemption that matched no Data Action is
 // said on stderr ("FILE:LINE: rule "voice" matched no Data Action ..."),
 // whatever the exit: it is most often a renamed flow or a misspelt type.
+// Stopped by a signal (Ctrl-C), it writes the rows so far, bar -format
+// junit and sarif, which write nothing: a CI uploads a report whatever the
+// exit, and a part of one would show the flows not audited as passing.
 // A flow that cannot be read is exit 1; under -policy it is also a finding
 // in every report (policy.Policy.JudgeFlow), so that an upload of the
 // report never shows its nodes as fixed.
@@ -188,7 +191,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	progress.Done()
 	connect.CacheReport(stderr, "audit", cache, hits, flows)
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil && (o.format == "junit" || o.format == "sarif"):
+		// A CI uploads the report whatever the exit: a part of one would
+		// show the flows not audited as passing, and close their alerts.
+		fmt.Fprintf(stderr, "audit: cancelled; no %s report written: a part of one would show the flows not audited as passing\n", o.format)
+		return cli.ExitFailure
+	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "audit: cancelled; the rows so far follow")
 	}
 	write := write
