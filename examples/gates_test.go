@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gcflow/timeouts/client/clienttest"
+	"github.com/gcflow/timeouts/examples/internal/clitest"
 )
 
 // noDataActions is a flow document with a task and no Data Action.
@@ -29,19 +30,12 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
 	id, err := srv.AddFlow(clienttest.FlowSeed{ID: "menu-only", Name: "Menu only", Type: "inboundcall", Config: []byte(noDataActions)})
 	require.NoError(t, err)
-	cfg := srv.ClientConfig()
-	env := []string{"GENESYS_CLOUD_API_URL=" + cfg.BaseURL, "GENESYS_CLOUD_CLIENT_ID=" + cfg.ClientID, "GENESYS_CLOUD_CLIENT_SECRET=" + cfg.ClientSecret}
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
-		return p
-	}
-	nowhere := write("nowhere.yaml", "version: 1\nrules:\n  - name: nowhere\n    flows: [\"No such flow*\"]\n    min: 5s\n")
+	env := serverEnv(srv)
+	nowhere := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: nowhere\n    flows: [\"No such flow*\"]\n    min: 5s\n")
 	// voice judges the demo's calls; background its workflows, which the
 	// audits below do not select; the exemption names a flow that does not
 	// exist.
-	partly := write("partly.yaml", "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n  - name: background\n    types: [workflow]\n    min: 1s\n"+
+	partly := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n  - name: background\n    types: [workflow]\n    min: 1s\n"+
 		"exemptions:\n  - flow: gone-flow\n    reason: retired\n    expires: 2099-01-01\n")
 
 	r := runBin(t, env, "audit", "-no-cache", "-check", "-flows", id)
@@ -66,7 +60,8 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 	assert.Equal(t, 0, r.code, "a rule that matched nothing changes no exit: %s", r.stdout)
 	assert.Contains(t, r.stderr, `rule "background" matched no Data Action of the 1 flow audited`)
 
-	empty := write("menu.json", noDataActions)
+	empty := filepath.Join(t.TempDir(), "menu.json")
+	require.NoError(t, os.WriteFile(empty, []byte(noDataActions), 0o600))
 	r = runBin(t, nil, "fileaudit", "-check", empty)
 	assert.Equal(t, 3, r.code)
 	assert.Equal(t, "fileaudit: -check: no Data Action in the 1 file; a gate that judged nothing has not passed\n", r.stderr)
@@ -89,14 +84,10 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 func TestUnreadableFlowUnderPolicy(t *testing.T) {
 	processTest(t)
 	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
-	cfg := srv.ClientConfig()
-	env := []string{"GENESYS_CLOUD_API_URL=" + cfg.BaseURL, "GENESYS_CLOUD_CLIENT_ID=" + cfg.ClientID, "GENESYS_CLOUD_CLIENT_SECRET=" + cfg.ClientSecret}
-	dir := t.TempDir()
-	pol := filepath.Join(dir, "policy.yaml")
-	require.NoError(t, os.WriteFile(pol, []byte("version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    actions: [\"Get account*\"]\n    min: 1s\n"), 0o600))
-	exempt := filepath.Join(dir, "exempt.yaml")
-	require.NoError(t, os.WriteFile(exempt, []byte("version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n"+
-		"exemptions:\n  - flow: demo-flow-02\n    reason: being rebuilt\n    expires: 2099-01-01\n"), 0o600))
+	env := serverEnv(srv)
+	pol := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    actions: [\"Get account*\"]\n    min: 1s\n")
+	exempt := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n"+
+		"exemptions:\n  - flow: demo-flow-02\n    reason: being rebuilt\n    expires: 2099-01-01\n")
 	unreadable := func() { srv.FailNext("GET", "/api/v2/flows/demo-flow-02/", 1, 403) }
 
 	unreadable()
@@ -183,8 +174,7 @@ func TestUnreadableFlowUnderPolicy(t *testing.T) {
 // rows so far. Both exit 1.
 func TestCancelledAuditWritesNoCIReport(t *testing.T) {
 	processTest(t)
-	pol := filepath.Join(t.TempDir(), "policy.yaml")
-	require.NoError(t, os.WriteFile(pol, []byte("version: 1\nrules:\n  - name: all\n    min: 1s\n"), 0o600))
+	pol := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: all\n    min: 1s\n")
 	for _, format := range []string{"junit", "sarif", "text"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
@@ -204,4 +194,10 @@ func TestCancelledAuditWritesNoCIReport(t *testing.T) {
 			assert.Contains(t, r.stderr, "audit: cancelled; no "+format+" report written: a part of one would show the flows not audited as passing\n")
 		})
 	}
+}
+
+// serverEnv is the environment that points a command at srv.
+func serverEnv(srv *clienttest.Server) []string {
+	cfg := srv.ClientConfig()
+	return []string{"GENESYS_CLOUD_API_URL=" + cfg.BaseURL, "GENESYS_CLOUD_CLIENT_ID=" + cfg.ClientID, "GENESYS_CLOUD_CLIENT_SECRET=" + cfg.ClientSecret}
 }

@@ -244,8 +244,7 @@ func TestHostileNamesInOutput(t *testing.T) {
 	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, false)
 	_, err := srv.AddFlow(clienttest.FlowSeed{Name: "Main\x1b[31m", Type: "inboundcall", Config: hostileFlow(names...)})
 	require.NoError(t, err)
-	cfg := srv.ClientConfig()
-	env := []string{"GENESYS_CLOUD_API_URL=" + cfg.BaseURL, "GENESYS_CLOUD_CLIENT_ID=" + cfg.ClientID, "GENESYS_CLOUD_CLIENT_SECRET=" + cfg.ClientSecret}
+	env := serverEnv(srv)
 
 	r := runBin(t, env, "audit", "-format", "csv", "-no-cache")
 	require.Equal(t, 0, r.code, r.stderr)
