@@ -15,7 +15,9 @@
 // files without a Data Action, or a policy none of whose rules matches
 // one, are exit 3 with a line that says so. Under -policy, a rule or an
 // exemption that matched no Data Action is said on stderr, whatever the
-// exit.
+// exit. A file that cannot be read is exit 1; under -policy it is also an
+// unreadable finding in the reports (policy.Policy.JudgeFlow), so that an
+// upload of them never shows its nodes as fixed.
 package main
 
 import (
@@ -102,7 +104,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 
 // readDocument reads and parses the flow document at path, up to
 // flow.MaxDocumentBytes (/dev/zero stops at the cap). Its error names the
-// file.
+// file; the bytes read come back with a document that does not parse.
 func readDocument(path string) ([]byte, *flow.Document, error) {
 	data, err := safefile.ReadFile(path, flow.MaxDocumentBytes)
 	if errors.Is(err, safefile.ErrTooLarge) {
@@ -113,7 +115,7 @@ func readDocument(path string) ([]byte, *flow.Document, error) {
 	}
 	doc, err := flow.Parse(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return data, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, doc, nil
 }

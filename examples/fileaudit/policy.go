@@ -34,15 +34,22 @@ func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string
 	now := time.Now()
 	for _, path := range paths {
 		data, doc, err := readDocument(path)
+		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
+		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true
+			// In the reports too: an upload without the file would show its
+			// nodes as fixed.
+			if c, result, judged := unreadableFile(p, use, f, err, now); judged {
+				suites = append(suites, cli.JUnitSuite{Name: suite.Name, Cases: []cli.JUnitCase{c}})
+				results = append(results, result...)
+				findings += min(len(c.Failures), 1)
+			}
 			continue
 		}
 		read++
 		lines := lineStarts(data)
-		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
-		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
 		for _, n := range doc.DataActions() {
 			known := n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral && !n.UseSuggested
 			v := p.Judge(f, &n, n.Timeout, known, now)
@@ -100,6 +107,34 @@ func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string
 		return cli.ExitFindings
 	}
 	return cli.ExitOK
+}
+
+// unreadableFile is the JUnit case and the SARIF results of a file that
+// cannot be read or parsed, when a rule may judge it (policy.JudgeFlow, by
+// the name and type its bytes may still show): unreadable, or a skip when
+// the whole file is exempt.
+func unreadableFile(p *policy.Policy, use *cli.PolicyUse, f policy.Flow, err error, now time.Time) (cli.JUnitCase, []cli.SARIFResult, bool) {
+	v := p.JudgeFlow(f, now)
+	use.Add(v)
+	if v.Rule == nil {
+		return cli.JUnitCase{}, nil, false
+	}
+	c := cli.JUnitCase{ClassName: strings.ToLower(f.Type) + "." + f.ID, Name: "document [" + f.ID + "]"}
+	if v.Exempt != nil {
+		c.Skipped = &cli.JUnitSkipped{Message: fmt.Sprintf("exempt: %s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))}
+		return c, nil, true
+	}
+	var results []cli.SARIFResult
+	for _, fd := range v.Findings {
+		msg := fmt.Sprintf("its Data Actions cannot be read (%v), so none can be shown to keep rule %s (%s)", err, v.Rule.Name, v.Rule.Bounds())
+		if fd == policy.FindingExemptionExpired {
+			msg = fmt.Sprintf("its exemption (%s) expired on %s; it is judged by rule %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly), v.Rule.Name)
+		}
+		c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: msg})
+		results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error", Message: cli.SARIFMessage{Text: msg},
+			Locations: []cli.SARIFLocation{{Physical: cli.NewPhysical(f.ID, 1, 1)}}})
+	}
+	return c, results, true
 }
 
 // message says a finding of node n under verdict v.

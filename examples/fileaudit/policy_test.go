@@ -200,3 +200,61 @@ func nodeByID(t *testing.T, data []byte, id string) gjson.Result {
 	t.Fatalf("no node %s", id)
 	return gjson.Result{}
 }
+
+// TestPolicyUnreadableFile: a file that cannot be parsed is in the reports
+// as an unreadable finding of the rule its type may match (a SARIF result
+// at the file, a JUnit case "document [FILE]"), so that an upload without
+// it does not show its nodes as fixed; the run exits 1. One whose whole
+// flow is exempt is a skip.
+func TestPolicyUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.json")
+	require.NoError(t, os.WriteFile(broken, []byte(`{"name":"Half","type":"inboundcall","flowSequenceItemList":[`), 0o600))
+	good := "../../flow/testdata/architect-mixed.json"
+	policy := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\n")
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-policy", policy, "-format", "sarif", "-check", good, broken}, &out, &errOut)
+	assert.Equal(t, 1, code, "a file could not be read")
+	assert.Contains(t, errOut.String(), "fileaudit: "+broken+": ")
+	clitest.ValidSARIF(t, out.Bytes())
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &log))
+	var at []string
+	for _, r := range log.Runs[0].Results {
+		if l := r.Locations[0].PhysicalLocation; l.ArtifactLocation.URI == broken {
+			at = append(at, r.RuleID)
+			assert.Equal(t, 1, l.Region.StartLine)
+			assert.Contains(t, r.Message.Text, "its Data Actions cannot be read (")
+			assert.Contains(t, r.Message.Text, "so none can be shown to keep rule voice (at least 1s)")
+		}
+	}
+	assert.Equal(t, []string{"unreadable"}, at)
+
+	exempt := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: voice\n    types: [inboundcall]\n    min: 1s\nexemptions:\n  - flow: "+broken+"\n    reason: being rebuilt\n    expires: 2999-01-01\n")
+	out.Reset()
+	code = run(context.Background(), []string{"-policy", exempt, "-format", "junit", broken}, &out, &errOut)
+	assert.Equal(t, 1, code)
+	clitest.ValidJUnit(t, out.Bytes())
+	var doc cli.JUnitSuites
+	require.NoError(t, xml.Unmarshal(out.Bytes(), &doc))
+	require.Len(t, doc.Suites, 1)
+	require.Len(t, doc.Suites[0].Cases, 1)
+	c := doc.Suites[0].Cases[0]
+	assert.Equal(t, "document ["+broken+"]", c.Name)
+	require.NotNil(t, c.Skipped)
+	assert.Equal(t, "exempt: being rebuilt (until 2999-01-01)", c.Skipped.Message)
+}
