@@ -2,6 +2,7 @@ package org
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -215,7 +216,8 @@ type ApplyOptions struct {
 	// plan's change on the planned version (checked in by an earlier apply)
 	// is published with Publish, as by Raise.
 	Update client.UpdateOptions
-	// Concurrency is how many flows are written at once: 0 means 4.
+	// Concurrency is how many flows are checked, then written, at once: 0
+	// means 4.
 	Concurrency int
 	// Progress, OnAction and ActionBackup are as in RaiseOptions.
 	Progress     func(done, total int, current string)
@@ -264,7 +266,7 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 	if o.Update.DiffLabel == "" {
 		o.Update.DiffLabel = "planned"
 	}
-	flows, err := checkPlan(ctx, c, p)
+	flows, err := checkPlan(ctx, c, p, o.Concurrency)
 	if stopped, serr := settle.Stopped(ctx, err); stopped {
 		return nil, fmt.Errorf("checking the plan against the organisation stopped: %w; nothing was written", serr)
 	}
@@ -288,22 +290,41 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 	}, nil
 }
 
-// checkPlan reads every flow and action of p and returns the flows, or a
-// *PlanMovedError naming all that moved.
-func checkPlan(ctx context.Context, c *client.Client, p *Plan) ([]client.Flow, error) {
+// checkPlan reads every flow and action of p, n flows at once (0 means
+// 4), and returns the flows in the plan's order, or a *PlanMovedError
+// naming all that moved, in the plan's order. The first error reading a
+// flow stops the check.
+func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.Flow, error) {
+	type checked struct {
+		f   *client.Flow
+		why string
+	}
+	planned := make(map[string]*PlannedFlow, len(p.Flows))
+	items := make([]client.Flow, len(p.Flows))
+	for i := range p.Flows {
+		planned[p.Flows[i].ID] = &p.Flows[i]
+		items[i] = client.Flow{ID: p.Flows[i].ID, Name: p.Flows[i].Name}
+	}
 	var moved []string
 	var flows []client.Flow
-	for i := range p.Flows {
-		pf := &p.Flows[i]
-		f, why, err := flowMoved(ctx, c, pf)
+	check := func(ctx context.Context, f client.Flow) (checked, error) {
+		got, why, err := flowMoved(ctx, c, planned[f.ID])
+		return checked{got, why}, err
+	}
+	i := 0
+	for r, err := range parallel(ctx, items, n, nil, check) {
 		if err != nil {
-			return nil, err
+			return nil, err // parallel stops the others
 		}
-		if why != "" {
-			moved = append(moved, pf.ID+": "+why)
-			continue
+		if r.why != "" {
+			moved = append(moved, items[i].ID+": "+r.why)
+		} else {
+			flows = append(flows, *r.f)
 		}
-		flows = append(flows, *f)
+		i++
+	}
+	if i < len(items) { // stopped: parallel reports what was done, no more
+		return nil, cmp.Or(context.Cause(ctx), context.Canceled)
 	}
 	for _, pa := range p.Actions {
 		a, err := dataaction.Get(ctx, c, pa.ID)

@@ -3,6 +3,7 @@ package org_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -240,4 +241,57 @@ func TestApplyPlanStoppedDuringCheck(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, "checking the plan against the organisation stopped: context canceled; nothing was written", err.Error())
 	assert.Equal(t, before, srv.Counters().Writes)
+}
+
+// inFlight is a transport that counts the requests under way at once.
+type inFlight struct {
+	mu       sync.Mutex
+	now, max int
+}
+
+func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.now++
+	f.max = max(f.max, f.now)
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.now--; f.mu.Unlock() }()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestApplyPlanChecksFlowsAtOnce: the check reads Concurrency flows at
+// once, not one after the other, and still names what moved in the
+// plan's order, having written nothing.
+func TestApplyPlanChecksFlowsAtOnce(t *testing.T) {
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1, Faults: clienttest.Faults{Latency: 20 * time.Millisecond}}, true)
+	c := srv.Client(t)
+	plan := org.NewPlan(c, 5*time.Second)
+	results := mustRaise(t, context.Background(), c, &org.RaiseOptions{Min: 5 * time.Second, Update: client.UpdateOptions{DryRun: true}})
+	for res, err := range results {
+		if err == nil {
+			plan.AddFlow(&res)
+		}
+	}
+	plan.Sort()
+	require.Greater(t, len(plan.Flows), 20)
+	last, first := plan.Flows[len(plan.Flows)-1].ID, plan.Flows[0].ID
+	for _, id := range []string{last, first} { // moved, in the other order
+		edited := strings.Replace(string(srv.Published(id)), `"flowSequenceItemList"`, `"description":"Jane's","flowSequenceItemList"`, 1)
+		require.NoError(t, srv.CommitAsUser(id, "Jane Doe", []byte(edited), true))
+	}
+	cfg := srv.ClientConfig()
+	counter := &inFlight{}
+	cfg.HTTPClient = &http.Client{Transport: counter}
+	counted, err := client.New(cfg)
+	require.NoError(t, err)
+	before := srv.Counters().Writes
+	start := time.Now()
+	_, err = org.ApplyPlan(context.Background(), counted, plan, &org.ApplyOptions{Concurrency: 4})
+	took := time.Since(start)
+	var moved *org.PlanMovedError
+	require.ErrorAs(t, err, &moved)
+	require.Len(t, moved.Items, 2)
+	assert.True(t, strings.HasPrefix(moved.Items[0], first+": ") && strings.HasPrefix(moved.Items[1], last+": "), "in the plan's order: %v", moved.Items)
+	assert.Equal(t, 4, counter.max, "four flows read at once")
+	assert.Less(t, took, time.Duration(len(plan.Flows))*2*20*time.Millisecond, "faster than one flow after another")
+	assert.Equal(t, before, srv.Counters().Writes, "nothing written")
 }

@@ -314,7 +314,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	override := fs.Bool("override-suggested", false, "give a custom timeout to nodes that use the suggested timeout, where that makes callers wait longer")
 	actions := fs.Bool("actions", false, "also raise the integration actions whose own timeout keeps callers below -min (changes every flow that uses them; needs integrations:action:edit)")
 	includeHTTP := fs.Bool("include-http", false, "also raise HTTP nodes (tutorial-shaped documents)")
-	concurrency := fs.Int("concurrency", 4, "flows updated at once")
+	concurrency := fs.Int("concurrency", 4, "flows updated (and, with -plan, checked) at once")
 	backupDir := fs.String("backup-dir", "", "write each original configuration here before changing it (default with -apply: ./backups/<timestamp>/)")
 	logFile := fs.String("log", "", "append one JSON line per flow to this file")
 	demo := fs.Bool("demo", false, "work on an in-process demo organisation: no credentials, no network")
