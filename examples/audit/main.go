@@ -316,6 +316,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 		return nil, cli.Usagef(stderr, "audit", "-format %s: not one of text, json, csv, junit and sarif", cli.Cut(*format))
 	case *by != "node" && *by != "action":
 		return nil, cli.Usagef(stderr, "audit", "-by %s: not node or action", cli.Cut(*by))
+	case *by == "action" && *policyFile != "":
+		return nil, cli.Usagef(stderr, "audit", "-by action and -policy: a policy judges each node, and its reports list nodes; give one")
 	case *concurrency < 1:
 		return nil, cli.Usagef(stderr, "audit", "-concurrency %d: must be 1 or more", *concurrency)
 	}

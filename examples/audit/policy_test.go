@@ -131,6 +131,10 @@ func TestPolicyRefused(t *testing.T) {
 	code, _, stderr = audit(t, "-demo", "-format", "junit")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-format junit: judges by a policy; give -policy FILE")
+	code, out, stderr := audit(t, "-demo", "-policy", clitest.WritePolicy(t, twoRules), "-by", "action", "-format", "junit")
+	assert.Equal(t, 2, code, "a table of actions is no JUnit report, nor does it say the policy's findings")
+	assert.Empty(t, out)
+	assert.Equal(t, "audit: -by action and -policy: a policy judges each node, and its reports list nodes; give one\n", stderr)
 }
 
 // TestPolicySARIF: -format sarif is a SARIF 2.1.0 log the schema accepts,
