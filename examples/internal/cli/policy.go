@@ -56,7 +56,7 @@ func PolicyRules() []SARIFRule {
 // misspelt type, which Unused says.
 type PolicyUse struct {
 	p          *policy.Policy
-	Judged     int // Data Actions a rule matched, exempt ones included
+	Judged     int // verdicts with a rule: Data Actions (exempt ones included) and flows that cannot be read
 	rules      map[*policy.Rule]bool
 	exemptions map[*policy.Exemption]bool
 }
@@ -66,7 +66,7 @@ func NewPolicyUse(p *policy.Policy) *PolicyUse {
 	return &PolicyUse{p: p, rules: map[*policy.Rule]bool{}, exemptions: map[*policy.Exemption]bool{}}
 }
 
-// Add notes verdict v of one Data Action.
+// Add notes verdict v of one Data Action, or of a flow that cannot be read.
 func (u *PolicyUse) Add(v policy.Verdict) {
 	if v.Rule == nil {
 		return
