@@ -142,14 +142,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	progress := cli.NewProgress(stderr)
 	o.audit.Progress = progress.Update
-	var rows []Row
-	flows, hits, nodes := 0, 0, 0
-	var use *cli.PolicyUse
-	if o.policy != nil {
-		use = cli.NewPolicyUse(o.policy)
-	}
-	byAction := newActionRows()
-	failed := false
 	audit, err := org.Audit(ctx, c, &o.audit)
 	if err != nil { // nothing listed
 		fmt.Fprintln(stderr, "audit:", connect.Explain(err, permissions))
@@ -158,39 +150,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return cli.ExitFailure
 	}
+	t := newTally(o)
 	for a, err := range audit {
 		progress.Done()
-		switch {
-		case err != nil:
-			line := connect.Explain(err, permissions)
-			fmt.Fprintln(stderr, "audit:", line)
-			failed = true
-			if o.policy != nil && ctx.Err() == nil {
-				if row, judged := unreadableFlowRow(o.policy, use, a, line); judged {
-					rows = append(rows, row)
-				}
-			}
-			continue
-		}
-		flows++
-		if a.FromCache {
-			hits++
-		}
-		for _, n := range a.Nodes {
-			byAction.add(a, n)
-			nodes++
-			switch {
-			case o.policy != nil:
-				if row, judged := judgedRow(o.policy, use, a, n); judged {
-					rows = append(rows, row)
-				}
-			case o.audit.Min == 0 || finding(n):
-				rows = append(rows, rowOf(a, n))
-			}
-		}
+		t.add(ctx, a, err, stderr)
 	}
 	progress.Done()
-	connect.CacheReport(stderr, "audit", cache, hits, flows)
+	connect.CacheReport(stderr, "audit", cache, t.hits, t.flows)
 	switch {
 	case ctx.Err() != nil && (o.format == "junit" || o.format == "sarif"):
 		// A CI uploads the report whatever the exit: a part of one would
@@ -202,28 +168,88 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	write := write
 	if o.byAction {
-		write = byAction.write
+		write = t.byAction.write
 	}
-	if err := write(stdout, o.format, rows, o.audit.Min, o.policy != nil); err != nil {
+	if err := write(stdout, o.format, t.rows, o.audit.Min, o.policy != nil); err != nil {
 		fmt.Fprintln(stderr, "audit:", err)
 		return cli.ExitFailure
 	}
-	judged, nothing := nodes, "no Data Action in the "+cli.Things(flows, "flow")+" selected"
-	if use != nil {
-		for _, line := range use.Unused(o.policyAt, "the "+cli.Things(flows, "flow")+" audited") {
+	if ctx.Err() != nil {
+		return cli.ExitFailure
+	}
+	return t.exit(o, stderr)
+}
+
+// tally is what an audit found, flow by flow: the rows to write, and what
+// the exit code is decided on.
+type tally struct {
+	o                  *options
+	rows               []Row
+	byAction           *actionRows
+	use                *cli.PolicyUse // under -policy
+	flows, hits, nodes int
+	failed             bool
+}
+
+func newTally(o *options) *tally {
+	t := &tally{o: o, byAction: newActionRows()}
+	if o.policy != nil {
+		t.use = cli.NewPolicyUse(o.policy)
+	}
+	return t
+}
+
+// add takes one flow's audit, or the error that it could not be read
+// (said on stderr; under -policy also a row: a finding of its rule).
+func (t *tally) add(ctx context.Context, a org.FlowAudit, err error, stderr io.Writer) {
+	if err != nil {
+		line := connect.Explain(err, permissions)
+		fmt.Fprintln(stderr, "audit:", line)
+		t.failed = true
+		if t.use != nil && ctx.Err() == nil {
+			if row, judged := unreadableFlowRow(t.o.policy, t.use, a, line); judged {
+				t.rows = append(t.rows, row)
+			}
+		}
+		return
+	}
+	t.flows++
+	if a.FromCache {
+		t.hits++
+	}
+	for _, n := range a.Nodes {
+		t.byAction.add(a, n)
+		t.nodes++
+		switch {
+		case t.use != nil:
+			if row, judged := judgedRow(t.o.policy, t.use, a, n); judged {
+				t.rows = append(t.rows, row)
+			}
+		case t.o.audit.Min == 0 || finding(n):
+			t.rows = append(t.rows, rowOf(a, n))
+		}
+	}
+}
+
+// exit says what in the policy matched nothing, and decides the exit code:
+// a failure, a gate that judged nothing, findings under -check.
+func (t *tally) exit(o *options, stderr io.Writer) int {
+	judged, nothing := t.nodes, "no Data Action in the "+cli.Things(t.flows, "flow")+" selected"
+	if t.use != nil {
+		for _, line := range t.use.Unused(o.policyAt, "the "+cli.Things(t.flows, "flow")+" audited") {
 			fmt.Fprintln(stderr, "audit:", line)
 		}
-		judged, nothing = use.Judged, fmt.Sprintf("no rule of %s matched a Data Action of the %s selected", o.policyAt, cli.Things(flows, "flow"))
+		judged, nothing = t.use.Judged, fmt.Sprintf("no rule of %s matched a Data Action of the %s selected", o.policyAt, cli.Things(t.flows, "flow"))
 	}
 	switch {
-	case failed || ctx.Err() != nil:
+	case t.failed:
 		return cli.ExitFailure
 	case o.check && judged == 0:
 		fmt.Fprintf(stderr, "audit: -check: %s; a gate that judged nothing has not passed\n", nothing)
 		return cli.ExitFindings
-	case o.check && o.policy != nil && slices.ContainsFunc(rows, func(r Row) bool { return len(r.Findings) > 0 }):
+	case o.check && t.use != nil && slices.ContainsFunc(t.rows, func(r Row) bool { return len(r.Findings) > 0 }):
 		return cli.ExitFindings
-	case o.check && o.policy == nil && len(rows) > 0:
+	case o.check && t.use == nil && len(t.rows) > 0:
 		return cli.ExitFindings
 	}
 	return cli.ExitOK
