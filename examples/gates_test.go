@@ -67,7 +67,7 @@ func TestGatesThatJudgeNothing(t *testing.T) {
 	assert.Equal(t, "fileaudit: -check: no Data Action in the 1 file; a gate that judged nothing has not passed\n", r.stderr)
 	r = runBin(t, nil, "fileaudit", empty)
 	assert.Equal(t, 0, r.code, r.stderr)
-	real, err := filepath.Abs(filepath.Join("..", "..", "shared", "fixtures", "architect", "blacklist.i3workflow.json"))
+	real, err := filepath.Abs(filepath.Join("..", "flow", "testdata", "architect-mixed.json"))
 	require.NoError(t, err)
 	r = runBin(t, nil, "fileaudit", "-check", "-policy", nowhere, real, empty)
 	assert.Equal(t, 3, r.code)
