@@ -108,7 +108,8 @@ var ErrInvalid = errors.New("policy: invalid policy")
 
 // Parse reads a policy from YAML. An unknown key, a key given twice in one
 // mapping, a rule without a name or with one already used, a type that is
-// not one of flow.Types, a duration that is not one (or is not positive,
+// not one of flow.Types, an empty selector list or entry (a missing key
+// selects every one; an empty list never does), a duration that is not one (or is not positive,
 // or above flow.MaxDataActionTimeout), a min above its max, an exemption
 // without a flow, a reason or an expiry date, a version other than 1, and
 // a policy without rules are a *Error naming the line.
@@ -186,7 +187,7 @@ func (p *Policy) addRule(item *yaml.Node) error {
 			}
 			return &Error{Line: v.Line, Msg: fmt.Sprintf("%s: a list of strings, not %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
 		}
-		return nil
+		return selector(key, v)
 	})
 	switch {
 	case err != nil:
@@ -234,6 +235,24 @@ func (p *Policy) addExemption(item *yaml.Node) error {
 		return &Error{Line: item.Line, Msg: "an exemption needs an expiry date (expires: 2027-03-31)"}
 	}
 	p.Exemptions = append(p.Exemptions, e)
+	return nil
+}
+
+// selector refuses a selector list (types, flows, actions) that is empty
+// or holds an empty entry: a missing key selects everything, but an empty
+// list is never "everything", and an empty entry matches nothing.
+func selector(key string, v *yaml.Node) error {
+	if key != "types" && key != "flows" && key != "actions" {
+		return nil
+	}
+	if len(v.Content) == 0 {
+		return &Error{Line: v.Line, Msg: fmt.Sprintf("%s: an empty list selects nothing; leave the key out to select every one", key)}
+	}
+	for _, item := range v.Content {
+		if strings.TrimSpace(item.Value) == "" {
+			return &Error{Line: item.Line, Msg: fmt.Sprintf("%s: an empty entry", key)}
+		}
+	}
 	return nil
 }
 

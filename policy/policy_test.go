@@ -67,6 +67,9 @@ func TestParseRefuses(t *testing.T) {
 		{"a misspelt flow type", "version: 1\nrules:\n  - name: a\n    types: [inboundcall, worklfow]\n", `line 4: types: "worklfow" is not a flow type (bot, commonmodule,`},
 		{"no rules", "version: 1\nexemptions:\n  - flow: f\n    reason: r\n    expires: 2027-01-01\n", "line 1: no rules: a policy without one judges nothing"},
 		{"an empty list of rules", "version: 1\nrules: []\n", "line 1: no rules"},
+		{"an empty list of flows", "version: 1\nrules:\n  - name: a\n    flows: []\n", "line 4: flows: an empty list selects nothing; leave the key out to select every one"},
+		{"an empty list of types", "version: 1\nrules:\n  - name: a\n    types: []\n", "line 4: types: an empty list selects nothing"},
+		{"an empty action", "version: 1\nrules:\n  - name: a\n    actions:\n      - Get*\n      - \"\"\n", "line 6: actions: an empty entry"},
 	} {
 		_, err := policy.Parse(strings.NewReader(c.policy))
 		require.ErrorIs(t, err, policy.ErrInvalid, c.name)
