@@ -210,7 +210,9 @@ func (p *Policy) addExemption(item *yaml.Node) error {
 		case "flow":
 			e.Flow = strings.TrimSpace(v.Value)
 		case "node":
-			e.Node = strings.TrimSpace(v.Value)
+			if e.Node = strings.TrimSpace(v.Value); e.Node == "" {
+				return &Error{Line: v.Line, Msg: "node: empty; leave it out to exempt the whole flow"}
+			}
 		case "reason":
 			e.Reason = strings.TrimSpace(v.Value)
 		case "expires":

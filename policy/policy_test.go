@@ -69,6 +69,7 @@ func TestParseRefuses(t *testing.T) {
 		{"an empty list of rules", "version: 1\nrules: []\n", "line 1: no rules"},
 		{"an empty list of flows", "version: 1\nrules:\n  - name: a\n    flows: []\n", "line 4: flows: an empty list selects nothing; leave the key out to select every one"},
 		{"an empty list of types", "version: 1\nrules:\n  - name: a\n    types: []\n", "line 4: types: an empty list selects nothing"},
+		{"an empty node of an exemption", "version: 1\nrules:\n  - name: a\nexemptions:\n  - flow: f\n    node: \"\"\n    reason: r\n    expires: 2027-01-01\n", "line 6: node: empty; leave it out to exempt the whole flow"},
 		{"an empty action", "version: 1\nrules:\n  - name: a\n    actions:\n      - Get*\n      - \"\"\n", "line 6: actions: an empty entry"},
 	} {
 		_, err := policy.Parse(strings.NewReader(c.policy))
