@@ -332,7 +332,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 			return nil, cli.Usagef(stderr, "audit", "%v", err)
 		}
 	}
-	typeList, err := connect.FlowTypes(*types)
+	typeList, err := connect.Filters(fs, *types, *name)
 	switch {
 	case err != nil:
 		return nil, cli.Usagef(stderr, "audit", "%v", err)

@@ -356,7 +356,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}
-	typeList, err := connect.FlowTypes(*types)
+	typeList, err := connect.Filters(fs, *types, *name)
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err)
 	}

@@ -8,6 +8,7 @@ package connect
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -84,9 +85,23 @@ func Open(connect ConnectFunc, demo, write bool, name, permissions string, stder
 	return c, closeFn
 }
 
-// FlowTypes splits and checks a -type value. An empty value selects every
-// type; an unknown type is an error that lists the known ones.
-func FlowTypes(raw string) ([]string, error) {
+// Filters checks the -type and -name flags of fs and returns -type's
+// list. A flag left out selects every flow; one given empty (-type "" from
+// an unset variable, say) is an error, never "every flow", as is an
+// unknown type (the error lists the known ones).
+func Filters(fs *flag.FlagSet, types, name string) ([]string, error) {
+	given := cli.Given(fs)
+	switch {
+	case given["type"] && strings.TrimSpace(types) == "":
+		return nil, fmt.Errorf("-type %s: empty; leave it out to select every type", cli.Quote(types))
+	case given["name"] && strings.TrimSpace(name) == "":
+		return nil, fmt.Errorf("-name %s: empty; leave it out to select every flow", cli.Quote(name))
+	}
+	return flowTypes(types)
+}
+
+// flowTypes splits and checks a -type value; "" selects every type.
+func flowTypes(raw string) ([]string, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
