@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -207,6 +208,30 @@ func (o *org) state(t *testing.T) map[string]flowState {
 	return out
 }
 
+// settled is the organisation's state once it stops changing. A request
+// the killed process sent last may still be on its way (behind the org's
+// latency, or a busy machine's scheduler), and the platform finishes it
+// whatever became of its client: three listings in a row that agree,
+// each behind the latency.
+func (o *org) settled(t *testing.T) map[string]flowState {
+	t.Helper()
+	s, same := o.state(t), 0
+	deadline := time.Now().Add(30 * time.Second)
+	for same < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the organisation never stopped changing")
+		}
+		next := o.state(t)
+		if reflect.DeepEqual(next, s) {
+			same++
+		} else {
+			same = 0
+		}
+		s = next
+	}
+	return s
+}
+
 // ourLocks lists the flows locked by our OAuth client.
 func ourLocks(s map[string]flowState) []string {
 	var ids []string
@@ -398,7 +423,7 @@ func TestKillThenRecover(t *testing.T) {
 		require.NoError(t, apply.cmd.Process.Kill())
 		r := apply.wait(t)
 		require.True(t, r.signaled, "killed")
-		crashed = o.state(t)
+		crashed = o.settled(t)
 		stale = staleLocks(crashed)
 	}
 	t.Logf("kill -9 left %d flows locked: %v", len(stale), stale)
