@@ -534,3 +534,22 @@ func TestTwoActionRunsAtOnce(t *testing.T) {
 	err := o.c.Do(context.Background(), &client.Request{Method: http.MethodGet, Path: "/api/v2/integrations/actions/" + fn + "/draft"}, nil)
 	assert.ErrorIs(t, err, client.ErrNotFound, "no draft left")
 }
+
+// TestStoppedActionRaiseSummary: Ctrl-C after an action was raised ends
+// with the summary, which says the dependency index was not asked rather
+// than quoting a cancelled request's URL for each action raised; no lock
+// and no function draft of the run is left.
+func TestStoppedActionRaiseSummary(t *testing.T) {
+	processTest(t)
+	requests := filepath.Join(t.TempDir(), "requests.log")
+	o := startOrg(t, 100*time.Millisecond, "-requests", requests)
+	p := o.start(t, nil, "raise", "-actions", "-publish", "-backup-dir", t.TempDir())
+	waitFile(t, requests, "PATCH /api/v2/integrations/actions/")
+	require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+	r := p.wait(t)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "(dependency tracking: not asked, the run was stopped)\n")
+	assert.NotContains(t, r.stdout, "context canceled")
+	assert.NotContains(t, r.stdout, "is used by 0 flow(s)", "an action raised for flows stopped before their results says so")
+	assert.Empty(t, ourLocks(o.settled(t)), "no lock left")
+}

@@ -744,13 +744,21 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 	for _, f := range s.users[id] {
 		ours = append(ours, f.name)
 	}
+	users := fmt.Sprintf("is used by %d flow(s) of this run: %s", len(ours), strings.Join(ours, ", "))
+	if len(ours) == 0 { // its flows were stopped before their results came
+		users = "was raised for flows of this run that were stopped before they were done"
+	}
 	if s.consumers == nil {
-		fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
+		fmt.Fprintf(stdout, "action %s %s\n", id, users)
 		return
 	}
 	all, status, complete, err := s.consumers(id)
 	if err != nil {
-		fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s (dependency tracking: %v)\n", id, len(ours), strings.Join(ours, ", "), err)
+		why := err.Error()
+		if errors.Is(err, context.Canceled) {
+			why = "not asked, the run was stopped" // not the request's URL, twice
+		}
+		fmt.Fprintf(stdout, "action %s %s (dependency tracking: %s)\n", id, users, why)
 		return
 	}
 	var outside []string
@@ -759,7 +767,7 @@ func (s *summary) printConsumers(stdout io.Writer, id string) {
 			outside = append(outside, c.Name+" ("+c.ID+")")
 		}
 	}
-	fmt.Fprintf(stdout, "action %s is used by %d flow(s) of this run: %s\n", id, len(ours), strings.Join(ours, ", "))
+	fmt.Fprintf(stdout, "action %s %s\n", id, users)
 	if len(outside) > 0 {
 		fmt.Fprintf(stdout, "  and by %d other flow(s) (outside the selection, or not changed by this run), which wait longer too: %s\n", len(outside), strings.Join(outside, ", "))
 	}
