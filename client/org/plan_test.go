@@ -284,14 +284,11 @@ func TestApplyPlanChecksFlowsAtOnce(t *testing.T) {
 	counted, err := client.New(cfg)
 	require.NoError(t, err)
 	before := srv.Counters().Writes
-	start := time.Now()
 	_, err = org.ApplyPlan(context.Background(), counted, plan, &org.ApplyOptions{Concurrency: 4})
-	took := time.Since(start)
 	var moved *org.PlanMovedError
 	require.ErrorAs(t, err, &moved)
 	require.Len(t, moved.Items, 2)
 	assert.True(t, strings.HasPrefix(moved.Items[0], first+": ") && strings.HasPrefix(moved.Items[1], last+": "), "in the plan's order: %v", moved.Items)
 	assert.Equal(t, 4, counter.max, "four flows read at once")
-	assert.Less(t, took, time.Duration(len(plan.Flows))*2*20*time.Millisecond, "faster than one flow after another")
 	assert.Equal(t, before, srv.Counters().Writes, "nothing written")
 }
