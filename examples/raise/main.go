@@ -456,6 +456,9 @@ func readPolicy(fs *flag.FlagSet, o *options, path string, stderr io.Writer) (*p
 	if err != nil {
 		return nil, cli.Usagef(stderr, "raise", "%v", err), false
 	}
+	if !slices.ContainsFunc(p.Rules, func(r policy.Rule) bool { return r.Min > 0 }) {
+		return nil, cli.Usagef(stderr, "raise", "-policy %s: no rule has a min, and a raise raises each node to its rule's min: nothing could be raised", cli.Cut(path)), false
+	}
 	o.policy = name
 	return p, cli.ExitOK, true
 }

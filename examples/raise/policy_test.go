@@ -124,6 +124,10 @@ func TestRaisePolicyBadInput(t *testing.T) {
 	code, _, errOut := raise(t, dial, "-policy", clitest.WritePolicy(t, demoPolicy), "-min", "8s")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "the policy gives each node its target")
+	maxOnly := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: cap\n    max: 20s\n")
+	code, _, errOut = raise(t, dial, "-policy", maxOnly, "-publish")
+	assert.Equal(t, 2, code, "a policy without a min gives raise nothing to do")
+	assert.Equal(t, "raise: -policy "+maxOnly+": no rule has a min, and a raise raises each node to its rule's min: nothing could be raised\n", errOut)
 	t.Setenv("TARGET_TIMEOUT_MS", "8000") // the tutorial's variable, left set in a CI job
 	code, _, errOut = raise(t, dial, "-policy", clitest.WritePolicy(t, demoPolicy))
 	assert.Equal(t, 2, code)
