@@ -11,6 +11,7 @@ import (
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 	"github.com/gcflow/timeouts/internal/settle"
+	"github.com/gcflow/timeouts/policy"
 )
 
 // Flag names something an audit found wrong with a node.
@@ -45,6 +46,11 @@ type FlowAudit struct {
 	// FromCache: the configuration came from Selection.Cache, without a
 	// request.
 	FromCache bool
+	// Verdict, under AuditOptions.Policy, judges a flow that cannot be
+	// read (yielded with its error): its Data Actions cannot be known, so
+	// it is unreadable to the first rule its type and name match, whatever
+	// the rule's actions (policy.Policy.JudgeFlow). Nil otherwise.
+	Verdict *policy.Verdict
 }
 
 // NodeAudit is one Data Action and what it waits.
@@ -65,6 +71,10 @@ type NodeAudit struct {
 	// reason of every short node it holds, bar invalid and expression
 	// nodes.
 	Reason Reason
+	// Verdict, under AuditOptions.Policy, is how the policy judges the
+	// node by what it waits (Verdict.Rule is nil when no rule matches it).
+	// Nil without a policy.
+	Verdict *policy.Verdict
 }
 
 // Audit lists every selected flow with every Data Action, its stored
@@ -86,8 +96,14 @@ func Audit(ctx context.Context, c *client.Client, opts *AuditOptions) (iter.Seq2
 	if opts != nil {
 		o = *opts
 	}
-	if o.Min < 0 {
+	switch {
+	case o.Min < 0:
 		return nil, fmt.Errorf("%w: AuditOptions.Min %v is negative", client.ErrInvalidArgument, o.Min)
+	case o.Min > 0 && o.Policy != nil:
+		return nil, fmt.Errorf("%w: AuditOptions.Min and Policy: the policy holds the limits; set one", client.ErrInvalidArgument)
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
 	}
 	flows, missing, err := selectFlows(ctx, c, &o.Selection)
 	if err != nil {
@@ -95,7 +111,7 @@ func Audit(ctx context.Context, c *client.Client, opts *AuditOptions) (iter.Seq2
 	}
 	return func(yield func(FlowAudit, error) bool) {
 		for _, id := range missing {
-			if !yield(FlowAudit{Flow: client.Flow{ID: id}}, missingFlow(id)) {
+			if !yield(judgeFlow(ctx, FlowAudit{Flow: client.Flow{ID: id}}, &o), missingFlow(id)) {
 				return
 			}
 		}
@@ -118,7 +134,9 @@ func Audit(ctx context.Context, c *client.Client, opts *AuditOptions) (iter.Seq2
 		for i, r := range reads {
 			a := r.audit
 			if errs[i] == nil {
-				a = judge(ctx, r, actions, o.Min)
+				a = judge(ctx, r, actions, &o)
+			} else {
+				a = judgeFlow(ctx, a, &o)
 			}
 			if !yield(a, errs[i]) {
 				return
@@ -145,18 +163,38 @@ func readFlow(ctx context.Context, c *client.Client, f client.Flow, o *AuditOpti
 	return r, nil
 }
 
-// judge audits each Data Action of a flow read against its action.
-func judge(ctx context.Context, r flowRead, actions *actionCache, min time.Duration) FlowAudit {
+// judge audits each Data Action of a flow read against its action, and
+// by o.Policy when set.
+func judge(ctx context.Context, r flowRead, actions *actionCache, o *AuditOptions) FlowAudit {
 	a := r.audit
 	flowReason := FlowReason(&a.Flow, false)
 	for _, n := range r.nodes {
-		na := auditNode(ctx, n, actions, min)
+		na := auditNode(ctx, n, actions, o.Min)
 		if na.Reason != "" && flowReason != "" && na.Reason != ReasonInvalid && na.Reason != ReasonExpression {
 			na.Reason = flowReason
+		}
+		if o.Policy != nil {
+			v := o.Policy.Judge(policyFlow(&a.Flow), &na.Node, na.Effective, na.EffectiveKnown, o.Now)
+			na.Verdict = &v
 		}
 		a.Nodes = append(a.Nodes, na)
 	}
 	return a
+}
+
+// judgeFlow sets, under o.Policy, the verdict of a flow that cannot be
+// read: a stopped audit judges nothing.
+func judgeFlow(ctx context.Context, a FlowAudit, o *AuditOptions) FlowAudit {
+	if o.Policy != nil && ctx.Err() == nil {
+		v := o.Policy.JudgeFlow(policyFlow(&a.Flow), o.Now)
+		a.Verdict = &v
+	}
+	return a
+}
+
+// policyFlow is what a policy's rules see of flow f.
+func policyFlow(f *client.Flow) policy.Flow {
+	return policy.Flow{ID: f.ID, Name: f.Name, Type: f.Type}
 }
 
 func auditNode(ctx context.Context, n flow.Node, actions *actionCache, below time.Duration) NodeAudit {

@@ -33,6 +33,12 @@
 // writes anything, so that an unknown id fails the run with nothing
 // written.
 //
+// A timeout policy as code (Policy, ParsePolicy; package policy) gives
+// each node its own bounds: AuditOptions.Policy judges every node
+// (NodeAudit.Verdict) and every flow that cannot be read
+// (FlowAudit.Verdict, unreadable: fail closed); RaiseOptions.Policy
+// raises each node to its rule's min, never lowering one.
+//
 // Audit and Raise are safe to call from several goroutines; each run reads
 // every action once.
 package org

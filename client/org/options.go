@@ -6,7 +6,6 @@ import (
 
 	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
-	"github.com/gcflow/timeouts/policy"
 )
 
 // Selection chooses the flows of an audit or a raise, and how they are
@@ -54,6 +53,14 @@ type AuditOptions struct {
 	// published ones (flows never published are audited at their latest
 	// either way).
 	Latest bool
+	// Policy, when set, judges every node (NodeAudit.Verdict) by what it
+	// waits, and every flow that cannot be read (FlowAudit.Verdict: its
+	// Data Actions cannot be known, so it is unreadable to the first rule
+	// its type and name match). Not with Min.
+	Policy *Policy
+	// Now is the day exemptions are judged on; zero means the time Audit
+	// is called.
+	Now time.Time
 }
 
 // RaiseOptions say what Raise raises and how it writes each flow. Min or
@@ -72,7 +79,7 @@ type RaiseOptions struct {
 	// (an audit with the policy reports it). With Actions, an action is
 	// raised to the largest target among the nodes that rely on it, and
 	// raised again, higher, when a later flow needs more.
-	Policy *policy.Policy
+	Policy *Policy
 	// Now is the day exemptions are judged on; zero means the time Raise
 	// is called.
 	Now time.Time

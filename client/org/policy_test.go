@@ -189,3 +189,50 @@ func TestPolicyPlan(t *testing.T) {
 		assert.Equal(t, want, gjson.GetBytes(config, "timeoutSeconds").Int(), id)
 	}
 }
+
+// TestAuditPolicy: with AuditOptions.Policy, org.Audit judges each node by
+// what it waits (NodeAudit.Verdict) and a flow that cannot be read by the
+// rules its type and name match (FlowAudit.Verdict: unreadable); Min and
+// Policy together are refused; org.ParsePolicy is policy.Parse.
+func TestAuditPolicy(t *testing.T) {
+	srv, c := policyOrg(t)
+	p, err := org.ParsePolicy(strings.NewReader(raisePolicy))
+	require.NoError(t, err)
+	_, err = org.Audit(context.Background(), c, &org.AuditOptions{Min: 5 * time.Second, Policy: p})
+	require.ErrorIs(t, err, client.ErrInvalidArgument)
+	_, err = org.ParsePolicy(strings.NewReader("version: 1\nrules: []\n"))
+	require.ErrorIs(t, err, policy.ErrInvalid)
+
+	srv.FailNext("GET", "/api/v2/flows/W/", 1, 403)
+	seq, err := org.Audit(context.Background(), c, &org.AuditOptions{Policy: p, Now: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	got := map[string]string{}
+	for a, err := range seq {
+		if err != nil {
+			require.NotNil(t, a.Verdict, "%s: a flow that cannot be read is judged", a.Flow.ID)
+			require.NotNil(t, a.Verdict.Rule)
+			got[a.Flow.ID] = a.Verdict.Rule.Name + " " + fmt.Sprint(a.Verdict.Findings)
+			continue
+		}
+		assert.Nil(t, a.Verdict, "%s: read", a.Flow.ID)
+		for _, n := range a.Nodes {
+			require.NotNil(t, n.Verdict, "%s/%s", a.Flow.ID, n.ID)
+			v := "no rule"
+			if n.Verdict.Rule != nil {
+				v = n.Verdict.Rule.Name + " " + fmt.Sprint(n.Verdict.Findings)
+			}
+			if n.Verdict.Exempt != nil {
+				v += " exempt"
+			}
+			got[a.Flow.ID+"/"+n.ID] = v
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"V/v1": "voice [below-min]",      // 2 s
+		"V/v2": "voice [below-min]",      // suggested: the action's 3 s
+		"V/v3": "voice [above-max]",      // 25 s
+		"V/v4": "voice [] exempt",        // 1 s, exempt
+		"W":    "workflows [unreadable]", // its reads answered 403
+		"B/b1": "no rule",
+	}, got)
+}

@@ -207,7 +207,7 @@ func (t *tally) add(ctx context.Context, a org.FlowAudit, err error, stderr io.W
 		fmt.Fprintln(stderr, "audit:", line)
 		t.failed = true
 		if t.use != nil && ctx.Err() == nil {
-			if row, judged := unreadableFlowRow(t.o.policy, t.use, a, line); judged {
+			if row, ok := unreadableFlowRow(t.use, a, line); ok {
 				t.rows = append(t.rows, row)
 			}
 		}
@@ -222,7 +222,7 @@ func (t *tally) add(ctx context.Context, a org.FlowAudit, err error, stderr io.W
 		t.nodes++
 		switch {
 		case t.use != nil:
-			if row, judged := judgedRow(t.o.policy, t.use, a, n); judged {
+			if row, ok := judgedRow(t.use, a, n); ok {
 				t.rows = append(t.rows, row)
 			}
 		case t.o.audit.Min == 0 || finding(n):
@@ -255,15 +255,39 @@ func (t *tally) exit(o *options, stderr io.Writer) int {
 	return cli.ExitOK
 }
 
-// judgedRow is a node's row under a policy, and whether a rule judges it.
-func judgedRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
-	v := p.Judge(policy.Flow{ID: a.Flow.ID, Name: a.Flow.Name, Type: a.Flow.Type}, &n.Node, n.Effective, n.EffectiveKnown, time.Now())
-	use.Add(v)
-	if v.Rule == nil {
+// judgedRow is a node's row under a policy (the verdict org.Audit gave
+// it), and whether a rule judges it.
+func judgedRow(use *cli.PolicyUse, a org.FlowAudit, n org.NodeAudit) (Row, bool) {
+	if n.Verdict == nil || n.Verdict.Rule == nil {
 		return Row{}, false
 	}
+	use.Add(*n.Verdict)
 	r := rowOf(a, n)
-	r.Rule, r.Findings, r.Reason = v.Rule.Name, []string{}, ""
+	r.Reason = ""
+	setVerdict(&r, n.Verdict)
+	return r, true
+}
+
+// unreadableFlowRow is the row of a flow that cannot be read, under a
+// policy: its Data Actions cannot be known, so a rule that may judge any
+// of them finds the flow unreadable (fail closed, org.FlowAudit.Verdict),
+// and the reports show it rather than leave it out: a SARIF upload
+// without it would close its earlier alerts as fixed. detail says why it
+// cannot be read.
+func unreadableFlowRow(use *cli.PolicyUse, a org.FlowAudit, detail string) (Row, bool) {
+	if a.Verdict == nil || a.Verdict.Rule == nil {
+		return Row{}, false
+	}
+	use.Add(*a.Verdict)
+	r := Row{FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Flags: []string{}, Detail: detail}
+	setVerdict(&r, a.Verdict)
+	return r, true
+}
+
+// setVerdict fills r's policy columns from verdict v: the rule, its bounds,
+// the findings, the exemption in force or the one expired.
+func setVerdict(r *Row, v *policy.Verdict) {
+	r.Rule, r.Bounds, r.Findings = v.Rule.Name, v.Rule.Bounds(), []string{}
 	for _, f := range v.Findings {
 		r.Findings = append(r.Findings, string(f))
 	}
@@ -273,30 +297,6 @@ func judgedRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, n org.Node
 	if v.Expired != nil {
 		r.Detail = fmt.Sprintf("its exemption (%s) expired on %s", v.Expired.Reason, v.Expired.Expires.Format(time.DateOnly))
 	}
-	r.Bounds = v.Rule.Bounds()
-	return r, true
-}
-
-// unreadableFlowRow is the row of a flow that cannot be read, under a
-// policy: its Data Actions cannot be known, so a rule that may judge any
-// of them finds the flow unreadable (fail closed), and the reports show it
-// rather than leave it out: a SARIF upload without it would close its
-// earlier alerts as fixed. detail says why it cannot be read.
-func unreadableFlowRow(p *policy.Policy, use *cli.PolicyUse, a org.FlowAudit, detail string) (Row, bool) {
-	v := p.JudgeFlow(policy.Flow{ID: a.Flow.ID, Name: a.Flow.Name, Type: a.Flow.Type}, time.Now())
-	use.Add(v)
-	if v.Rule == nil {
-		return Row{}, false
-	}
-	r := Row{FlowID: a.Flow.ID, FlowName: a.Flow.Name, FlowType: strings.ToLower(a.Flow.Type), Flags: []string{}, Findings: []string{},
-		Rule: v.Rule.Name, Bounds: v.Rule.Bounds(), Detail: detail}
-	for _, f := range v.Findings {
-		r.Findings = append(r.Findings, string(f))
-	}
-	if v.Exempt != nil {
-		r.Exempt = fmt.Sprintf("%s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))
-	}
-	return r, true
 }
 
 // parseArgs reads the flags. On a usage error it writes one line and
@@ -368,7 +368,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	} else if *check && pol == nil {
 		below.D = 5 * time.Second
 	}
-	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, policy: pol, policyAt: *policyFile, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D}}, cli.ExitOK
+	return &options{format: *format, check: *check, demo: *demo, byAction: *by == "action", cache: cache, policy: pol, policyAt: *policyFile, audit: org.AuditOptions{Selection: org.Selection{FlowIDs: ids, Types: typeList, Name: *name, Concurrency: *concurrency}, Latest: *latest, Min: below.D, Policy: pol}}, cli.ExitOK
 }
 
 // readPolicy reads -policy's file. Beside -min or -below it is a usage
