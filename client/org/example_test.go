@@ -3,6 +3,7 @@ package org_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gcflow/timeouts/client"
@@ -40,4 +41,39 @@ func ExampleRaise() {
 	// Output:
 	// client: not found: flow no-such-flow does not exist, or this OAuth client cannot see it; nothing was written
 	// Main IVR 1 raised; published version 2.0
+}
+
+// Judge every Data Action by a timeout policy: each node gets the verdict
+// of the first rule that matches it, by what it really waits.
+func ExampleAudit_policy() {
+	srv := clienttest.NewServer(nil)
+	defer srv.Close()
+	_, _ = srv.AddFlow(clienttest.FlowSeed{ID: "main-ivr", Name: "Main IVR", Type: "inboundcall", Config: []byte(
+		`{"flowVersion":{"nodes":{"lookup":{"type":"DataAction","settings":{"timeout":3000}},"slow":{"type":"DataAction","settings":{"timeout":45000}}}}}`)})
+	c, _ := client.New(srv.ClientConfig())
+	p, err := org.ParsePolicy(strings.NewReader(`version: 1
+rules:
+  - name: voice
+    types: [inboundcall]
+    min: 5s
+    max: 20s
+`))
+	if err != nil {
+		panic(err)
+	}
+	audits, err := org.Audit(context.Background(), c, &org.AuditOptions{Policy: p})
+	if err != nil {
+		panic(err)
+	}
+	for a, err := range audits {
+		if err != nil {
+			panic(err)
+		}
+		for _, n := range a.Nodes {
+			fmt.Println(a.Flow.Name, n.ID, n.Effective, n.Verdict.Rule.Name, n.Verdict.Findings)
+		}
+	}
+	// Output:
+	// Main IVR lookup 3s voice [below-min]
+	// Main IVR slow 45s voice [above-max]
 }
