@@ -553,8 +553,8 @@ func writeJUnit(w io.Writer, rows []Row) error {
 
 // writeSARIF writes the findings of the rows judged by a policy as SARIF
 // 2.1.0: a result per finding, at the logical location "<flow id>/<node
-// id>" (a flow on the platform has no file), with the names as
-// properties.
+// id>", with the names as properties, and at the physical location code
+// scanning needs, which names the flow (cli.OrgLocation).
 func writeSARIF(w io.Writer, rows []Row) error {
 	var results []cli.SARIFResult
 	for _, r := range rows {
@@ -566,8 +566,9 @@ func writeSARIF(w io.Writer, rows []Row) error {
 				loc = cli.SARIFLogical{FullyQualifiedName: r.FlowID, Kind: "module", Properties: map[string]any{"flowName": r.FlowName}}
 				text = fmt.Sprintf("%s (%s): %s", r.FlowName, r.FlowID, failureMessage(r, f))
 			}
+			locations, fingerprints := cli.OrgLocation(r.FlowID, r.NodeID, f, loc)
 			results = append(results, cli.SARIFResult{RuleID: f, Level: "error", Message: cli.SARIFMessage{Text: text},
-				Locations: []cli.SARIFLocation{{Logical: []cli.SARIFLogical{loc}}}})
+				Locations: locations, PartialFingerprints: fingerprints})
 		}
 	}
 	return cli.WriteSARIF(w, "gcflow-timeouts", cli.PolicyRules(), results)

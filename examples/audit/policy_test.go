@@ -157,12 +157,17 @@ func TestPolicySARIF(t *testing.T) {
 				RuleID    string
 				Level     string
 				Locations []struct {
+					PhysicalLocation *struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
 					LogicalLocations []struct {
 						FullyQualifiedName string
 						Kind               string
 						Properties         map[string]string
 					}
 				}
+				PartialFingerprints map[string]string
 			}
 		}
 	}
@@ -181,6 +186,7 @@ func TestPolicySARIF(t *testing.T) {
 		}
 	}
 	assert.Len(t, run.Results, failures, "a result per finding, as JUnit has a failure per finding")
+	fingerprints := map[string]bool{}
 	for _, r := range run.Results {
 		assert.Equal(t, "error", r.Level)
 		require.Len(t, r.Locations, 1)
@@ -188,5 +194,18 @@ func TestPolicySARIF(t *testing.T) {
 		assert.Regexp(t, `^demo-flow-\d+/demo-flow-\d+-`, l.FullyQualifiedName)
 		assert.Equal(t, "member", l.Kind)
 		assert.NotEmpty(t, l.Properties["flowName"])
+		// GitHub refuses a whole file with one result without a physical
+		// location; the flow's stands in, and names no file of a repository.
+		p := r.Locations[0].PhysicalLocation
+		require.NotNil(t, p, "a physical location, which code scanning requires")
+		flowID, _, _ := strings.Cut(l.FullyQualifiedName, "/")
+		assert.Equal(t, "genesys-cloud/flows/"+flowID, p.ArtifactLocation.URI)
+		assert.Equal(t, 1, p.Region.StartLine)
+		fp := r.PartialFingerprints["primaryLocationLineHash"]
+		assert.Regexp(t, `^[0-9a-f]{16}:1$`, fp)
+		assert.False(t, fingerprints[fp], "each finding its own fingerprint: %s %s", r.RuleID, l.FullyQualifiedName)
+		fingerprints[fp] = true
 	}
+	_, again, _ := audit(t, "-demo", "-policy", path, "-format", "sarif")
+	assert.Equal(t, out, again, "the same findings, the same log: fingerprints are stable from run to run")
 }

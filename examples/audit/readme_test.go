@@ -33,6 +33,17 @@ func TestREADMECIJobs(t *testing.T) {
 		}
 	}
 	require.Len(t, commands, 2, "the GitHub Actions job and the GitLab CI job")
+	// The official Go images set GOTOOLCHAIN=local: an image older than
+	// go.mod's go line cannot run the module at all.
+	gomod, err := os.ReadFile("../../go.mod")
+	require.NoError(t, err)
+	want := regexp.MustCompile(`(?m)^go (\d+)\.(\d+)`).FindSubmatch(gomod)
+	require.NotNil(t, want)
+	images := regexp.MustCompile(`image: golang:(\d+)\.(\d+)`).FindAllSubmatch(readme, -1)
+	require.NotEmpty(t, images, "the GitLab job names its Go image")
+	for _, img := range images {
+		assert.Equal(t, string(want[1])+"."+string(want[2]), string(img[1])+"."+string(img[2]), "the Go image of the GitLab job is go.mod's Go")
+	}
 	require.NotEmpty(t, policyText)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policyText), 0o600))

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -25,11 +27,14 @@ type SARIFMessage struct {
 
 // SARIFResult is one finding.
 type SARIFResult struct {
-	RuleID     string          `json:"ruleId"`
-	Level      string          `json:"level"`
-	Message    SARIFMessage    `json:"message"`
-	Locations  []SARIFLocation `json:"locations"`
-	Properties map[string]any  `json:"properties,omitempty"`
+	RuleID    string          `json:"ruleId"`
+	Level     string          `json:"level"`
+	Message   SARIFMessage    `json:"message"`
+	Locations []SARIFLocation `json:"locations"`
+	// PartialFingerprints tell one finding from another across runs
+	// where the location's file cannot (see OrgLocation).
+	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Properties          map[string]any    `json:"properties,omitempty"`
 }
 
 // SARIFLocation is where a finding is: a place in a file, or a named
@@ -68,6 +73,23 @@ func NewPhysical(path string, line, column int) *SARIFPhysical {
 	p.Artifact.URI = FileURI(path)
 	p.Region.StartLine, p.Region.StartColumn = line, column
 	return p
+}
+
+// OrgLocation is where a finding of an organisation's flow is, for code
+// scanning: GitHub refuses a whole SARIF file when one result has no
+// physical location ("expected a physical location"), and a flow on the
+// platform has no file. So the location is the flow as a path that names
+// no file of the repository, "genesys-cloud/flows/<flow id>" at line 1 (as
+// scanners of container images name an image), with the logical location
+// "<flow id>[/<node id>]" the finding is about. A fingerprint computed
+// from that path's content cannot tell findings apart, so each result
+// gets its own, from the flow, the node and the finding kind: the same
+// finding keeps its alert from run to run.
+func OrgLocation(flowID, nodeID, kind string, logical SARIFLogical) ([]SARIFLocation, map[string]string) {
+	p := NewPhysical("genesys-cloud/flows/"+flowID, 1, 1)
+	sum := sha256.Sum256([]byte(flowID + "\x00" + nodeID + "\x00" + kind))
+	return []SARIFLocation{{Physical: p, Logical: []SARIFLogical{logical}}},
+		map[string]string{"primaryLocationLineHash": hex.EncodeToString(sum[:8]) + ":1"}
 }
 
 // FileURI is a file path as a SARIF artifact uri: the path as named, as a
