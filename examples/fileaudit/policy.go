@@ -35,48 +35,21 @@ func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string
 	for _, path := range paths {
 		data, doc, err := readDocument(path)
 		f := policy.Flow{ID: path, Name: gjson.GetBytes(data, "name").Str, Type: gjson.GetBytes(data, "type").Str}
-		suite := cli.JUnitSuite{Name: f.Name + " (" + path + ")"}
 		if err != nil {
 			fmt.Fprintf(stderr, "fileaudit: %v\n", err)
 			failed = true
 			// In the reports too: an upload without the file would show its
 			// nodes as fixed.
 			if c, result, judged := unreadableFile(p, use, f, err, now); judged {
-				suites = append(suites, cli.JUnitSuite{Name: suite.Name, Cases: []cli.JUnitCase{c}})
+				suites = append(suites, cli.JUnitSuite{Name: suiteName(f), Cases: []cli.JUnitCase{c}})
 				results = append(results, result...)
 				findings += min(len(c.Failures), 1)
 			}
 			continue
 		}
 		read++
-		lines := lineStarts(data)
-		for _, n := range doc.DataActions() {
-			known := n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral && !n.UseSuggested
-			v := p.Judge(f, &n, n.Timeout, known, now)
-			use.Add(v)
-			if v.Rule == nil {
-				continue
-			}
-			c := cli.JUnitCase{ClassName: strings.ToLower(f.Type) + "." + path, Name: n.Name + " [" + n.ID + "]"}
-			switch {
-			case v.Exempt != nil:
-				c.Skipped = &cli.JUnitSkipped{Message: fmt.Sprintf("exempt: %s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))}
-			case n.Err == nil && n.UseSuggested:
-				c.Skipped = &cli.JUnitSkipped{Message: offline}
-			default:
-				line, col := position(data, lines, n.Pointer)
-				for _, fd := range v.Findings {
-					c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: message(v, fd, n)})
-					results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error",
-						Message:   cli.SARIFMessage{Text: fmt.Sprintf("node %s (%s): %s", n.Name, n.ID, message(v, fd, n))},
-						Locations: []cli.SARIFLocation{{Physical: cli.NewPhysical(path, line, col)}}})
-				}
-			}
-			if len(c.Failures) > 0 {
-				findings++
-			}
-			suite.Cases = append(suite.Cases, c)
-		}
+		suite, res, n := judgeFile(p, use, f, data, doc, now)
+		results, findings = append(results, res...), findings+n
 		if len(suite.Cases) > 0 {
 			suites = append(suites, suite)
 		}
@@ -108,6 +81,48 @@ func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string
 	}
 	return cli.ExitOK
 }
+
+// judgeFile judges the Data Actions of the document doc (its bytes data)
+// of file f: a JUnit case per node a rule judges, a SARIF result per
+// finding at the line and column of the node's "timeout" key, and how many
+// nodes have findings.
+func judgeFile(p *policy.Policy, use *cli.PolicyUse, f policy.Flow, data []byte, doc *flow.Document, now time.Time) (cli.JUnitSuite, []cli.SARIFResult, int) {
+	suite := cli.JUnitSuite{Name: suiteName(f)}
+	var results []cli.SARIFResult
+	findings := 0
+	lines := lineStarts(data)
+	for _, n := range doc.DataActions() {
+		known := n.Err == nil && n.TimeoutKind == flow.TimeoutLiteral && !n.UseSuggested
+		v := p.Judge(f, &n, n.Timeout, known, now)
+		use.Add(v)
+		if v.Rule == nil {
+			continue
+		}
+		c := cli.JUnitCase{ClassName: strings.ToLower(f.Type) + "." + f.ID, Name: n.Name + " [" + n.ID + "]"}
+		switch {
+		case v.Exempt != nil:
+			c.Skipped = &cli.JUnitSkipped{Message: fmt.Sprintf("exempt: %s (until %s)", v.Exempt.Reason, v.Exempt.Expires.Format(time.DateOnly))}
+		case n.Err == nil && n.UseSuggested:
+			c.Skipped = &cli.JUnitSkipped{Message: offline}
+		default:
+			line, col := position(data, lines, n.Pointer)
+			for _, fd := range v.Findings {
+				c.Failures = append(c.Failures, cli.JUnitFailure{Type: string(fd), Message: message(v, fd, n)})
+				results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error",
+					Message:   cli.SARIFMessage{Text: fmt.Sprintf("node %s (%s): %s", n.Name, n.ID, message(v, fd, n))},
+					Locations: []cli.SARIFLocation{{Physical: cli.NewPhysical(f.ID, line, col)}}})
+			}
+		}
+		if len(c.Failures) > 0 {
+			findings++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	return suite, results, findings
+}
+
+// suiteName is a file's JUnit suite: "<flow name> (<path>)".
+func suiteName(f policy.Flow) string { return f.Name + " (" + f.ID + ")" }
 
 // unreadableFile is the JUnit case and the SARIF results of a file that
 // cannot be read or parsed, when a rule may judge it (policy.JudgeFlow, by
