@@ -287,6 +287,9 @@ func eachKey(m *yaml.Node, fn func(key string, v *yaml.Node) error) error {
 			return &Error{Line: k.Line, Msg: fmt.Sprintf("%q is given twice here (first on line %d)", k.Value, first)}
 		}
 		seen[k.Value] = k.Line
+		if v := m.Content[i+1]; v.Kind == yaml.AliasNode || slices.ContainsFunc(v.Content, func(c *yaml.Node) bool { return c.Kind == yaml.AliasNode }) {
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("%s: a YAML alias (*name) is not read here; write the value", k.Value)}
+		}
 		if err := fn(k.Value, m.Content[i+1]); err != nil {
 			return err
 		}

@@ -70,6 +70,8 @@ func TestParseRefuses(t *testing.T) {
 		{"an empty list of flows", "version: 1\nrules:\n  - name: a\n    flows: []\n", "line 4: flows: an empty list selects nothing; leave the key out to select every one"},
 		{"an empty list of types", "version: 1\nrules:\n  - name: a\n    types: []\n", "line 4: types: an empty list selects nothing"},
 		{"an empty node of an exemption", "version: 1\nrules:\n  - name: a\nexemptions:\n  - flow: f\n    node: \"\"\n    reason: r\n    expires: 2027-01-01\n", "line 6: node: empty; leave it out to exempt the whole flow"},
+		{"a YAML alias", "version: 1\nrules:\n  - name: v\n    min: &m 5s\n  - name: w\n    min: *m\n", "line 6: min: a YAML alias (*name) is not read here; write the value"},
+		{"an alias in a list", "version: 1\nrules:\n  - name: v\n    flows: [&f Main]\n  - name: w\n    flows: [*f]\n", "line 6: flows: a YAML alias"},
 		{"an empty action", "version: 1\nrules:\n  - name: a\n    actions:\n      - Get*\n      - \"\"\n", "line 6: actions: an empty entry"},
 	} {
 		_, err := policy.Parse(strings.NewReader(c.policy))
