@@ -86,9 +86,18 @@ func judgeFiles(p *policy.Policy, policyAt string, paths []string, format string
 // of file f: a JUnit case per node a rule judges, a SARIF result per
 // finding at the line and column of the node's "timeout" key, and how many
 // nodes have findings.
+//
+// Code scanning tells one alert from another by a hash of the line it is
+// on, which it computes when the result has none. An export as Architect
+// writes it is one line: every finding of a kind in the file would be one
+// alert. So when one line holds two findings of a kind, the file's results
+// carry their own fingerprints, from the path, the node and the kind.
 func judgeFile(p *policy.Policy, use *cli.PolicyUse, f policy.Flow, data []byte, doc *flow.Document, now time.Time) (cli.JUnitSuite, []cli.SARIFResult, int) {
 	suite := cli.JUnitSuite{Name: suiteName(f)}
 	var results []cli.SARIFResult
+	var nodeOf []string // the node of each result
+	shared := false     // two results of a kind on one line
+	seen := map[string]bool{}
 	findings := 0
 	lines := lineStarts(data)
 	for _, n := range doc.DataActions() {
@@ -111,12 +120,21 @@ func judgeFile(p *policy.Policy, use *cli.PolicyUse, f policy.Flow, data []byte,
 				results = append(results, cli.SARIFResult{RuleID: string(fd), Level: "error",
 					Message:   cli.SARIFMessage{Text: fmt.Sprintf("node %s (%s): %s", n.Name, n.ID, message(v, fd, n))},
 					Locations: []cli.SARIFLocation{{Physical: cli.NewPhysical(f.ID, line, col)}}})
+				nodeOf = append(nodeOf, n.ID)
+				key := fmt.Sprintf("%s %d", fd, line)
+				shared = shared || seen[key]
+				seen[key] = true
 			}
 		}
 		if len(c.Failures) > 0 {
 			findings++
 		}
 		suite.Cases = append(suite.Cases, c)
+	}
+	if shared {
+		for i := range results {
+			results[i].PartialFingerprints = cli.Fingerprint(f.ID, nodeOf[i], results[i].RuleID)
+		}
 	}
 	return suite, results, findings
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,4 +258,64 @@ func TestPolicyUnreadableFile(t *testing.T) {
 	assert.Equal(t, "document ["+broken+"]", c.Name)
 	require.NotNil(t, c.Skipped)
 	assert.Equal(t, "exempt: being rebuilt (until 2999-01-01)", c.Skipped.Message)
+}
+
+// TestPolicySARIFFingerprints: an export as Architect writes it is one
+// line, and code scanning tells alerts apart by a hash of their line, so
+// the findings of a kind on one line would be one alert: such a file's
+// results carry their own fingerprints, one per node and kind, the same
+// from run to run. An indented file's results carry none (code scanning
+// computes them from the lines).
+func TestPolicySARIFFingerprints(t *testing.T) {
+	node := func(id string) string {
+		return `{"__type":"DataAction","id":"` + id + `","name":"Lookup ` + id + `","actionId":"custom_-_x","useSuggestedTimeout":false,` +
+			`"timeout":{"config":{"lit":{"pos":1,"text":"P0D0H0M2S0F","type":"dur"}},"text":"P0D0H0M2S0F","type":"dur"}}`
+	}
+	compact := filepath.Join(t.TempDir(), "main.i3inboundflow.json")
+	require.NoError(t, os.WriteFile(compact, []byte(`{"name":"Main","type":"inboundcall","flowSequenceItemList":[{"__type":"Task","id":"t","actionList":[`+
+		node("a")+","+node("b")+","+node("c")+`]}]}`), 0o600))
+	policy := clitest.WritePolicy(t, "version: 1\nrules:\n  - name: calls\n    min: 5s\n")
+	sarif := func(path string) (uris []string, fingerprints []string, raw []byte) {
+		var out, errOut bytes.Buffer
+		require.Equal(t, 0, run(context.Background(), []string{"-policy", policy, "-format", "sarif", path}, &out, &errOut), errOut.String())
+		clitest.ValidSARIF(t, out.Bytes())
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					PartialFingerprints map[string]string
+					Locations           []struct {
+						PhysicalLocation struct{ Region struct{ StartLine int } }
+					}
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(out.Bytes(), &log))
+		for _, r := range log.Runs[0].Results {
+			uris = append(uris, fmt.Sprint(r.Locations[0].PhysicalLocation.Region.StartLine))
+			fingerprints = append(fingerprints, r.PartialFingerprints["primaryLocationLineHash"])
+		}
+		return uris, fingerprints, out.Bytes()
+	}
+	lines, fps, first := sarif(compact)
+	assert.Equal(t, []string{"1", "1", "1"}, lines, "three findings on the one line")
+	require.Len(t, fps, 3)
+	for _, fp := range fps {
+		assert.Regexp(t, `^[0-9a-f]{16}:1$`, fp)
+	}
+	assert.NotEqual(t, fps[0], fps[1])
+	assert.NotEqual(t, fps[1], fps[2])
+	assert.NotEqual(t, fps[0], fps[2])
+	_, _, again := sarif(compact)
+	assert.Equal(t, string(first), string(again), "the same fingerprints on a second run")
+
+	indented := filepath.Join(t.TempDir(), "main.json")
+	var buf bytes.Buffer
+	data, err := os.ReadFile(compact)
+	require.NoError(t, err)
+	require.NoError(t, json.Indent(&buf, data, "", "  "))
+	require.NoError(t, os.WriteFile(indented, buf.Bytes(), 0o600))
+	lines, fps, _ = sarif(indented)
+	require.Len(t, lines, 3)
+	assert.NotEqual(t, lines[0], lines[1], "a line each")
+	assert.Equal(t, []string{"", "", ""}, fps, "code scanning computes them from the lines")
 }

@@ -87,9 +87,17 @@ func NewPhysical(path string, line, column int) *SARIFPhysical {
 // finding keeps its alert from run to run.
 func OrgLocation(flowID, nodeID, kind string, logical SARIFLogical) ([]SARIFLocation, map[string]string) {
 	p := NewPhysical("genesys-cloud/flows/"+flowID, 1, 1)
-	sum := sha256.Sum256([]byte(flowID + "\x00" + nodeID + "\x00" + kind))
-	return []SARIFLocation{{Physical: p, Logical: []SARIFLogical{logical}}},
-		map[string]string{"primaryLocationLineHash": hex.EncodeToString(sum[:8]) + ":1"}
+	return []SARIFLocation{{Physical: p, Logical: []SARIFLogical{logical}}}, Fingerprint(flowID, nodeID, kind)
+}
+
+// Fingerprint is a result's own partialFingerprints, from where it is (a
+// flow id or a file's path), its node and its kind, in the form code
+// scanning computes from a line ("<16 hex>:1"): the same finding, the
+// same fingerprint, run after run. GitHub's upload keeps one that is
+// there (and says so when it would have computed another).
+func Fingerprint(where, nodeID, kind string) map[string]string {
+	sum := sha256.Sum256([]byte(where + "\x00" + nodeID + "\x00" + kind))
+	return map[string]string{"primaryLocationLineHash": hex.EncodeToString(sum[:8]) + ":1"}
 }
 
 // FileURI is a file path as a SARIF artifact uri: the path as named, as a
