@@ -139,20 +139,7 @@ func TestPolicySARIFPositions(t *testing.T) {
 		code := run(context.Background(), []string{"-policy", policy, "-format", "sarif", "-check", path}, &out, &errOut)
 		assert.Equal(t, 3, code, errOut.String())
 		clitest.ValidSARIF(t, out.Bytes())
-		var log struct {
-			Runs []struct {
-				Results []struct {
-					RuleID    string
-					Message   struct{ Text string }
-					Locations []struct {
-						PhysicalLocation struct {
-							ArtifactLocation struct{ URI string }
-							Region           struct{ StartLine, StartColumn int }
-						}
-					}
-				}
-			}
-		}
+		var log sarifLog
 		require.NoError(t, json.Unmarshal(out.Bytes(), &log))
 		results := log.Runs[0].Results
 		require.Len(t, results, 2, "the two nodes set, and none of those that use the suggested timeout")
@@ -219,20 +206,7 @@ func TestPolicyUnreadableFile(t *testing.T) {
 	assert.Equal(t, 1, code, "a file could not be read")
 	assert.Contains(t, errOut.String(), "fileaudit: "+broken+": ")
 	clitest.ValidSARIF(t, out.Bytes())
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID    string
-				Message   struct{ Text string }
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }
-						Region           struct{ StartLine, StartColumn int }
-					}
-				}
-			}
-		}
-	}
+	var log sarifLog
 	require.NoError(t, json.Unmarshal(out.Bytes(), &log))
 	var at []string
 	for _, r := range log.Runs[0].Results {
@@ -279,16 +253,7 @@ func TestPolicySARIFFingerprints(t *testing.T) {
 		var out, errOut bytes.Buffer
 		require.Equal(t, 0, run(context.Background(), []string{"-policy", policy, "-format", "sarif", path}, &out, &errOut), errOut.String())
 		clitest.ValidSARIF(t, out.Bytes())
-		var log struct {
-			Runs []struct {
-				Results []struct {
-					PartialFingerprints map[string]string
-					Locations           []struct {
-						PhysicalLocation struct{ Region struct{ StartLine int } }
-					}
-				}
-			}
-		}
+		var log sarifLog
 		require.NoError(t, json.Unmarshal(out.Bytes(), &log))
 		for _, r := range log.Runs[0].Results {
 			uris = append(uris, fmt.Sprint(r.Locations[0].PhysicalLocation.Region.StartLine))
@@ -318,4 +283,21 @@ func TestPolicySARIFFingerprints(t *testing.T) {
 	require.Len(t, lines, 3)
 	assert.NotEqual(t, lines[0], lines[1], "a line each")
 	assert.Equal(t, []string{"", "", ""}, fps, "code scanning computes them from the lines")
+}
+
+// sarifLog is what the tests read of a SARIF log.
+type sarifLog struct {
+	Runs []struct {
+		Results []struct {
+			RuleID              string
+			Message             struct{ Text string }
+			PartialFingerprints map[string]string
+			Locations           []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct{ URI string }
+					Region           struct{ StartLine, StartColumn int }
+				}
+			}
+		}
+	}
 }
