@@ -255,8 +255,9 @@ type updateState struct {
 	// run's.
 	saved []byte
 	// uncertain: a write was sent whose outcome is unknown (its answer was
-	// lost, or a 5xx): the next pass may find it done.
-	uncertain bool
+	// lost, or a 5xx): the next pass may find it done. stopped: the
+	// outcome is unknown because the update was stopped while it waited.
+	uncertain, stopped bool
 	// before is the committed version the first write was made on.
 	before string
 	// changes are the edits of the last write sent.
@@ -721,6 +722,7 @@ func (c *Client) writeFailed(err error, st *updateState) error {
 	}
 	st.uncertain = true
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		st.stopped = true
 		return err
 	}
 	return &retryUpdateError{err}
@@ -743,7 +745,11 @@ func (c *Client) confirmEarlierWrite(f *Flow, o *UpdateOptions, res *UpdateResul
 	}
 	if v != nil && v.ID != st.before && v.CreatedByClient != nil && v.CreatedByClient.ID == c.cfg.ClientID {
 		res.Changed, res.Published, res.NewVersion, res.Changes = true, o.Publish, v.ID, st.changes
-		res.Warnings = append(res.Warnings, fmt.Sprintf("an answer was lost; version %s, made by this OAuth client, already holds the change", v.ID))
+		why := "an answer was lost"
+		if st.stopped {
+			why = "the run stopped before a write's answer came"
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s; version %s, made by this OAuth client, already holds the change", why, v.ID))
 	}
 }
 

@@ -267,3 +267,20 @@ func TestConfigurationBytes(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrNotFound)
 	assert.Zero(t, srv.Counters().Writes)
 }
+
+// TestUpdateFlowStoppedDuringPublish: a stop while the publish is on its
+// way: the platform publishes, and the update, finishing what it holds,
+// finds the version its client made and says the run stopped before the
+// answer came (not that an answer was lost).
+func TestUpdateFlowStoppedDuringPublish(t *testing.T) {
+	srv, c, id := setup(t, nil, clienttest.FlowSeed{})
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.Before("POST", "/api/v2/flows/actions/publish?flow="+id, func(*clienttest.Org) { cancel() })
+	res, err := c.UpdateFlow(ctx, id, raise5s, &client.UpdateOptions{Publish: true})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.True(t, res.Changed && res.Published, "the platform published it")
+	assert.Equal(t, "2.0", res.NewVersion)
+	assert.Equal(t, []string{"the run stopped before a write's answer came; version 2.0, made by this OAuth client, already holds the change"}, res.Warnings)
+	assert.Equal(t, 1, srv.Counters().Publishes)
+	assert.Empty(t, srv.LockHolder(id))
+}
