@@ -311,7 +311,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	fs.Var(below, "below", "deprecated: the old name of -min, which raise uses too; it still works")
 	format := fs.String("format", "text", "output format: text, json or csv; with -policy also junit or sarif")
 	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy (YAML: rules with min and max, exemptions), not by -min")
-	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -min (default 5s with -check) or cannot be read")
+	check := fs.Bool("check", false, "exit 3 when any Data Action waits less than -min (default 5s with -check) or cannot be read (with -policy: any finding), and when nothing was judged")
 	latest := fs.Bool("latest", false, "audit the latest saved versions instead of the published ones")
 	demo := fs.Bool("demo", false, "audit an in-process demo organisation: no credentials, no network")
 	concurrency := fs.Int("concurrency", 4, "flows read at once")

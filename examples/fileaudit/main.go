@@ -43,7 +43,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fileaudit", flag.ContinueOnError)
 	minimum := cli.NewDuration(5 * time.Second)
 	fs.Var(minimum, "min", "the shortest acceptable Data Action timeout: whole milliseconds, up to 60s")
-	check := fs.Bool("check", false, "exit 3 when any timeout is below -min (or, with -policy, a finding), or a Data Action cannot be read")
+	check := fs.Bool("check", false, "exit 3 when any timeout is below -min (or, with -policy, a finding), or a Data Action cannot be read, and when nothing was judged")
 	policyFile := fs.String("policy", "", "judge each Data Action by this timeout policy, not by -min")
 	format := fs.String("format", "text", "output format: text, or with -policy junit or sarif")
 	fs.Usage = func() {
