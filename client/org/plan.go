@@ -266,7 +266,7 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 	if o.Update.DiffLabel == "" {
 		o.Update.DiffLabel = "planned"
 	}
-	flows, err := checkPlan(ctx, c, p, o.Concurrency)
+	flows, staged, err := checkPlan(ctx, c, p, o.Concurrency)
 	if stopped, serr := settle.Stopped(ctx, err); stopped {
 		return nil, fmt.Errorf("checking the plan against the organisation stopped: %w; nothing was written", serr)
 	}
@@ -280,7 +280,7 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 			planned[p.Flows[i].ID] = &p.Flows[i]
 		}
 		work := func(ctx context.Context, f client.Flow) (Result, error) {
-			return applyFlow(ctx, c, planned[f.ID], &o)
+			return applyFlow(ctx, c, planned[f.ID], staged[f.ID], &o)
 		}
 		for res, err := range parallel(ctx, flows, o.Concurrency, o.Progress, work) {
 			if !yield(res, err) {
@@ -294,11 +294,7 @@ func ApplyPlan(ctx context.Context, c *client.Client, p *Plan, opts *ApplyOption
 // 4), and returns the flows in the plan's order, or a *PlanMovedError
 // naming all that moved, in the plan's order. The first error reading a
 // flow stops the check.
-func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.Flow, error) {
-	type checked struct {
-		f   *client.Flow
-		why string
-	}
+func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.Flow, map[string]string, error) {
 	planned := make(map[string]*PlannedFlow, len(p.Flows))
 	items := make([]client.Flow, len(p.Flows))
 	for i := range p.Flows {
@@ -307,24 +303,25 @@ func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.
 	}
 	var moved []string
 	var flows []client.Flow
-	check := func(ctx context.Context, f client.Flow) (checked, error) {
-		got, why, err := flowMoved(ctx, c, planned[f.ID])
-		return checked{got, why}, err
+	staged := map[string]string{}
+	check := func(ctx context.Context, f client.Flow) (flowCheck, error) {
+		return flowMoved(ctx, c, planned[f.ID])
 	}
 	i := 0
 	for r, err := range parallel(ctx, items, n, nil, check) {
 		if err != nil {
-			return nil, err // parallel stops the others
+			return nil, nil, err // parallel stops the others
 		}
 		if r.why != "" {
 			moved = append(moved, items[i].ID+": "+r.why)
 		} else {
-			flows = append(flows, *r.f)
+			flows = append(flows, *r.flow)
+			staged[r.flow.ID] = r.staged
 		}
 		i++
 	}
 	if i < len(items) { // stopped: parallel reports what was done, no more
-		return nil, cmp.Or(context.Cause(ctx), context.Canceled)
+		return nil, nil, cmp.Or(context.Cause(ctx), context.Canceled)
 	}
 	for _, pa := range p.Actions {
 		a, err := dataaction.Get(ctx, c, pa.ID)
@@ -335,7 +332,7 @@ func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.
 		case errors.Is(err, client.ErrNotFound):
 			moved = append(moved, pa.ID+": the action does not exist any more")
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case a.Version != pa.Version:
 			if now, known := actionTimeoutOf(a, nil); !known || now != time.Duration(pa.ToSeconds)*time.Second {
 				moved = append(moved, fmt.Sprintf("%s: changed since the plan (version %d → %d)", pa.ID, pa.Version, a.Version))
@@ -343,49 +340,87 @@ func checkPlan(ctx context.Context, c *client.Client, p *Plan, n int) ([]client.
 		}
 	}
 	if len(moved) > 0 {
-		return nil, &PlanMovedError{Items: moved}
+		return nil, nil, &PlanMovedError{Items: moved}
 	}
-	return flows, nil
+	return flows, staged, nil
+}
+
+// flowCheck is what checking a planned flow found: the flow, why it moved
+// ("" when it has not), and the sha256 of the plan's change made on the
+// configuration planned on (what an earlier apply checked in).
+type flowCheck struct {
+	flow   *client.Flow
+	why    string
+	staged string
 }
 
 // flowMoved reads pf's flow and says why it moved since the plan, or ""
 // when it has not: its latest configuration is the planned version's, or
 // a draft that is exactly the plan's change on it.
-func flowMoved(ctx context.Context, c *client.Client, pf *PlannedFlow) (*client.Flow, string, error) {
+func flowMoved(ctx context.Context, c *client.Client, pf *PlannedFlow) (flowCheck, error) {
 	f, err := c.Flow(ctx, pf.ID)
 	if errors.Is(err, client.ErrNotFound) {
-		return nil, "the flow does not exist any more", nil
+		return flowCheck{why: "the flow does not exist any more"}, nil
 	}
 	if err != nil {
-		return nil, "", err
+		return flowCheck{}, err
 	}
 	latest := "none"
 	if v := f.LatestVersion(); v != nil {
 		latest = v.ID
 	}
+	moved := flowCheck{why: fmt.Sprintf("changed since the plan (%s → %s)", pf.Version, latest)}
 	planned, err := c.Configuration(ctx, pf.ID, pf.Version)
 	if errors.Is(err, client.ErrNotFound) {
-		return nil, fmt.Sprintf("changed since the plan (%s → %s)", pf.Version, latest), nil
+		return moved, nil
 	}
 	if err != nil {
-		return nil, "", err
+		return flowCheck{}, err
 	}
-	if sum := sha256.Sum256(planned.Bytes()); hex.EncodeToString(sum[:]) != pf.SHA256 {
-		return nil, fmt.Sprintf("version %s is not the configuration planned on (another sha256)", pf.Version), nil
+	if sha256Hex(planned.Bytes()) != pf.SHA256 {
+		return flowCheck{why: fmt.Sprintf("version %s is not the configuration planned on (another sha256)", pf.Version)}, nil
+	}
+	var staged []byte
+	if _, err := planEdit(pf)(planned); err == nil {
+		staged = planned.Bytes()
+	}
+	ok := flowCheck{flow: f}
+	if staged != nil {
+		ok.staged = sha256Hex(staged)
 	}
 	if latest == pf.Version {
-		return f, "", nil
+		return ok, nil
 	}
-	if f.PublishedVersion != nil && f.PublishedVersion.ID == pf.Version && f.HasDraft() {
+	if f.PublishedVersion != nil && f.PublishedVersion.ID == pf.Version && f.HasDraft() && staged != nil {
 		draft, err := c.LatestConfiguration(ctx, pf.ID)
 		if err != nil {
-			return nil, "", err
+			return flowCheck{}, err
 		}
-		if _, err := planEdit(pf)(planned); err == nil && bytes.Equal(planned.Bytes(), draft.Bytes()) {
-			return f, "", nil // staged by an earlier apply of this plan
+		if bytes.Equal(staged, draft.Bytes()) {
+			return ok, nil // staged by an earlier apply of this plan
 		}
 	}
-	return nil, fmt.Sprintf("changed since the plan (%s → %s)", pf.Version, latest), nil
+	return moved, nil
+}
+
+// sha256Hex is the sha256 of b, in hex.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// guardedEdit is pf's edit, made only on the configuration the plan was
+// made on, or on the plan's own change of it (staged: checked in by an
+// earlier apply): a flow that moved after the check (somebody published
+// between the check and this flow's turn) is refused, nothing written.
+func guardedEdit(pf *PlannedFlow, staged string) client.EditFunc {
+	edit := planEdit(pf)
+	return func(doc *flow.Document) ([]flow.Change, error) {
+		if sum := sha256Hex(doc.Bytes()); sum != pf.SHA256 && sum != staged {
+			return nil, fmt.Errorf("%w: the flow was changed after the plan was checked", ErrPlanMoved)
+		}
+		return edit(doc)
+	}
 }
 
 // planEdit sets exactly pf's nodes to their planned timeouts.
@@ -414,8 +449,8 @@ func applyActions(ctx context.Context, c *client.Client, p *Plan, o *ApplyOption
 
 // applyFlow writes pf's changes to its flow. The effects are the planned
 // changes, each counted as raised once written.
-func applyFlow(ctx context.Context, c *client.Client, pf *PlannedFlow, o *ApplyOptions) (Result, error) {
-	up, err := c.UpdateFlow(ctx, pf.ID, planEdit(pf), &o.Update)
+func applyFlow(ctx context.Context, c *client.Client, pf *PlannedFlow, staged string, o *ApplyOptions) (Result, error) {
+	up, err := c.UpdateFlow(ctx, pf.ID, guardedEdit(pf, staged), &o.Update)
 	res := Result{UpdateResult: *up}
 	if up.Changed || (up.DryRun && len(up.Changes) > 0) {
 		for _, ch := range up.Changes {

@@ -292,3 +292,32 @@ func TestApplyPlanChecksFlowsAtOnce(t *testing.T) {
 	assert.Equal(t, 4, counter.max, "four flows read at once")
 	assert.Equal(t, before, srv.Counters().Writes, "nothing written")
 }
+
+// TestApplyPlanMovedAfterCheck: somebody publishes a flow after the plan
+// was checked and before its turn to be written: the plan's edit is not
+// made on their version (it would set the nodes over their change), the
+// flow is refused with ErrPlanMoved, their version stays the latest, and
+// no lock is left.
+func TestApplyPlanMovedAfterCheck(t *testing.T) {
+	srv, c, id := setup(t)
+	plan := makePlan(t, c)
+	// Jane sets n1 to 8 s and publishes, just before the apply checks the
+	// flow out: after the plan's check, which read the flow already.
+	jane := strings.Replace(string(srv.Published(id)), "P0D0H0M3S0F", "P0D0H0M8S0F", -1)
+	require.NotEqual(t, string(srv.Published(id)), jane)
+	srv.Before("POST", "/api/v2/flows/actions/checkout?flow="+id, func(o *clienttest.Org) {
+		require.NoError(t, o.CommitAsUser(id, "Jane Doe", []byte(jane), true))
+	})
+	seq, err := org.ApplyPlan(context.Background(), c, plan, &org.ApplyOptions{Update: client.UpdateOptions{Publish: true}})
+	require.NoError(t, err, "the check passed: Jane had not published yet")
+	n := 0
+	for _, err := range seq {
+		n++
+		require.ErrorIs(t, err, org.ErrPlanMoved)
+		assert.Equal(t, "update of flow "+id+" (Main): the edit failed: org: the organisation changed since the plan: the flow was changed after the plan was checked", err.Error(), "the flow named once")
+	}
+	assert.Equal(t, 1, n)
+	assert.Equal(t, jane, string(srv.Published(id)), "Jane's version is the latest, untouched")
+	assert.Len(t, srv.Versions(id), 2, "hers, and none of ours")
+	assert.Empty(t, srv.LockHolder(id), "no lock left")
+}
