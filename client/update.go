@@ -104,7 +104,12 @@ type UpdateResult struct {
 	// on, as read: with FromVersion, what a plan records to tell later
 	// whether the flow moved.
 	FromSHA256 string
-	Published  bool
+	// ToSHA256 is the sha256 (hex) of the configuration the new version
+	// holds, as read back when the write was verified: what a backup
+	// records, so that a restore can tell whether somebody changed the
+	// flow since. Empty when nothing was written, or it was not verified.
+	ToSHA256  string
+	Published bool
 	// DuplicateOf is set when another run with the same OAuth client
 	// committed the same configuration as this update while it ran (both
 	// had checked the flow out before either saved, which the platform
@@ -579,7 +584,9 @@ func (c *Client) commit(ctx context.Context, flowID string, doc *flow.Document, 
 		return fmt.Errorf("%w: the flow names no new version after the write", ErrVerify)
 	}
 	c.detectDuplicate(ctx, flowID, doc.Bytes(), o, res, st)
-	return c.verify(ctx, flowID, res.NewVersion, doc, res.Changes)
+	sum, err := c.verify(ctx, flowID, res.NewVersion, doc, res.Changes)
+	res.ToSHA256 = sum
+	return err
 }
 
 // releaseAfter releases this update's lock after err, even when ctx is
@@ -812,7 +819,7 @@ func latestVersionID(f *Flow) string {
 }
 
 // verify reads back the version written and compares it with doc.
-func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow.Document, changes []flow.Change) error {
+func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow.Document, changes []flow.Change) (string, error) {
 	var got *flow.Document
 	// The write is done; reading it back is worth a wait of its own when
 	// the platform is busy (429, 5xx after the request layer's retries).
@@ -826,10 +833,10 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%w: reading version %s back: %w", ErrVerify, versionID, err)
+		return "", fmt.Errorf("%w: reading version %s back: %w", ErrVerify, versionID, err)
 	}
 	if !bytes.Equal(got.Bytes(), doc.Bytes()) && !diff.SameJSON(got.Bytes(), doc.Bytes()) {
-		return fmt.Errorf("%w: version %s differs from what was saved", ErrVerify, versionID)
+		return "", fmt.Errorf("%w: version %s differs from what was saved", ErrVerify, versionID)
 	}
 	// Each changed node must read back as it was written.
 	written := map[string]flow.Node{}
@@ -843,10 +850,10 @@ func (c *Client) verify(ctx context.Context, flowID, versionID string, doc *flow
 	for _, ch := range changes {
 		w, r := written[ch.Node.ID], read[ch.Node.ID]
 		if r.ID == "" || r.Timeout != w.Timeout || r.TimeoutKind != w.TimeoutKind || r.UseSuggested != w.UseSuggested || r.Timeout != ch.To {
-			return fmt.Errorf("%w: node %q at %s does not read back as %v in version %s", ErrVerify, ch.Node.ID, ch.Node.Pointer, ch.To, versionID)
+			return "", fmt.Errorf("%w: node %q at %s does not read back as %v in version %s", ErrVerify, ch.Node.ID, ch.Node.Pointer, ch.To, versionID)
 		}
 	}
-	return nil
+	return sha256Hex(got.Bytes()), nil
 }
 
 // documentDiff is a unified diff of two versions of a document.

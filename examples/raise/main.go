@@ -285,6 +285,13 @@ func (r *reporter) flow(res *org.Result, err error) {
 	defer r.mu.Unlock()
 	r.progress.Done()
 	r.writeLog(r.sum.add(r.stdout, r.stderr, res, err))
+	if res.Changed && res.ToSHA256 != "" && r.backup != nil {
+		// What the change left: restore puts the original back only
+		// while the flow still holds it.
+		if berr := r.backup.FlowWritten(res.FlowID, res.ToSHA256); berr != nil {
+			fmt.Fprintf(r.stderr, "raise: warning: flow %s: recording what was written in the backup: %v\n", res.FlowID, berr)
+		}
+	}
 	if err != nil {
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -74,6 +76,14 @@ func TestRaiseApplyBackupLog(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, originals[id], got, "the backup is the original, byte for byte")
 		assert.NotEqual(t, originals[id], srv.Published(id))
+		// The manifest records what the raise left, for restore to see
+		// whether somebody changed the flow since.
+		var m struct{ NewSHA256 string }
+		mb, err := os.ReadFile(strings.TrimSuffix(b, ".json") + ".manifest.json")
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(mb, &m))
+		sum := sha256.Sum256(srv.Published(id))
+		assert.Equal(t, hex.EncodeToString(sum[:]), m.NewSHA256, "%s: the published version's sha256", id)
 	}
 
 	f, err := os.Open(logPath)

@@ -12,7 +12,10 @@
 // version backed up and the bytes' sha256. Before writing anything, restore
 // reads every target flow and refuses the whole restore (exit 1) when a
 // file has no manifest, or its bytes, flow id or type do not match the flow
-// it would write, unless -force. Credentials and permissions are as for
+// it would write, unless -force. A flow whose manifest records what the
+// raise left (newSha256) is restored only while it still holds that, as
+// read under the lock: a flow somebody changed since keeps their change,
+// and the run exits 1, unless -force. Credentials and permissions are as for
 // examples/raise. A dry run connects read-only and labels its diff's sides
 // "now" and "backup". Locked flows are skipped, as in raise; signals are
 // handled as in raise.
@@ -23,6 +26,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -121,7 +126,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, int) {
 	allowDraft := fs.Bool("allow-draft", false, "go ahead when a flow has an unpublished draft")
 	forceUnlock := fs.Bool("force-unlock", false, "break another holder's lock (Genesys checks in their saved work)")
 	releaseStale := fs.Bool("release-stale-locks", false, "release locks held by this OAuth client that no running process holds, discarding what was saved under them; use it after a crashed run")
-	force := fs.Bool("force", false, "restore a file whose manifest is missing, or whose bytes, flow id or type do not match the flow")
+	force := fs.Bool("force", false, "restore a file whose manifest is missing, or whose bytes, flow id or type do not match the flow, and a flow changed since the raise")
 	demo := fs.Bool("demo", false, "restore into an in-process demo organisation")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: restore (-dir DIR | -file FILE) [flags]\n\nSaves each backed-up configuration as a new version of its flow.")
@@ -216,13 +221,35 @@ func checkIdentities(ctx context.Context, c *client.Client, backups []*backup.Ba
 	return ok
 }
 
+// errChangedSince: the flow no longer holds what the raise left, so
+// putting the backup back would undo somebody's later change too.
+var errChangedSince = errors.New("the flow was changed after the raise wrote it, and restoring the backup would undo that change too; nothing was written (-force restores it anyway)")
+
+// restoreEdit puts backup b (its document doc) back, made on the flow as
+// read under the lock: only while the flow holds what the raise left
+// (the manifest's newSha256), or already the backup, unless force. A
+// manifest from before the raise recorded what it left, or from a raise
+// that did not get to verify its write, has no newSha256: the backup is
+// put back over whatever the flow holds, as before.
+func restoreEdit(b *backup.Backup, doc *flow.Document, force bool) client.EditFunc {
+	return func(d *flow.Document) ([]flow.Change, error) {
+		if m := b.Manifest; m != nil && m.NewSHA256 != "" && !force {
+			sum := sha256.Sum256(d.Bytes())
+			if now := hex.EncodeToString(sum[:]); now != m.NewSHA256 && now != m.SHA256 {
+				return nil, errChangedSince
+			}
+		}
+		return d.Overwrite(doc), nil
+	}
+}
+
 func restoreAll(ctx context.Context, c *client.Client, backups []*backup.Backup, docs []*flow.Document, o *options, stdout, stderr io.Writer) int {
 	failed, restored, same, skipped := 0, 0, 0, 0
 	for i, b := range backups {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := c.UpdateFlow(ctx, b.FlowID, func(d *flow.Document) ([]flow.Change, error) { return d.Overwrite(docs[i]), nil }, &o.update)
+		res, err := c.UpdateFlow(ctx, b.FlowID, restoreEdit(b, docs[i], o.force), &o.update)
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "restore: warning: flow %s (%s): %s\n", res.FlowID, res.FlowName, w)
 		}

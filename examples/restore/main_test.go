@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -174,4 +176,45 @@ func TestRestoreFunctionAction(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("restore: %s: its function's timeoutSeconds is %d, not 1 to 15; nothing was restored\n", path, bad), errOut.String())
 		assert.Equal(t, before, len(srv.Requests()), "refused before any request")
 	}
+}
+
+// TestRestoreRefusesLaterChanges: a flow changed by somebody after the
+// raise (its manifest records what the raise left) is not restored over:
+// that would undo their change too. Nothing is written and the run exits
+// 1; -force restores it anyway. A flow still as the raise left it is
+// restored.
+func TestRestoreRefusesLaterChanges(t *testing.T) {
+	srv := clienttest.Start(t, &clienttest.Options{RequestsPerMinute: -1}, true)
+	c := srv.Client(t)
+	connect := func(bool) (*client.Client, func(), error) { return c, func() {}, nil }
+	dir := t.TempDir()
+	d := &backup.Dir{Path: dir}
+	ids := []string{"demo-flow-01", "demo-flow-02"}
+	originals := map[string][]byte{}
+	for _, id := range ids {
+		originals[id] = srv.Published(id)
+		res, err := c.UpdateFlow(context.Background(), id, func(doc *flow.Document) ([]flow.Change, error) {
+			return doc.RaiseTimeouts(9*time.Second, nil)
+		}, &client.UpdateOptions{Publish: true, Backup: func(_ context.Context, o *client.Original) error { return d.Write(o) }})
+		require.NoError(t, err)
+		sum := sha256.Sum256(srv.Published(id))
+		require.Equal(t, hex.EncodeToString(sum[:]), res.ToSHA256, "what the new version holds")
+		require.NoError(t, d.FlowWritten(id, res.ToSHA256))
+	}
+	// Jane renames a task in demo-flow-02 and publishes: a change of hers.
+	janes := strings.Replace(string(srv.Published("demo-flow-02")), `"Call Data Action"`, `"Call Data Action (Jane)"`, 1)
+	require.NoError(t, srv.CommitAsUser("demo-flow-02", "Jane Doe", []byte(janes), true))
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-dir", dir, "-publish"}, &out, &errOut, connect)
+	assert.Equal(t, 1, code, errOut.String())
+	assert.Contains(t, errOut.String(), "restore: update of flow demo-flow-02 (Billing Inbound 1): the edit failed: the flow was changed after the raise wrote it, and restoring the backup would undo that change too; nothing was written (-force restores it anyway)\n")
+	assert.Equal(t, janes, string(srv.Published("demo-flow-02")), "Jane's change stands")
+	assert.Equal(t, string(originals["demo-flow-01"]), string(srv.Published("demo-flow-01")), "a flow as the raise left it is restored")
+	assert.Empty(t, srv.LockHolder("demo-flow-02"))
+
+	errOut.Reset()
+	code = run(context.Background(), []string{"-dir", dir, "-publish", "-force", "-flows", "demo-flow-02"}, &out, &errOut, connect)
+	require.Equal(t, 0, code, errOut.String())
+	assert.Equal(t, string(originals["demo-flow-02"]), string(srv.Published("demo-flow-02")), "-force restores it anyway")
 }

@@ -52,6 +52,11 @@ type Manifest struct {
 	SHA256   string    `json:"sha256"`
 	Bytes    int       `json:"bytes"`
 	Time     time.Time `json:"time"`
+	// NewSHA256 is the sha256 of the configuration the run's change left
+	// (client.UpdateResult.ToSHA256), once written and verified: restore
+	// puts the backup back only while the flow still holds it. Empty when
+	// the run did not get that far, or its backups predate this.
+	NewSHA256 string `json:"newSha256,omitempty"`
 }
 
 // Dir is a backup folder, created when the first backup is written (so a
@@ -273,6 +278,29 @@ func (d *Dir) WriteAction(actionID string, read []byte, toSeconds int) error {
 	}
 	d.n++
 	return nil
+}
+
+// FlowWritten records in a flow's manifest the sha256 of the configuration
+// its change left. A manifest that is missing (the change was not this
+// run's) is left so.
+func (d *Dir) FlowWritten(flowID, newSHA256 string) error {
+	name, err := FileName(flowID)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	path := filepath.Join(d.Path, strings.TrimSuffix(name, ".json")+manifestSuffix)
+	var m Manifest
+	err = readManifest(path, "a backup manifest", &m)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.NewSHA256 = newSHA256
+	return safefile.WriteJSON(path, m)
 }
 
 // ActionWritten records in an action's manifest the version its change
