@@ -1,6 +1,7 @@
 package examples_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gcflow/timeouts/client"
 	"github.com/gcflow/timeouts/client/dataaction"
 	"github.com/gcflow/timeouts/flow"
 )
@@ -150,4 +152,39 @@ func TestUndoPolicyRaise(t *testing.T) {
 	for id, doc := range o.published(t) {
 		assert.Empty(t, flow.TimeoutChanges(originalFlows[id], doc), "%s: every node back as it was", id)
 	}
+}
+
+// TestRestoreKeepsLaterChanges: raise -publish, then somebody renames a
+// node of one flow through the API; restore -publish puts the other flow
+// back, leaves that one with the change (exit 1, one line that says why),
+// and restore -force then puts it back too. State read back through the
+// organisation's HTTP API.
+func TestRestoreKeepsLaterChanges(t *testing.T) {
+	processTest(t)
+	o := startOrg(t, 0)
+	before := o.published(t)
+	dir := filepath.Join(t.TempDir(), "backups")
+	r := o.run(t, nil, "raise", "-publish", "-flows", "demo-flow-01,demo-flow-02", "-no-cache", "-backup-dir", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	_, err := o.c.UpdateFlow(context.Background(), "demo-flow-02", func(d *flow.Document) ([]flow.Change, error) {
+		renamed, err := flow.Parse(bytes.Replace(d.Bytes(), []byte(`"Call Data Action"`), []byte(`"Call Data Action (renamed)"`), 1))
+		if err != nil {
+			return nil, err
+		}
+		return d.Overwrite(renamed), nil
+	}, &client.UpdateOptions{Publish: true})
+	require.NoError(t, err)
+	changed := o.published(t)["demo-flow-02"].Bytes()
+
+	r = o.run(t, nil, "restore", "-dir", dir, "-publish")
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, "restore: update of flow demo-flow-02 (Billing Inbound 1): the edit failed: the flow was changed after the raise wrote it")
+	after := o.published(t)
+	assert.Equal(t, string(before["demo-flow-01"].Bytes()), string(after["demo-flow-01"].Bytes()), "restored")
+	assert.Equal(t, string(changed), string(after["demo-flow-02"].Bytes()), "the later change stands")
+	assert.Empty(t, ourLocks(o.state(t)), "no lock left")
+
+	r = o.run(t, nil, "restore", "-dir", dir, "-publish", "-force", "-flows", "demo-flow-02")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Equal(t, string(before["demo-flow-02"].Bytes()), string(o.published(t)["demo-flow-02"].Bytes()), "-force restores it anyway")
 }
