@@ -153,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	t := newTally(o)
 	for a, err := range audit {
 		progress.Done()
-		t.add(ctx, a, err, stderr)
+		t.add(a, err, stderr)
 	}
 	progress.Done()
 	connect.CacheReport(stderr, "audit", cache, t.hits, t.flows)
@@ -201,12 +201,12 @@ func newTally(o *options) *tally {
 
 // add takes one flow's audit, or the error that it could not be read
 // (said on stderr; under -policy also a row: a finding of its rule).
-func (t *tally) add(ctx context.Context, a org.FlowAudit, err error, stderr io.Writer) {
+func (t *tally) add(a org.FlowAudit, err error, stderr io.Writer) {
 	if err != nil {
 		line := connect.Explain(err, permissions)
 		fmt.Fprintln(stderr, "audit:", line)
 		t.failed = true
-		if t.use != nil && ctx.Err() == nil {
+		if t.use != nil { // org.Audit judges no flow once stopped
 			if row, ok := unreadableFlowRow(t.use, a, line); ok {
 				t.rows = append(t.rows, row)
 			}

@@ -29,3 +29,23 @@ func TestFileURI(t *testing.T) {
 		assert.Equal(t, filepath.ToSlash(path), strings.TrimPrefix(u.Path, "./"), "the path comes back whole")
 	}
 }
+
+// TestOrgLocationStaysInItsFolder: a flow's pseudo-path is one segment
+// under genesys-cloud/flows/ whatever id a server sends: decoded, as code
+// scanning decodes it before reading a file there, it never climbs out.
+func TestOrgLocationStaysInItsFolder(t *testing.T) {
+	for _, id := range []string{"0a1b2c3d-0001-4000-8000-000000000001", "..", "../../etc/passwd", `a\b`, "a%2F..%2Fb", "x\x1b[2J", "."} {
+		locs, fp := OrgLocation(id, "n1", "below-min", SARIFLogical{FullyQualifiedName: id})
+		uri := locs[0].Physical.Artifact.URI
+		decoded, err := url.PathUnescape(uri)
+		require.NoError(t, err, uri)
+		rest, ok := strings.CutPrefix(decoded, "genesys-cloud/flows/")
+		require.True(t, ok, uri)
+		assert.NotContains(t, rest, "/", "%q: one segment (%s)", id, uri)
+		assert.NotContains(t, []string{".", ".."}, rest, "%q", id)
+		assert.NotRegexp(t, `[\x00-\x1f\\]`, rest, "%q", id)
+		assert.NotEmpty(t, fp["primaryLocationLineHash"])
+	}
+	locs, _ := OrgLocation("0a1b2c3d-0001-4000-8000-000000000001", "n1", "below-min", SARIFLogical{})
+	assert.Equal(t, "genesys-cloud/flows/0a1b2c3d-0001-4000-8000-000000000001", locs[0].Physical.Artifact.URI, "an ordinary id as it is")
+}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime/debug"
+
+	"github.com/gcflow/timeouts/internal/safefile"
 )
 
 // SARIF 2.1.0, as code scanning (GitHub, GitLab) reads it: one run of one
@@ -86,8 +88,23 @@ func NewPhysical(path string, line, column int) *SARIFPhysical {
 // gets its own, from the flow, the node and the finding kind: the same
 // finding keeps its alert from run to run.
 func OrgLocation(flowID, nodeID, kind string, logical SARIFLogical) ([]SARIFLocation, map[string]string) {
-	p := NewPhysical("genesys-cloud/flows/"+flowID, 1, 1)
+	p := &SARIFPhysical{}
+	p.Artifact.URI = "genesys-cloud/flows/" + pathSegment(flowID)
+	p.Region.StartLine, p.Region.StartColumn = 1, 1
 	return []SARIFLocation{{Physical: p, Logical: []SARIFLogical{logical}}}, Fingerprint(flowID, nodeID, kind)
+}
+
+// pathSegment is a flow id as one segment of a URI path: the id as a file
+// name would be (safefile.Name: percent-escaped, never "..", a separator
+// or a control character), or, for an id a server should never send, its
+// sha256. Code scanning decodes the uri and reads the file it names, if
+// any, to fingerprint it: an id must not lead it out of its folder.
+func pathSegment(id string) string {
+	if name, err := safefile.Name(id); err == nil {
+		return name
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "id-sha256-" + hex.EncodeToString(sum[:8])
 }
 
 // Fingerprint is a result's own partialFingerprints, from where it is (a
